@@ -1,0 +1,87 @@
+// The small surface every cluster backend gives the run engine (see docs/architecture.md).
+// `kind` and `netns` implement it; nothing above this layer knows which one it talks to.
+import type { ContainerPort, Labels, PodString } from '../model/types.ts';
+
+export type ProviderName = 'netns' | 'kind';
+
+/** iptables backend felix programs, or Calico's nftables mode. */
+export type Dataplane = 'iptables-nft' | 'iptables-legacy' | 'nftables';
+
+export interface ClusterOptions {
+  /** Run id: prefixes every resource the cluster creates, so `clean` can find leftovers. */
+  runId: string;
+  calicoVersion: string;
+  dataplane: Dataplane;
+  /** Extra felix settings (FelixConfiguration field names, e.g. {DefaultEndpointToHostAction: 'Accept'}). */
+  felixSettings?: Record<string, string>;
+  /** Where logs and artifacts of the cluster go. */
+  workDir: string;
+  signal: AbortSignal;
+  log: (line: string) => void;
+}
+
+export interface ExecOptions {
+  timeoutMs: number;
+  signal?: AbortSignal;
+}
+
+export interface ExecResult {
+  exitCode: number;
+  stdout: string;
+  stderr: string;
+  durationMs: number;
+  /** True when the command was killed by the timeout. */
+  timedOut: boolean;
+}
+
+/** A fixture pod: what to run and where. `serve` lists the ports a server answers on. */
+export interface FixturePod {
+  namespace: string;
+  name: string;
+  labels: Labels;
+  /** Node to place the pod on; the provider picks one when absent. */
+  node?: string;
+  /** Ports the pod serves; HTTP ports answer GET / with 200, the others accept TCP/UDP. */
+  serve: (ContainerPort & { http?: boolean })[];
+}
+
+export interface DeployedPod {
+  pod: PodString;
+  node: string;
+  ip: string;
+}
+
+export interface ExternalHostHandle {
+  name: string;
+  ip: string;
+}
+
+export interface ClusterVersions {
+  kubernetes: string;
+  calico: string;
+  felix: string;
+  /** The dataplane actually in use, read from the cluster (not from options). */
+  dataplane: Dataplane;
+}
+
+export interface Cluster extends AsyncDisposable {
+  readonly provider: ProviderName;
+  readonly runId: string;
+  readonly kubeconfigPath: string;
+  readonly nodes: readonly string[];
+  versions(): Promise<ClusterVersions>;
+  createNamespace(name: string, labels: Labels): Promise<void>;
+  deleteNamespace(name: string): Promise<void>;
+  deployPod(pod: FixturePod): Promise<DeployedPod>;
+  deletePod(pod: PodString): Promise<void>;
+  /** Run argv in the pod's network context (netns: `ip netns exec`; kind: the pod exec API). */
+  execInPod(pod: PodString, argv: string[], options: ExecOptions): Promise<ExecResult>;
+  /** Run argv on a node (for `iptables-save -c` / `nft -j list ruleset`). */
+  execOnNode(node: string, argv: string[], options: ExecOptions): Promise<ExecResult>;
+  /** A host outside the cluster that pods can reach and that can reach pods. */
+  createExternalHost(name: string, serve: (ContainerPort & { http?: boolean })[]): Promise<ExternalHostHandle>;
+  execInExternalHost(name: string, argv: string[], options: ExecOptions): Promise<ExecResult>;
+  /** A shell command a person can paste to run argv the way execInPod does. */
+  reproduceInPod(pod: PodString, argv: string[]): string;
+  destroy(): Promise<void>;
+}
