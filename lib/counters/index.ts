@@ -1,0 +1,26 @@
+// Public surface of lib/counters: parse node firewall counters, diff them around a probe, and
+// attribute the probe to the Calico chains, rules and NetworkPolicies that decided it.
+export type * from './types.ts';
+export { parseIptablesSave, CounterParseError } from './iptables-save.ts';
+export { parseNftJson } from './nft-json.ts';
+export { diffSnapshots } from './diff.ts';
+export { attribute } from './attribution.ts';
+export type { Attribution, AttributionContext, DecisionKind, StageAttribution } from './attribution.ts';
+export { learnMarks } from './marks.ts';
+export type { CalicoMarks } from './marks.ts';
+export { calicoChainName, chainRole } from './chains.ts';
+export type { ChainRole } from './chains.ts';
+export { workloadInterfaceName } from './interface-name.ts';
+export {
+  policyChainName,
+  profileChainName,
+  policyId,
+  lengthLimitedId,
+  schemeForVersion,
+  resolvePolicyChains,
+  calicoPolicyName,
+  POLICY_ID_SCHEMES,
+  KNP_NAME_PREFIX,
+  MAX_CHAIN_NAME_LENGTH,
+} from './policy-chains.ts';
+export type { PolicyChainResolution, PolicyDirection, PolicyIdScheme, PolicyKind, PolicyRef } from './policy-chains.ts';
