@@ -1,0 +1,23 @@
+// The recipe catalog's public surface (format: docs/recipes.md).
+export type {
+  Expectation,
+  Phase,
+  PlanAddresses,
+  PlannedProbe,
+  ProbeMatrix,
+  ProbeSpec,
+  ProseAssertion,
+  ProseCheck,
+  ProseClaim,
+  Recipe,
+  RecipeExternal,
+  RecipeNote,
+  RecipePlan,
+  RecipePod,
+  ServedPort,
+} from './types.ts';
+export { defaultCatalogDir, findRecipe, loadCatalog } from './catalog.ts';
+export { parseRecipe } from './parse.ts';
+export { expandProbes, probeKey } from './probes.ts';
+export { namespaceName, planRecipe } from './plan.ts';
+export { placeholderAddress } from './placeholders.ts';

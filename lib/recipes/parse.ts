@@ -1,0 +1,377 @@
+// One recipe file -> a strictly validated Recipe. Every error names the file and the offending
+// path (e.g. `recipes/06-x.yaml: pods[2].serve[0].port: ...`), so a catalog author can fix it.
+import { basename } from 'node:path';
+import { parse as parseYaml, YAMLParseError } from 'yaml';
+import { InputError } from '../errors.ts';
+import type { ContainerPort, Labels, NamespaceSpec, NetworkPolicy, ProbeProtocol } from '../model/types.ts';
+import { validateRecipePolicy } from './policy.ts';
+import { externalPlaceholders } from './placeholders.ts';
+import { expandMatrix, probeKey } from './probes.ts';
+import type {
+  Expectation,
+  Phase,
+  ProbeMatrix,
+  ProseAssertion,
+  ProseClaim,
+  Recipe,
+  RecipeExternal,
+  RecipeNote,
+  RecipePod,
+  ServedPort,
+} from './types.ts';
+
+const dnsLabel = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/;
+const phases: readonly Phase[] = ['before', 'after'];
+const probeProtocols: readonly ProbeProtocol[] = ['tcp', 'udp', 'http', 'icmp'];
+const portProtocols: readonly ContainerPort['protocol'][] = ['TCP', 'UDP', 'SCTP'];
+const expectations: readonly Expectation[] = ['allowed', 'blocked'];
+
+/** Thrown for the first problem found; `file: path: message`. */
+class RecipeReader {
+  constructor(readonly file: string) {}
+
+  fail(path: string, message: string): never {
+    throw new InputError(`${this.file}: ${path ? `${path}: ` : ''}${message}`);
+  }
+
+  /** An object with only the allowed keys; `required` ones must be present. */
+  object(value: unknown, path: string, allowed: readonly string[], required: readonly string[] = []): Record<string, unknown> {
+    if (typeof value !== 'object' || value === null || Array.isArray(value)) this.fail(path, `expected a mapping, got ${describe(value)}`);
+    const record = value as Record<string, unknown>;
+    for (const key of Object.keys(record)) {
+      if (!allowed.includes(key)) this.fail(join(path, key), `unknown field (allowed: ${allowed.join(', ')})`);
+    }
+    for (const key of required) {
+      if (record[key] === undefined || record[key] === null) this.fail(join(path, key), 'required field is missing');
+    }
+    return record;
+  }
+
+  array(value: unknown, path: string): unknown[] {
+    if (!Array.isArray(value)) this.fail(path, `expected a list, got ${describe(value)}`);
+    return value;
+  }
+
+  optionalArray(value: unknown, path: string): unknown[] {
+    return value === undefined || value === null ? [] : this.array(value, path);
+  }
+
+  string(value: unknown, path: string): string {
+    if (typeof value !== 'string' || value.trim() === '') this.fail(path, `expected a non-empty string, got ${describe(value)}`);
+    return value;
+  }
+
+  name(value: unknown, path: string): string {
+    const name = this.string(value, path);
+    if (!dnsLabel.test(name) || name.length > 63) this.fail(path, `"${name}" is not a DNS label (lowercase letters, digits, "-")`);
+    return name;
+  }
+
+  oneOf<T extends string>(value: unknown, path: string, allowed: readonly T[]): T {
+    if (typeof value !== 'string' || !(allowed as readonly string[]).includes(value)) {
+      this.fail(path, `expected one of ${allowed.join(', ')}, got ${describe(value)}`);
+    }
+    return value as T;
+  }
+
+  port(value: unknown, path: string): number {
+    if (typeof value !== 'number' || !Number.isInteger(value) || value < 1 || value > 65535) {
+      this.fail(path, `expected a port number 1-65535, got ${describe(value)}`);
+    }
+    return value;
+  }
+
+  labels(value: unknown, path: string): Labels {
+    if (value === undefined || value === null) return {};
+    const record = this.object(value, path, Object.keys(value as object));
+    const labels: Labels = {};
+    for (const [key, v] of Object.entries(record)) {
+      if (typeof v !== 'string') this.fail(join(path, key), `label values are strings, got ${describe(v)} (quote it)`);
+      labels[key] = v;
+    }
+    return labels;
+  }
+
+  /** A string or a list of strings, always returned as a non-empty list. */
+  list(value: unknown, path: string): string[] {
+    const items = typeof value === 'string' ? [value] : this.array(value, path);
+    if (items.length === 0) this.fail(path, 'expected at least one entry');
+    return items.map((item, i) => this.string(item, `${path}[${i}]`));
+  }
+}
+
+export function parseRecipe(text: string, file: string): Recipe {
+  const r = new RecipeReader(file);
+  let document: unknown;
+  try {
+    document = parseYaml(text, { prettyErrors: true });
+  } catch (e) {
+    if (e instanceof YAMLParseError) r.fail('', `not valid YAML: ${e.message}`);
+    throw e;
+  }
+  const top = r.object(
+    document,
+    '',
+    ['id', 'title', 'source', 'prose', 'notes', 'namespaces', 'pods', 'externals', 'policies', 'probes'],
+    ['id', 'title', 'source', 'namespaces', 'pods', 'policies', 'probes'],
+  );
+  const id = r.name(top.id, 'id');
+  const base = basename(file);
+  if (base !== `${id}.yaml` && !base.startsWith(`${id}-`)) r.fail('id', `"${id}" must start the file name (e.g. ${id}-short-title.yaml)`);
+
+  const namespaces = readNamespaces(r, top.namespaces);
+  const externals = readExternals(r, top.externals);
+  const pods = readPods(r, top.pods, namespaces, externals);
+  const policies = readPolicies(r, top.policies, namespaces, externals);
+  const probes = r.array(top.probes, 'probes').map((m, i) => readMatrix(r, m, `probes[${i}]`, pods, externals));
+  if (probes.length === 0) r.fail('probes', 'a recipe needs at least one probe');
+  const prose = r.optionalArray(top.prose, 'prose').map((c, i) => readClaim(r, c, `prose[${i}]`, pods, externals));
+  const notes = r.optionalArray(top.notes, 'notes').map((n, i) => readNote(r, n, `notes[${i}]`, prose));
+
+  const recipe: Recipe = {
+    id,
+    title: r.string(top.title, 'title'),
+    source: r.string(top.source, 'source'),
+    file,
+    prose,
+    notes,
+    namespaces,
+    pods,
+    externals,
+    policies,
+    probes,
+  };
+  checkProseIsProbed(r, recipe);
+  return recipe;
+}
+
+function readNamespaces(r: RecipeReader, value: unknown): NamespaceSpec[] {
+  const seen = new Set<string>();
+  return r.array(value, 'namespaces').map((item, i) => {
+    const path = `namespaces[${i}]`;
+    const ns = r.object(item, path, ['name', 'labels'], ['name']);
+    const name = r.name(ns.name, `${path}.name`);
+    if (seen.has(name)) r.fail(`${path}.name`, `namespace "${name}" is declared twice`);
+    seen.add(name);
+    const labels = r.labels(ns.labels, `${path}.labels`);
+    if ('kubernetes.io/metadata.name' in labels) {
+      r.fail(`${path}.labels`, 'kubernetes.io/metadata.name is set from the deployed (suffixed) name; leave it out');
+    }
+    return { name, labels };
+  });
+}
+
+function readServe(r: RecipeReader, value: unknown, path: string): ServedPort[] {
+  const seen = new Set<string>();
+  return r.optionalArray(value, path).map((item, i) => {
+    const p = `${path}[${i}]`;
+    const entry = r.object(item, p, ['name', 'port', 'protocol', 'http'], ['port']);
+    const port = r.port(entry.port, `${p}.port`);
+    const protocol = entry.protocol === undefined ? 'TCP' : r.oneOf(entry.protocol, `${p}.protocol`, portProtocols);
+    const served: ServedPort = { port, protocol };
+    if (entry.name !== undefined) {
+      const name = r.name(entry.name, `${p}.name`);
+      if (name.length > 15 || !/[a-z]/.test(name)) r.fail(`${p}.name`, `"${name}" is not an IANA_SVC_NAME (at most 15 characters, one letter)`);
+      served.name = name;
+    }
+    if (entry.http !== undefined) {
+      if (typeof entry.http !== 'boolean') r.fail(`${p}.http`, `expected true or false, got ${describe(entry.http)}`);
+      if (entry.http && protocol !== 'TCP') r.fail(`${p}.http`, 'only a TCP port can speak HTTP');
+      served.http = entry.http;
+    }
+    for (const key of [`${protocol}/${port}`, served.name && `name ${served.name}`]) {
+      if (!key) continue;
+      if (seen.has(key)) r.fail(p, `${key} is served twice`);
+      seen.add(key);
+    }
+    return served;
+  });
+}
+
+function readExternals(r: RecipeReader, value: unknown): RecipeExternal[] {
+  const seen = new Set<string>();
+  return r.optionalArray(value, 'externals').map((item, i) => {
+    const path = `externals[${i}]`;
+    const host = r.object(item, path, ['name', 'serve'], ['name']);
+    const name = r.name(host.name, `${path}.name`);
+    if (seen.has(name)) r.fail(`${path}.name`, `external host "${name}" is declared twice`);
+    seen.add(name);
+    return { name, serve: readServe(r, host.serve, `${path}.serve`) };
+  });
+}
+
+function readPods(r: RecipeReader, value: unknown, namespaces: NamespaceSpec[], externals: RecipeExternal[]): RecipePod[] {
+  const seen = new Set<string>();
+  return r.array(value, 'pods').map((item, i) => {
+    const path = `pods[${i}]`;
+    const pod = r.object(item, path, ['namespace', 'name', 'labels', 'serve'], ['namespace', 'name']);
+    const namespace = r.name(pod.namespace, `${path}.namespace`);
+    if (!namespaces.some((ns) => ns.name === namespace)) r.fail(`${path}.namespace`, `namespace "${namespace}" is not declared under namespaces`);
+    const name = r.name(pod.name, `${path}.name`);
+    const key = `${namespace}/${name}`;
+    if (seen.has(key)) r.fail(`${path}.name`, `pod ${key} is declared twice`);
+    if (externals.some((h) => h.name === name)) {
+      // Not ambiguous (pods are "ns/pod"), but confusing to read in probe tables.
+      r.fail(`${path}.name`, `"${name}" is also an external host's name`);
+    }
+    seen.add(key);
+    return { namespace, name, labels: r.labels(pod.labels, `${path}.labels`), serve: readServe(r, pod.serve, `${path}.serve`) };
+  });
+}
+
+function readPolicies(r: RecipeReader, value: unknown, namespaces: NamespaceSpec[], externals: RecipeExternal[]): NetworkPolicy[] {
+  const names = new Set<string>();
+  const policies = r.array(value, 'policies').map((item, i) => {
+    const path = `policies[${i}]`;
+    for (const name of externalPlaceholders(item)) {
+      if (!externals.some((h) => h.name === name)) r.fail(path, `{{external:${name}}} names no host under externals`);
+    }
+    // No defaultNamespace: the validator then requires metadata.namespace, as the catalog wants.
+    const policy = validateRecipePolicy(item, r.file, path, externals.map((h) => h.name));
+    const namespace = policy.metadata.namespace;
+    if (!namespaces.some((ns) => ns.name === namespace)) r.fail(`${path}.metadata.namespace`, `namespace "${namespace}" is not declared under namespaces`);
+    const key = `${namespace}/${policy.metadata.name}`;
+    if (names.has(key)) r.fail(`${path}.metadata.name`, `policy ${key} is declared twice`);
+    names.add(key);
+    checkNamespaceNameSelectors(r, policy, path, namespaces);
+    return policy;
+  });
+  return policies;
+}
+
+/**
+ * Namespaces are renamed at plan time; a selector on kubernetes.io/metadata.name is renamed with
+ * them, so it must name a namespace of the recipe.
+ */
+function checkNamespaceNameSelectors(r: RecipeReader, policy: NetworkPolicy, path: string, namespaces: NamespaceSpec[]): void {
+  const declared = (name: string): boolean => namespaces.some((ns) => ns.name === name);
+  const rules = [
+    ...(policy.spec.ingress ?? []).map((rule, i) => ({ peers: rule.from ?? [], at: `${path}.spec.ingress[${i}].from` })),
+    ...(policy.spec.egress ?? []).map((rule, i) => ({ peers: rule.to ?? [], at: `${path}.spec.egress[${i}].to` })),
+  ];
+  for (const { peers, at } of rules) {
+    peers.forEach((peer, j) => {
+      const selector = peer.namespaceSelector;
+      if (!selector) return;
+      const named = selector.matchLabels?.['kubernetes.io/metadata.name'];
+      if (named !== undefined && !declared(named)) {
+        r.fail(`${at}[${j}].namespaceSelector.matchLabels`, `kubernetes.io/metadata.name "${named}" is not a namespace of the recipe`);
+      }
+      (selector.matchExpressions ?? []).forEach((expr, k) => {
+        if (expr.key !== 'kubernetes.io/metadata.name') return;
+        for (const value of expr.values ?? []) {
+          if (!declared(value)) r.fail(`${at}[${j}].namespaceSelector.matchExpressions[${k}].values`, `"${value}" is not a namespace of the recipe`);
+        }
+      });
+    });
+  }
+}
+
+function readEndpoint(r: RecipeReader, value: unknown, path: string, pods: RecipePod[], externals: RecipeExternal[]): string {
+  const name = r.string(value, path);
+  if (name.includes('/')) {
+    if (!pods.some((p) => `${p.namespace}/${p.name}` === name)) r.fail(path, `pod ${name} is not declared under pods`);
+  } else if (!externals.some((h) => h.name === name)) {
+    r.fail(path, `"${name}" is neither a pod ("namespace/name") nor an external host of the recipe`);
+  }
+  return name;
+}
+
+function readMatrix(r: RecipeReader, value: unknown, path: string, pods: RecipePod[], externals: RecipeExternal[]): ProbeMatrix {
+  const m = r.object(value, path, ['phases', 'from', 'to', 'protocols', 'port', 'ports'], ['from', 'to', 'protocols']);
+  const from = r.list(m.from, `${path}.from`).map((e, i) => readEndpoint(r, e, `${path}.from[${i}]`, pods, externals));
+  const to = r.list(m.to, `${path}.to`).map((e, i) => readEndpoint(r, e, `${path}.to[${i}]`, pods, externals));
+  const protocols = r.list(m.protocols, `${path}.protocols`).map((p, i) => r.oneOf(p, `${path}.protocols[${i}]`, probeProtocols));
+  const matrixPhases =
+    m.phases === undefined ? [...phases] : r.list(m.phases, `${path}.phases`).map((p, i) => r.oneOf(p, `${path}.phases[${i}]`, phases));
+  if (m.port !== undefined && m.ports !== undefined) r.fail(path, 'give either port or ports, not both');
+  const rawPorts = m.port !== undefined ? [m.port] : m.ports === undefined ? [] : r.array(m.ports, `${path}.ports`);
+  const ports = rawPorts.map((p, i) => r.port(p, m.port !== undefined ? `${path}.port` : `${path}.ports[${i}]`));
+  const needsPort = protocols.some((p) => p !== 'icmp');
+  if (needsPort && ports.length === 0) r.fail(path, `protocols ${protocols.filter((p) => p !== 'icmp').join(', ')} need a port`);
+  if (!needsPort && ports.length > 0) r.fail(path, 'an ICMP-only probe takes no port');
+  for (const a of from) {
+    for (const b of to) {
+      if (!a.includes('/') && !b.includes('/')) r.fail(path, `${a} -> ${b}: a probe between two external hosts says nothing about policy`);
+    }
+  }
+  const matrix: ProbeMatrix = { phases: matrixPhases, from, to, protocols, ports };
+  for (const probe of expandMatrix(matrix)) {
+    const served = servedBy(probe.to, pods, externals);
+    if (probe.protocol === 'icmp' || probe.port === undefined) continue;
+    const wanted = probe.protocol === 'udp' ? 'UDP' : 'TCP';
+    const port = served.find((s) => s.port === probe.port && s.protocol === wanted);
+    if (!port) r.fail(path, `${probe.to} does not serve ${wanted}/${probe.port}, needed by ${probe.protocol} probes (add it under serve)`);
+    if (probe.protocol === 'http' && !port.http) r.fail(path, `${probe.to} port ${probe.port} does not speak HTTP (serve entry without http: true)`);
+  }
+  return matrix;
+}
+
+function servedBy(target: string, pods: RecipePod[], externals: RecipeExternal[]): ServedPort[] {
+  return (
+    pods.find((p) => `${p.namespace}/${p.name}` === target)?.serve ?? externals.find((h) => h.name === target)?.serve ?? []
+  );
+}
+
+function readClaim(r: RecipeReader, value: unknown, path: string, pods: RecipePod[], externals: RecipeExternal[]): ProseClaim {
+  const c = r.object(value, path, ['id', 'text', 'phase', 'from', 'to', 'protocol', 'port', 'expect'], ['text']);
+  const claim: ProseClaim = { text: r.string(c.text, `${path}.text`) };
+  if (c.id !== undefined) claim.id = r.name(c.id, `${path}.id`);
+  const checkable = ['from', 'to', 'protocol', 'expect'];
+  const present = checkable.filter((k) => c[k] !== undefined);
+  if (present.length === 0) {
+    if (c.phase !== undefined || c.port !== undefined) r.fail(path, 'phase and port only make sense with from, to, protocol and expect');
+    return claim;
+  }
+  if (present.length < checkable.length) {
+    r.fail(path, `a checkable claim needs ${checkable.join(', ')}; missing ${checkable.filter((k) => c[k] === undefined).join(', ')}`);
+  }
+  const check: ProseAssertion = {
+    phase: c.phase === undefined ? 'after' : r.oneOf(c.phase, `${path}.phase`, phases),
+    from: readEndpoint(r, c.from, `${path}.from`, pods, externals),
+    to: readEndpoint(r, c.to, `${path}.to`, pods, externals),
+    protocol: r.oneOf(c.protocol, `${path}.protocol`, probeProtocols),
+    expect: r.oneOf(c.expect, `${path}.expect`, expectations),
+  };
+  if (check.protocol === 'icmp') {
+    if (c.port !== undefined) r.fail(`${path}.port`, 'an ICMP claim takes no port');
+  } else {
+    check.port = r.port(c.port, `${path}.port`);
+  }
+  claim.check = check;
+  return claim;
+}
+
+function readNote(r: RecipeReader, value: unknown, path: string, prose: ProseClaim[]): RecipeNote {
+  const n = r.object(value, path, ['prose', 'text'], ['text']);
+  const note: RecipeNote = { text: r.string(n.text, `${path}.text`) };
+  if (n.prose !== undefined) {
+    const id = r.string(n.prose, `${path}.prose`);
+    const claim = prose.find((c) => c.id === id);
+    if (!claim) r.fail(`${path}.prose`, `no prose claim has id "${id}"`);
+    if (!claim.check) r.fail(`${path}.prose`, `prose claim "${id}" is not checkable, so it cannot disagree with the oracle`);
+    note.prose = id;
+  }
+  return note;
+}
+
+/** Every checkable claim must be carried to the cluster by one of the recipe's probes. */
+function checkProseIsProbed(r: RecipeReader, recipe: Recipe): void {
+  const keys = new Set(recipe.probes.flatMap(expandMatrix).map(probeKey));
+  recipe.prose.forEach((claim, i) => {
+    if (claim.check && !keys.has(probeKey(claim.check))) {
+      r.fail(`prose[${i}]`, `no probe covers this claim (${probeKey(claim.check)}); add it to a probe matrix`);
+    }
+  });
+}
+
+function join(path: string, key: string): string {
+  return path ? `${path}.${key}` : key;
+}
+
+function describe(value: unknown): string {
+  if (value === null || value === undefined) return 'nothing';
+  if (Array.isArray(value)) return 'a list';
+  if (typeof value === 'object') return 'a mapping';
+  return `${typeof value} ${JSON.stringify(value)}`;
+}

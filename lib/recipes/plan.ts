@@ -1,0 +1,132 @@
+// Recipe -> RecipePlan: deployed names, resolved addresses, and every probe's expectation from
+// the oracle. Pure: the run engine carries the plan out; `recipes` prints it.
+import { InputError } from '../errors.ts';
+import type { LabelSelector, Model, NetworkPolicy, NetworkPolicyPeer, PodSpec, ProbeProtocol } from '../model/types.ts';
+import { podString } from '../model/types.ts';
+import { evaluate, type Endpoint, type Flow, type FlowProtocol } from '../oracle/index.ts';
+import { placeholderAddress, resolvePlaceholders } from './placeholders.ts';
+import { expandProbes, probeKey } from './probes.ts';
+import type { PlanAddresses, PlannedProbe, ProseCheck, Recipe, RecipePlan } from './types.ts';
+
+const namespaceNameKey = 'kubernetes.io/metadata.name';
+
+/**
+ * The deployed name of a recipe namespace: `<namespace>-<recipe id>-<suffix>` (e.g.
+ * `default-06-r7f3k`), so recipes never share a namespace, and a run's leftovers carry its id.
+ * An empty suffix keeps the recipe's names (listing, unit tests).
+ */
+export function namespaceName(namespace: string, recipeId: string, suffix: string): string {
+  if (suffix === '') return namespace;
+  const name = `${namespace}-${recipeId}-${suffix}`;
+  if (name.length > 63 || !/^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/.test(name)) {
+    throw new InputError(`recipe ${recipeId}: namespace name "${name}" is not a DNS label of at most 63 characters; use a shorter run suffix`);
+  }
+  return name;
+}
+
+const flowProtocols: Record<ProbeProtocol, FlowProtocol> = { tcp: 'TCP', http: 'TCP', udp: 'UDP', icmp: 'ICMP' };
+
+export function planRecipe(recipe: Recipe, suffix: string, addresses: PlanAddresses = {}): RecipePlan {
+  const namespaceNames = Object.fromEntries(recipe.namespaces.map((ns) => [ns.name, namespaceName(ns.name, recipe.id, suffix)]));
+  const deployed = (ns: string): string => namespaceNames[ns] ?? ns;
+  const externalIps = Object.fromEntries(
+    recipe.externals.map((host, i) => [host.name, addresses.externals?.[host.name] ?? placeholderAddress(i)]),
+  );
+
+  const namespaces = recipe.namespaces.map((ns) => ({
+    name: deployed(ns.name),
+    labels: { ...ns.labels, [namespaceNameKey]: deployed(ns.name) },
+  }));
+  const pods: PodSpec[] = recipe.pods.map((pod) => {
+    const name = podString(deployed(pod.namespace), pod.name);
+    const spec: PodSpec = {
+      namespace: deployed(pod.namespace),
+      name: pod.name,
+      labels: { ...pod.labels },
+      ports: pod.serve.map(({ http: _http, ...port }) => port),
+    };
+    const ip = addresses.pods?.[name];
+    if (ip !== undefined) spec.ip = ip;
+    return spec;
+  });
+  const model: Model = {
+    namespaces,
+    pods,
+    externals: recipe.externals.map((host) => ({ name: host.name, ip: externalIps[host.name] })),
+  };
+  const policies = recipe.policies.map((policy) => renamePolicy(resolvePlaceholders(policy, externalIps), deployed));
+
+  const endpoint = (name: string): Endpoint => {
+    const slash = name.indexOf('/');
+    return slash === -1 ? { external: name } : { pod: podString(deployed(name.slice(0, slash)), name.slice(slash + 1)) };
+  };
+  const probes: PlannedProbe[] = expandProbes(recipe).map((spec) => {
+    const flow: Flow = { from: endpoint(spec.from), to: endpoint(spec.to), protocol: flowProtocols[spec.protocol] };
+    if (spec.port !== undefined) flow.port = spec.port;
+    const verdict = evaluate(model, spec.phase === 'before' ? [] : policies, flow);
+    return { ...spec, flow, expected: verdict.allowed ? 'allowed' : 'blocked', reason: verdict.reason };
+  });
+
+  return {
+    recipe: { id: recipe.id, title: recipe.title, source: recipe.source, file: recipe.file, notes: recipe.notes },
+    suffix,
+    namespaceNames,
+    model,
+    namespaces,
+    fixtures: recipe.pods.map((pod) => ({
+      namespace: deployed(pod.namespace),
+      name: pod.name,
+      labels: { ...pod.labels },
+      serve: pod.serve.map((port) => ({ ...port })),
+    })),
+    externals: recipe.externals.map((host) => ({ name: host.name, serve: host.serve.map((port) => ({ ...port })) })),
+    policies,
+    probes,
+    prose: checkProse(recipe, probes),
+  };
+}
+
+function checkProse(recipe: Recipe, probes: PlannedProbe[]): ProseCheck[] {
+  const checks: ProseCheck[] = [];
+  for (const claim of recipe.prose) {
+    const check = claim.check;
+    if (!check) continue;
+    const id = probeKey(check);
+    // parseRecipe guarantees a probe covers every checkable claim.
+    const probe = probes.find((p) => p.id === id);
+    if (!probe) throw new Error(`recipe ${recipe.id}: no probe ${id} for a prose claim`);
+    const result: ProseCheck = {
+      claim: { ...claim, check },
+      probe: id,
+      oracle: probe.expected,
+      reason: probe.reason,
+      agrees: probe.expected === check.expect,
+    };
+    const note = claim.id === undefined ? undefined : recipe.notes.find((n) => n.prose === claim.id);
+    if (note) result.note = note.text;
+    checks.push(result);
+  }
+  return checks;
+}
+
+/** metadata.namespace and namespaceSelectors on kubernetes.io/metadata.name follow the rename. */
+function renamePolicy(policy: NetworkPolicy, deployed: (ns: string) => string): NetworkPolicy {
+  const peers = (list: NetworkPolicyPeer[] | undefined): NetworkPolicyPeer[] | undefined =>
+    list?.map((peer) => (peer.namespaceSelector ? { ...peer, namespaceSelector: renameSelector(peer.namespaceSelector, deployed) } : peer));
+  const spec = { ...policy.spec };
+  if (spec.ingress) spec.ingress = spec.ingress.map((rule) => (rule.from ? { ...rule, from: peers(rule.from) } : rule));
+  if (spec.egress) spec.egress = spec.egress.map((rule) => (rule.to ? { ...rule, to: peers(rule.to) } : rule));
+  return { ...policy, metadata: { ...policy.metadata, namespace: deployed(policy.metadata.namespace) }, spec };
+}
+
+function renameSelector(selector: LabelSelector, deployed: (ns: string) => string): LabelSelector {
+  const renamed: LabelSelector = { ...selector };
+  const named = selector.matchLabels?.[namespaceNameKey];
+  if (selector.matchLabels && named !== undefined) renamed.matchLabels = { ...selector.matchLabels, [namespaceNameKey]: deployed(named) };
+  if (selector.matchExpressions) {
+    renamed.matchExpressions = selector.matchExpressions.map((expr) =>
+      expr.key === namespaceNameKey && expr.values ? { ...expr, values: expr.values.map(deployed) } : expr,
+    );
+  }
+  return renamed;
+}

@@ -1,0 +1,138 @@
+// The recipe catalog's vocabulary (see docs/recipes.md for the file format).
+import type { FixturePod } from '../cluster/provider.ts';
+import type { ContainerPort, Labels, Model, NamespaceSpec, NetworkPolicy, ProbeProtocol } from '../model/types.ts';
+import type { Flow } from '../oracle/index.ts';
+
+/** `before`: no policy of the recipe applied yet; `after`: all of them applied. */
+export type Phase = 'before' | 'after';
+
+/** What the oracle says a probe must observe (never `check-failed`). */
+export type Expectation = 'allowed' | 'blocked';
+
+/** A port a fixture (pod or external host) answers on; `http` ports answer GET / with 200. */
+export type ServedPort = ContainerPort & { http?: boolean };
+
+export interface RecipePod {
+  /** The recipe's own namespace name (suffixed at plan time). */
+  namespace: string;
+  name: string;
+  labels: Labels;
+  serve: ServedPort[];
+}
+
+export interface RecipeExternal {
+  /** Also how probes and `{{external:<name>}}` placeholders refer to it; never contains "/". */
+  name: string;
+  serve: ServedPort[];
+}
+
+/**
+ * One connection to try. `from` and `to` are the recipe's names: "ns/pod" for a pod, a bare
+ * name for an external host. `port` is absent for ICMP.
+ */
+export interface ProbeSpec {
+  /** Stable across runs and suffixes: "after default/client -> default/web http/80". */
+  id: string;
+  phase: Phase;
+  from: string;
+  to: string;
+  protocol: ProbeProtocol;
+  port?: number;
+}
+
+/** A compact probe matrix as written in a recipe: phases x from x to x protocols x ports. */
+export interface ProbeMatrix {
+  phases: Phase[];
+  from: string[];
+  to: string[];
+  protocols: ProbeProtocol[];
+  /** Empty when every protocol of the matrix is ICMP. */
+  ports: number[];
+}
+
+/** A checkable statement of the recipe's prose: what its author says a connection does. */
+export interface ProseAssertion {
+  phase: Phase;
+  from: string;
+  to: string;
+  protocol: ProbeProtocol;
+  port?: number;
+  expect: Expectation;
+}
+
+export interface ProseClaim {
+  /** Only needed when a note refers to the claim. */
+  id?: string;
+  text: string;
+  /** Absent for narrative-only claims. */
+  check?: ProseAssertion;
+}
+
+export interface RecipeNote {
+  /** Id of the prose claim this note explains (a disagreement with the oracle); absent for general notes. */
+  prose?: string;
+  text: string;
+}
+
+export interface Recipe {
+  id: string;
+  title: string;
+  /** URL of the recipe file, or the Calico walkthrough step it comes from. */
+  source: string;
+  /** Path of the YAML file it was loaded from. */
+  file: string;
+  prose: ProseClaim[];
+  notes: RecipeNote[];
+  namespaces: NamespaceSpec[];
+  pods: RecipePod[];
+  externals: RecipeExternal[];
+  /** As written: the recipe's namespace names, `{{external:<name>}}` placeholders unresolved. */
+  policies: NetworkPolicy[];
+  probes: ProbeMatrix[];
+}
+
+/** A probe with what the oracle expects of it. `flow` names the deployed (suffixed) endpoints. */
+export interface PlannedProbe extends ProbeSpec {
+  flow: Flow;
+  expected: Expectation;
+  /** The oracle's reason, in deployed names. */
+  reason: string;
+}
+
+/** A prose claim checked against the oracle. */
+export interface ProseCheck {
+  claim: ProseClaim & { check: ProseAssertion };
+  /** Id of the probe that carries the claim to the cluster. */
+  probe: string;
+  oracle: Expectation;
+  reason: string;
+  agrees: boolean;
+  /** The note that explains a disagreement (or, stale, one that no longer disagrees). */
+  note?: string;
+}
+
+/** Addresses only known once the provider has made them; placeholders are used when absent. */
+export interface PlanAddresses {
+  /** External host name -> IP. */
+  externals?: Record<string, string>;
+  /** Deployed pod ("ns-suffixed/pod") -> IP. Only ipBlock rules that match pods need them. */
+  pods?: Record<string, string>;
+}
+
+/** Everything the run engine needs to carry out one recipe; pure data. */
+export interface RecipePlan {
+  recipe: Pick<Recipe, 'id' | 'title' | 'source' | 'file' | 'notes'>;
+  suffix: string;
+  /** Recipe namespace name -> deployed namespace name. */
+  namespaceNames: Record<string, string>;
+  /** The oracle's model, in deployed names. */
+  model: Model;
+  /** Namespaces to create (labels include kubernetes.io/metadata.name). */
+  namespaces: NamespaceSpec[];
+  fixtures: FixturePod[];
+  externals: RecipeExternal[];
+  /** Ready to apply: namespaces renamed, placeholders resolved. */
+  policies: NetworkPolicy[];
+  probes: PlannedProbe[];
+  prose: ProseCheck[];
+}
