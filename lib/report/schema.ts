@@ -1,0 +1,151 @@
+// report.json, version 1: what one run saw, written by `run` and read back by `compare`.
+// The shape is a contract with CI tooling (issue 4): add optional fields freely, but any
+// rename or removal needs schemaVersion 2 and a reader for both.
+import type { Connectivity, ProbeProtocol } from '../model/types.ts';
+
+export const reportSchemaVersion = 1;
+
+export interface Report {
+  schemaVersion: typeof reportSchemaVersion;
+  run: RunInfo;
+  summary: Summary;
+  recipes: RecipeReport[];
+}
+
+/** Where and what ran; the versions are read from the cluster, not from configuration. */
+export interface RunInfo {
+  id: string;
+  /** `kind` or `netns` */
+  provider: string;
+  calico: { version: string; dataplane: Dataplane };
+  /** Felix version, when it differs from or is read separately from Calico's. */
+  felix?: string;
+  /** Kubernetes server version, e.g. "v1.34.1". */
+  kubernetes: string;
+  /** ISO 8601 */
+  startedAt: string;
+  durationMs: number;
+}
+
+export type Dataplane = 'iptables' | 'nftables' | 'bpf';
+
+/**
+ * Counts over every probe result in the report, all tries included (a first-try failure stays
+ * counted even when the second try passes: nothing is retried silently).
+ * `checkFailed` is the part of `failed` whose observation was `check-failed`.
+ */
+export interface Summary {
+  probes: number;
+  passed: number;
+  failed: number;
+  checkFailed: number;
+}
+
+export interface RecipeReport {
+  /** Catalog id, e.g. "01" */
+  id: string;
+  title: string;
+  /** URL of the upstream example or test the recipe comes from. */
+  source: string;
+  notes?: string;
+  policies: PolicyText[];
+  enforcement: { programmedMs: number };
+  /** 1, or 2 when something differed and the recipe was probed once more in full. */
+  tries: number;
+  probes: ProbeReport[];
+}
+
+/** A policy as applied: its name and the exact YAML sent to the API server. */
+export interface PolicyText {
+  name: string;
+  yaml: string;
+}
+
+export type ProbePhase = 'before' | 'after';
+export type Expectation = Exclude<Connectivity, 'check-failed'>;
+export type ProbeVerdict = 'pass' | 'fail';
+
+export interface ProbeReport {
+  /** Stable within a recipe across runs, e.g. "x/a->x/b tcp/80". */
+  id: string;
+  try: 1 | 2;
+  /** Before or after the recipe's policies were applied. */
+  phase: ProbePhase;
+  /** PodString ("ns/pod") or the name of an external host. */
+  from: string;
+  to: string;
+  protocol: ProbeProtocol;
+  /** Absent for ICMP. */
+  port?: number;
+  expected: Expectation;
+  /** The oracle's sentence explaining `expected`. */
+  expectedReason: string;
+  observed: Connectivity;
+  /** What the probe saw: "connection refused", "http 200", exit code and a stderr excerpt. */
+  detail: string;
+  verdict: ProbeVerdict;
+  durationMs: number;
+  /** A command a person can paste to reproduce the probe on this provider. */
+  command: string;
+  counters: { deltas: CounterDeltaRow[] };
+  /** The rule that decided the probe, or null when attribution found none. */
+  decidedBy: Decision | null;
+}
+
+/** One rule whose counters moved while the probe ran. */
+export interface CounterDeltaRow {
+  node: string;
+  /** iptables table ("filter", "raw", ...) or nftables table name. */
+  table: string;
+  chain: string;
+  /** The rule as printed by iptables-save / nft, so a person recognises it. */
+  rule: string;
+  packets: number;
+  bytes: number;
+}
+
+export interface Decision {
+  chain: string;
+  rule: string;
+  /** "ns/name" of the NetworkPolicy the chain was rendered from, when it is a policy chain. */
+  policy?: string;
+  kind: DecisionKind;
+}
+
+/**
+ * Which kind of rule decided a probe; compare flags a change of kind between two Calico versions.
+ * - policy-allow: an accept/return of a policy rule
+ * - policy-deny: a deny rule of a policy (Calico policies; Kubernetes ones only allow)
+ * - end-of-tier-drop: selected by a policy, no rule matched, dropped at the end of the tier
+ * - profile-allow: no policy selects the endpoint; the namespace profile allowed it
+ * - other-drop: dropped by a rule outside policy and profile chains (a finding to look at)
+ */
+export type DecisionKind = 'policy-allow' | 'policy-deny' | 'end-of-tier-drop' | 'profile-allow' | 'other-drop';
+
+export const decisionKinds: readonly DecisionKind[] = [
+  'policy-allow',
+  'policy-deny',
+  'end-of-tier-drop',
+  'profile-allow',
+  'other-drop',
+];
+export const dataplanes: readonly Dataplane[] = ['iptables', 'nftables', 'bpf'];
+export const probeProtocols: readonly ProbeProtocol[] = ['tcp', 'http', 'icmp', 'udp'];
+
+/** Counts the summary from the recipes, so a writer never hand-computes it. */
+export function summarize(recipes: readonly RecipeReport[]): Summary {
+  const summary: Summary = { probes: 0, passed: 0, failed: 0, checkFailed: 0 };
+  for (const probe of recipes.flatMap((r) => r.probes)) {
+    summary.probes++;
+    if (probe.verdict === 'pass') summary.passed++;
+    else summary.failed++;
+    if (probe.observed === 'check-failed') summary.checkFailed++;
+  }
+  return summary;
+}
+
+/** The probes of a recipe's last try: the ones that carry its final verdict. */
+export function lastTry(recipe: RecipeReport): ProbeReport[] {
+  const last = Math.max(1, ...recipe.probes.map((p) => p.try));
+  return recipe.probes.filter((p) => p.try === last);
+}

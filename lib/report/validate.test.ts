@@ -1,0 +1,55 @@
+import { expect } from 'chai';
+import { InputError } from '../errors.ts';
+import { sampleReport } from './sample-report.ts';
+import { summarize } from './schema.ts';
+import { validateReport } from './validate.ts';
+
+function roundTrip(value: unknown): Record<string, unknown> {
+  return JSON.parse(JSON.stringify(value)) as Record<string, unknown>;
+}
+
+describe('validateReport', () => {
+  it('accepts a report written by this version, unchanged', () => {
+    const report = roundTrip(sampleReport());
+    expect(validateReport(report, 'a.json')).to.equal(report);
+  });
+
+  it('refuses another schemaVersion, naming the file and both versions', () => {
+    const report = { ...roundTrip(sampleReport()), schemaVersion: 2 };
+    expect(() => validateReport(report, 'reports/x/report.json'))
+      .to.throw(InputError, /reports\/x\/report\.json: schemaVersion 2 is not supported; this harness reads schemaVersion 1/);
+  });
+
+  it('names the JSON path of the first field that does not fit', () => {
+    const report = roundTrip(sampleReport()) as { recipes: { probes: Record<string, unknown>[] }[] };
+    report.recipes[0]!.probes[2]!.observed = 'dropped';
+    expect(() => validateReport(report, 'b.json')).to.throw(
+      InputError,
+      'b.json: $.recipes[0].probes[2].observed: expected "allowed" | "blocked" | "check-failed", got "dropped"',
+    );
+  });
+
+  it('refuses a missing section and a decision of unknown kind', () => {
+    const noRun = roundTrip(sampleReport());
+    delete noRun.run;
+    expect(() => validateReport(noRun, 'c.json')).to.throw(InputError, 'c.json: $.run: expected an object, got nothing');
+    const odd = roundTrip(sampleReport()) as { recipes: { probes: { decidedBy: { kind: string } }[] }[] };
+    odd.recipes[0]!.probes[0]!.decidedBy.kind = 'magic';
+    expect(() => validateReport(odd, 'd.json')).to.throw(InputError, /\$\.recipes\[0\]\.probes\[0\]\.decidedBy\.kind/);
+  });
+
+  it('refuses something that is not a report at all', () => {
+    expect(() => validateReport([1, 2], 'e.json')).to.throw(InputError, 'e.json: $: expected an object, got [1,2]');
+    expect(() => validateReport({ hello: 1 }, 'f.json')).to.throw(InputError, /f\.json: schemaVersion undefined is not supported/);
+  });
+});
+
+describe('summarize', () => {
+  it('counts every probe result of every try, check-failed as part of failed', () => {
+    const report = sampleReport();
+    report.recipes[1]!.probes[0]!.observed = 'check-failed';
+    report.recipes[1]!.probes[0]!.verdict = 'fail';
+    // recipe 01: 2 tries x 4 probes with one failure each; recipe 02: one probe, now check-failed
+    expect(summarize(report.recipes)).to.deep.equal({ probes: 9, passed: 6, failed: 3, checkFailed: 1 });
+  });
+});
