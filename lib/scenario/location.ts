@@ -1,0 +1,39 @@
+// Where in which file a value sits, so every validation error names both:
+// `scenario.yaml: policies[0].spec.ingress[1].from[0]: ipBlock cannot be combined with podSelector`.
+import { InputError } from '../errors.ts';
+
+export class Location {
+  /** `file` is omitted when the caller's path already says where the value came from. */
+  constructor(
+    readonly file: string | undefined,
+    readonly path = '',
+  ) {}
+
+  /** A plain string is a path with no file, e.g. "recipes/deny-all.yaml: policies[0]". */
+  static of(at: Location | string): Location {
+    return typeof at === 'string' ? new Location(undefined, at) : at;
+  }
+
+  key(name: string): Location {
+    const step = /^[A-Za-z_][A-Za-z0-9_-]*$/.test(name) ? name : `[${JSON.stringify(name)}]`;
+    return new Location(this.file, this.path === '' ? step : step.startsWith('[') ? this.path + step : `${this.path}.${step}`);
+  }
+
+  index(i: number): Location {
+    return new Location(this.file, `${this.path}[${i}]`);
+  }
+
+  error(message: string): InputError {
+    const where = [this.file, this.path].filter((part) => part !== undefined && part !== '').join(': ');
+    // One line: callers print it to stderr as is.
+    return new InputError(`${where === '' ? '' : `${where}: `}${message}`.replace(/\s*\n\s*/g, ' '));
+  }
+
+  fail(message: string): never {
+    throw this.error(message);
+  }
+
+  toString(): string {
+    return this.path;
+  }
+}
