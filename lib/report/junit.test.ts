@@ -28,6 +28,6 @@ describe('renderJUnit', () => {
   it('reports check-failed as an error, with XML-illegal characters replaced', () => {
     expect(xml).to.match(/<error type="check-failed" message="expected blocked, observed check-failed \(exit 137\uFFFD: kubectl exec failed &lt;oops&gt;\)">/);
     expect(xml).to.contain('<testsuite name="02 Deny all ingress to b" tests="1" failures="0" errors="1"');
-    expect(xml).to.not.contain("\u0007");
+    expect(xml).to.not.contain('\u0007');
   });
 });
