@@ -1,0 +1,83 @@
+import { expect } from 'chai';
+import { workloadInterfaceName } from './interface-name.ts';
+import type { PolicyRef } from './policy-chains.ts';
+import { lengthLimitedId, policyChainName, policyId, profileChainName, resolvePolicyChains, schemeForVersion } from './policy-chains.ts';
+import { captureMeta, loadCapture } from './testdata/captures.ts';
+import type { CounterSnapshot } from './types.ts';
+
+// Expected names printed by a Go program with the body of libcalico-go/lib/hash GetLengthLimitedID.
+describe('lengthLimitedId (hashutils.GetLengthLimitedID)', () => {
+  const cases: [string, string, string][] = [
+    ['cali-pi-', 'knp/ncnt/knp.default.allow-client-to-server', 'cali-pi-_LIFhOmCogiL45im70aO'],
+    ['cali-po-', 'KubernetesNetworkPolicy/default/knp.default.deny-all', 'cali-po-_2iR6EWUfW2aj39VgJGA'],
+    ['cali-pi-', 'default/default/knp.default.deny-all', 'cali-pi-_a8Tnfi9CcN2Hw2ASudn'],
+    ['cali-pi-', 'np/ncnt/deny-udp-5353', 'cali-pi-_Njo_8PC1N06iNvKCXKs'],
+    ['cali-pi-', 'default/ai', 'cali-pi-default/ai'],
+    ['cali-pi-', '12345678901234567890', 'cali-pi-12345678901234567890'],
+    ['cali-pi-', '_2345678901234567890', 'cali-pi-_NRWGJbcgjLYWITkwn5H'],
+    ['cali-pro-', 'ksa.kube-system.calico-kube-controllers', 'cali-pro-_PTRGc0U-L5Kz7V6ERW'],
+    ['cali-pi-', '', 'cali-pi-_'],
+  ];
+  for (const [prefix, suffix, want] of cases) {
+    it(`${prefix}${JSON.stringify(suffix)} -> ${want}`, () => expect(lengthLimitedId(prefix, suffix)).to.equal(want));
+  }
+});
+
+describe('policyChainName', () => {
+  const denyAll: PolicyRef = { namespace: 'default', name: 'deny-all' };
+
+  it('spells the policy id the way each Calico line does', () => {
+    expect(policyId(denyAll, 'short-kind-namespace-name')).to.equal('knp/default/knp.default.deny-all');
+    expect(policyId(denyAll, 'kind-namespace-name')).to.equal('KubernetesNetworkPolicy/default/knp.default.deny-all');
+    expect(policyId(denyAll, 'tier-name')).to.equal('default/default/knp.default.deny-all');
+    expect(schemeForVersion('v3.32.1')).to.equal('short-kind-namespace-name');
+    expect(schemeForVersion('v3.31.7')).to.equal('kind-namespace-name');
+    expect(schemeForVersion('v3.29.7')).to.equal('tier-name');
+  });
+
+  it('names ingress and egress chains per version', () => {
+    expect(policyChainName('egress', denyAll, 'v3.31.7')).to.equal('cali-po-_2iR6EWUfW2aj39VgJGA');
+    expect(policyChainName('ingress', { namespace: 'ncnt', name: 'allow-client-to-server' }, 'v3.32.1')).to.equal(captureMeta.allowPolicyChain);
+    expect(policyChainName('ingress', { namespace: 'ncnt', name: 'deny-udp-5353', kind: 'NetworkPolicy' }, 'v3.32.1')).to.equal(
+      captureMeta.denyPolicyChain,
+    );
+  });
+
+  it('names profile chains from the profile name', () => {
+    expect(profileChainName('ingress', 'kns.default')).to.equal('cali-pri-kns.default');
+  });
+});
+
+describe('resolvePolicyChains', () => {
+  const policies: PolicyRef[] = [
+    { namespace: 'ncnt', name: 'allow-client-to-server' },
+    { namespace: 'ncnt', name: 'deny-udp-5353', kind: 'NetworkPolicy' },
+    { namespace: 'other', name: 'allow-client-to-server' },
+  ];
+  const chains = [captureMeta.allowPolicyChain, captureMeta.denyPolicyChain, 'cali-pi-_unknownunknownunkn', 'cali-tw-cali1'];
+
+  it("prefers felix's own chain comment when the snapshot has one", () => {
+    const snapshot = loadCapture('iptables-legacy', 'tcp-8080-allowed', 'after');
+    const got = resolvePolicyChains(chains, policies, { snapshot });
+    expect([...got.values()].map((r) => [r.chain, r.ref, r.via, r.direction])).to.deep.equal([
+      [captureMeta.allowPolicyChain, 'ncnt/allow-client-to-server', 'comment', 'ingress'],
+      [captureMeta.denyPolicyChain, 'ncnt/deny-udp-5353', 'comment', 'ingress'],
+    ]);
+  });
+
+  it('falls back to the hash, trying every scheme and reporting the one that matched', () => {
+    const bare: CounterSnapshot = { ...loadCapture('nftables', 'tcp-8080-allowed', 'after'), rules: [] };
+    const got = resolvePolicyChains(['filter-' + captureMeta.allowPolicyChain], policies, { snapshot: bare, calicoVersion: 'v3.31.7' });
+    expect(got.get(captureMeta.allowPolicyChain)).to.deep.include({ ref: 'ncnt/allow-client-to-server', via: 'hash:short-kind-namespace-name' });
+    const v331 = policyChainName('egress', { namespace: 'other', name: 'allow-client-to-server' }, 'v3.31.7');
+    expect(resolvePolicyChains([v331], policies).get(v331)).to.deep.include({ ref: 'other/allow-client-to-server', via: 'hash:kind-namespace-name' });
+  });
+});
+
+describe('workloadInterfaceName', () => {
+  it('is cali + sha1("<namespace>.<pod>")[:11], matching the CNI wiring of the captures', () => {
+    expect(workloadInterfaceName('ncnt', 'client')).to.equal(captureMeta.client.interface);
+    expect(workloadInterfaceName('ncnt', 'server')).to.equal('cali35dabcc9ce4');
+    expect(workloadInterfaceName('ncnt', 'server', 'tap')).to.equal('tap35dabcc9ce4');
+  });
+});
