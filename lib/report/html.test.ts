@@ -9,6 +9,10 @@ import { chromium, type BrowserContext, type Page } from 'playwright-core';
 import { renderHtml } from './html.ts';
 import { sampleReport } from './sample-report.ts';
 
+interface BrowserWindow {
+  getComputedStyle(element: unknown): { backgroundColor: string };
+}
+
 const chromiumPath = '/usr/bin/chromium';
 const screenshots = fileURLToPath(new URL('../../reports/screenshots/', import.meta.url));
 
@@ -70,7 +74,9 @@ describe('report.html in headless Chromium', function () {
     expect(await mismatch.isVisible()).to.equal(true);
     expect(await mismatch.innerText()).to.equal('.');
     expect(await mismatch.getAttribute('class')).to.contain('mismatch');
-    const background = (cell: typeof mismatch) => cell.evaluate((el) => getComputedStyle(el).backgroundColor);
+    // Runs in the page; tsconfig has no DOM lib, so the browser global is typed by hand.
+    const background = (cell: typeof mismatch) =>
+      cell.evaluate((el) => (globalThis as unknown as BrowserWindow).getComputedStyle(el).backgroundColor);
     expect(await background(mismatch)).to.equal('rgb(255, 204, 204)');
     expect(await background(match)).to.equal('rgb(238, 247, 238)');
     expect(await page.locator('section[data-recipe="01"] .legend').innerText()).to.contain('mismatch: observed differs from expected');
