@@ -1,0 +1,269 @@
+// The kind provider: a real kind cluster (kind CLI), Calico from its pinned manifest, fixtures as
+// agnhost pods, probes through the pod exec API, node counters by exec'ing in the kind node
+// containers through Docker, external hosts as containers on the `kind` network.
+import { mkdir, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { InfrastructureError, PrerequisiteError, messageOf } from '../../errors.ts';
+import { KubeClient, pollUntil, type KubeObject } from '../../kube/client.ts';
+import { execInPod as kubeExecInPod } from '../../kube/pod-exec.ts';
+import { createLogger, type Logger } from '../../log.ts';
+import type { ContainerPort, Labels, PodString } from '../../model/types.ts';
+import { TeardownStack, throwIfCancelled } from '../../run/lifecycle.ts';
+import type { Cluster, ClusterOptions, ClusterVersions, Dataplane, DeployedPod, ExecOptions, ExecResult, ExternalHostHandle, FixturePod } from '../provider.ts';
+import { resolveKind } from './binary.ts';
+import { installCalico } from './calico.ts';
+import { kindClusterName, kubeProxyModeFor, renderKindConfig, type KubeProxyMode } from './config.ts';
+import { docker, ensureImage, execInContainer, labels, runLabels, startExternalHost, type StartedExternalHost } from './docker.ts';
+import { fixtureContainer, fixturePodObject, porterEnv, agnhostArgs } from './fixtures.ts';
+import { imageRef, tagOf, withMirror } from './images.ts';
+import type { KindCli } from './kind-cli.ts';
+import { manifestImages, customizeCalicoManifest, fetchCalicoManifest } from './manifest.ts';
+import { loadKindPins, manifestPin, type KindPins } from './pins.ts';
+
+export interface KindOptions {
+  workers?: number;
+  /** Default: nftables for the nftables dataplane, iptables otherwise. */
+  kubeProxyMode?: KubeProxyMode;
+  /** Registry host replacement for every image (see images.ts), e.g. mirror.local:5000/proxy. */
+  registryMirror?: string;
+  /** `kind load docker-image` the fixture (and Calico) images from the local Docker into the nodes. */
+  preloadImages?: boolean;
+  /** Leave the cluster in place when setup fails (logs are exported either way). */
+  keepClusterOnFailure?: boolean;
+  /** Docker network for external hosts (kind's own, `kind`, unless KIND_EXPERIMENTAL_DOCKER_NETWORK). */
+  network?: string;
+  readyTimeoutMs?: number;
+}
+
+export type KindClusterOptions = ClusterOptions & KindOptions;
+
+const fixFor = (image: string, kindName?: string): string =>
+  `provide it with \`docker pull ${image}\` where a registry is reachable then \`docker save\`/\`docker load\` here` +
+  `${kindName ? ` (the harness then runs \`kind load docker-image ${tagOf(image)} --name ${kindName}\` with --preload-images)` : ''}, ` +
+  'or pass --registry-mirror <host/prefix> for a mirror that has it';
+
+/** Fail fast, in one line, when this machine cannot run the kind provider. */
+export async function checkKindPrerequisites(options: { signal: AbortSignal; log?: Logger; registryMirror?: string } = { signal: new AbortController().signal }): Promise<{ kind: KindCli; pins: KindPins }> {
+  const log = options.log ?? createLogger('kind');
+  await docker();
+  const pins = loadKindPins();
+  const kind = await resolveKind({ signal: options.signal, log });
+  const nodeImage = withMirror(pins.nodeImage, options.registryMirror);
+  await ensureImage(nodeImage, fixFor(nodeImage));
+  return { kind, pins };
+}
+
+export async function createKindCluster(options: KindClusterOptions): Promise<KindCluster> {
+  const log = createLogger(`kind:${options.runId}`);
+  const { kind, pins } = await checkKindPrerequisites({ signal: options.signal, log, ...(options.registryMirror ? { registryMirror: options.registryMirror } : {}) });
+  const pin = manifestPin(pins, options.calicoVersion);
+  const name = kindClusterName(options.runId);
+  const dir = join(options.workDir, 'kind');
+  await mkdir(dir, { recursive: true });
+  const configPath = join(dir, 'kind-config.yaml');
+  const kubeconfigPath = join(dir, 'kubeconfig');
+  const preloaded = options.preloadImages ?? false;
+  const fixtureImage = imageRef(pins.agnhost, { preloaded, ...(options.registryMirror ? { registryMirror: options.registryMirror } : {}) });
+  // Verify the manifest before the cluster exists: a bad pin fails in a second, not after minutes.
+  const manifest = await fetchCalicoManifest(pin, { signal: options.signal, log: (l) => log.info(l) });
+
+  await writeFile(
+    configPath,
+    renderKindConfig({
+      clusterName: name,
+      runId: options.runId,
+      nodeImage: withMirror(pins.nodeImage, options.registryMirror),
+      kubeProxyMode: options.kubeProxyMode ?? kubeProxyModeFor(options.dataplane),
+      ...(options.workers !== undefined ? { workers: options.workers } : {}),
+    }),
+  );
+  const teardown = new TeardownStack(log);
+  teardown.defer(`kind delete cluster ${name}`, () => kind.deleteCluster(name));
+  try {
+    log.info(`creating kind cluster ${name} (${configPath})`);
+    await kind.createCluster(name, { configPath, kubeconfigPath, retain: true });
+    throwIfCancelled(options.signal);
+    const kube = KubeClient.fromFile(kubeconfigPath);
+    if (preloaded) {
+      const calicoImages = manifestImages(customizeCalicoManifest(manifest.text, { dataplane: options.dataplane }));
+      for (const image of [fixtureImage, ...calicoImages.map((i) => withMirror(i, options.registryMirror))]) {
+        await ensureImage(image, fixFor(image, name));
+        log.info(`kind load docker-image ${tagOf(image)}`);
+        await kind.loadDockerImage(name, tagOf(image));
+      }
+    }
+    await installCalico(kube, {
+      pin,
+      dataplane: options.dataplane,
+      signal: options.signal,
+      log,
+      ...(options.felixSettings ? { felixSettings: options.felixSettings } : {}),
+      ...(options.registryMirror ? { registryMirror: options.registryMirror } : {}),
+      ...(options.readyTimeoutMs ? { readyTimeoutMs: options.readyTimeoutMs } : {}),
+    });
+    const nodes = (await kube.list('v1', 'Node')).map((n) => n.metadata.name).sort();
+    return new KindCluster({ name, runId: options.runId, kind, kube, kubeconfigPath, nodes, fixtureImage, log, workDir: options.workDir, network: options.network ?? process.env.KIND_EXPERIMENTAL_DOCKER_NETWORK ?? 'kind' });
+  } catch (e) {
+    const logsDir = join(options.workDir, 'kind-logs');
+    await kind.exportLogs(name, logsDir).then(
+      () => log.error(`setup failed; cluster logs in ${logsDir}`),
+      (err: unknown) => log.warn(`kind export logs failed: ${messageOf(err)}`),
+    );
+    if (options.keepClusterOnFailure) log.warn(`keeping cluster ${name} (kubeconfig ${kubeconfigPath}); remove it with: kind delete cluster --name ${name}`);
+    else await teardown.unwind();
+    throw e;
+  }
+}
+
+interface KindClusterParts {
+  name: string;
+  runId: string;
+  kind: KindCli;
+  kube: KubeClient;
+  kubeconfigPath: string;
+  nodes: string[];
+  fixtureImage: string;
+  network: string;
+  workDir: string;
+  log: Logger;
+}
+
+interface PodObject extends KubeObject {
+  spec?: { nodeName?: string };
+  status?: {
+    phase?: string;
+    podIP?: string;
+    conditions?: { type: string; status: string }[];
+    containerStatuses?: { state?: { waiting?: { reason?: string; message?: string } } }[];
+  };
+}
+
+export class KindCluster implements Cluster {
+  readonly provider = 'kind' as const;
+  readonly runId: string;
+  readonly kubeconfigPath: string;
+  readonly nodes: readonly string[];
+  /** The kind cluster's name (`nc-<run id>`); node containers are named after the nodes. */
+  readonly name: string;
+  private readonly externalHosts = new Map<string, StartedExternalHost>();
+  private destroyed = false;
+
+  constructor(private readonly parts: KindClusterParts) {
+    this.name = parts.name;
+    this.runId = parts.runId;
+    this.kubeconfigPath = parts.kubeconfigPath;
+    this.nodes = parts.nodes;
+  }
+
+  async versions(): Promise<ClusterVersions> {
+    const kubernetes = await this.parts.kube.serverVersion();
+    const ds = await this.parts.kube.read<KubeObject & { spec: { template: { spec: { containers: { name: string; image: string; env?: { name: string; value?: string }[] }[] } } } }>({
+      apiVersion: 'apps/v1',
+      kind: 'DaemonSet',
+      metadata: { name: 'calico-node', namespace: 'kube-system' },
+    });
+    const node = ds?.spec.template.spec.containers.find((c) => c.name === 'calico-node');
+    const calico = /:(v[\w.-]+)(?:@|$)/.exec(node?.image ?? '')?.[1] ?? 'unknown';
+    const env = new Map((node?.env ?? []).map((e) => [e.name, e.value ?? '']));
+    const dataplane: Dataplane =
+      env.get('FELIX_NFTABLESMODE')?.toLowerCase() === 'enabled' ? 'nftables' : env.get('FELIX_IPTABLESBACKEND')?.toLowerCase() === 'legacy' ? 'iptables-legacy' : 'iptables-nft';
+    return { kubernetes, calico, felix: calico, dataplane };
+  }
+
+  createNamespace(name: string, labels: Labels): Promise<void> {
+    return this.parts.kube.createNamespace(name, labels);
+  }
+
+  deleteNamespace(name: string): Promise<void> {
+    return this.parts.kube.deleteNamespace(name, { timeoutMs: 120_000 });
+  }
+
+  async deployPod(pod: FixturePod): Promise<DeployedPod> {
+    await this.parts.kube.apply(fixturePodObject(pod, { image: this.parts.fixtureImage, runId: this.runId }));
+    const ref = { apiVersion: 'v1', kind: 'Pod', metadata: { name: pod.name, namespace: pod.namespace } };
+    let last: PodObject | undefined;
+    try {
+      return await pollUntil(`pod ${pod.namespace}/${pod.name} ready`, { timeoutMs: 180_000, intervalMs: 1_000 }, async () => {
+        last = await this.parts.kube.read<PodObject>(ref);
+        const waiting = last?.status?.containerStatuses?.[0]?.state?.waiting;
+        if (waiting?.reason && /ErrImagePull|ImagePullBackOff|ErrImageNeverPull|InvalidImageName/.test(waiting.reason)) {
+          throw new PrerequisiteError(
+            `pod ${pod.namespace}/${pod.name}: image ${this.parts.fixtureImage} cannot be pulled in the cluster (${waiting.reason}); ` +
+              `rerun with --preload-images (kind load docker-image) or --registry-mirror <host/prefix>`,
+          );
+        }
+        const ready = last?.status?.conditions?.some((c) => c.type === 'Ready' && c.status === 'True');
+        if (!ready || !last?.status?.podIP || !last.spec?.nodeName) return undefined;
+        return { pod: `${pod.namespace}/${pod.name}` as PodString, node: last.spec.nodeName, ip: last.status.podIP };
+      });
+    } catch (e) {
+      if (e instanceof PrerequisiteError) throw e;
+      throw new InfrastructureError(`${messageOf(e)}; last status: ${JSON.stringify(last?.status ?? null)}`, { cause: e });
+    }
+  }
+
+  deletePod(pod: PodString): Promise<void> {
+    const [namespace, name] = pod.split('/') as [string, string];
+    return this.parts.kube.delete({ apiVersion: 'v1', kind: 'Pod', metadata: { name, namespace } });
+  }
+
+  async execInPod(pod: PodString, argv: string[], options: ExecOptions): Promise<ExecResult> {
+    const [namespace, name] = pod.split('/') as [string, string];
+    return kubeExecInPod(this.parts.kube, { namespace, name, container: fixtureContainer }, argv, options);
+  }
+
+  execOnNode(node: string, argv: string[], options: ExecOptions): Promise<ExecResult> {
+    // kind names each node's container after the node.
+    return execInContainer(node, argv, options);
+  }
+
+  async createExternalHost(name: string, serve: (ContainerPort & { http?: boolean })[]): Promise<ExternalHostHandle> {
+    await ensureImage(this.parts.fixtureImage, fixFor(this.parts.fixtureImage));
+    const host = await startExternalHost({
+      name: `${this.name}-ext-${name}`,
+      image: this.parts.fixtureImage,
+      network: this.parts.network,
+      command: agnhostArgs(serve),
+      env: porterEnv(serve),
+      labels: { ...runLabels(this.runId, 'external-host'), [labels.kindCluster]: this.name },
+    });
+    this.externalHosts.set(name, host);
+    return { name, ip: host.ip };
+  }
+
+  execInExternalHost(name: string, argv: string[], options: ExecOptions): Promise<ExecResult> {
+    const host = this.externalHosts.get(name);
+    if (!host) throw new InfrastructureError(`no external host ${name} in cluster ${this.name}`);
+    return execInContainer(host.container.getId(), argv, options);
+  }
+
+  reproduceInPod(pod: PodString, argv: string[]): string {
+    const [namespace, name] = pod.split('/') as [string, string];
+    return `kubectl --kubeconfig ${this.kubeconfigPath} -n ${namespace} exec ${name} -c ${fixtureContainer} -- ${argv.map(shellQuote).join(' ')}`;
+  }
+
+  /** `kind export logs` into dir (default <workDir>/kind-logs); for the engine to call on failure. */
+  async exportLogs(dir = join(this.parts.workDir, 'kind-logs')): Promise<string> {
+    await this.parts.kind.exportLogs(this.name, dir);
+    return dir;
+  }
+
+  async destroy(): Promise<void> {
+    if (this.destroyed) return;
+    this.destroyed = true;
+    const errors: string[] = [];
+    for (const host of this.externalHosts.values()) {
+      await host.container.stop({ remove: true, timeout: 1_000 }).catch((e: unknown) => errors.push(`external host ${host.name}: ${messageOf(e)}`));
+    }
+    await this.parts.kind.deleteCluster(this.name).catch((e: unknown) => errors.push(messageOf(e)));
+    if (errors.length > 0) throw new InfrastructureError(`destroying kind cluster ${this.name}: ${errors.join('; ')}`);
+  }
+
+  async [Symbol.asyncDispose](): Promise<void> {
+    await this.destroy();
+  }
+}
+
+function shellQuote(arg: string): string {
+  return /^[\w@%+=:,./-]+$/.test(arg) ? arg : `'${arg.replace(/'/g, `'\\''`)}'`;
+}

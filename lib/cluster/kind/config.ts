@@ -1,0 +1,82 @@
+// The kind cluster config, generated from options. Pure; the generated YAML is checked against
+// kind's own loader and Validate() in suites/kind-provider.spec.ts.
+import { stringify } from 'yaml';
+import { InputError } from '../../errors.ts';
+import type { Dataplane } from '../provider.ts';
+
+export type KubeProxyMode = 'iptables' | 'nftables' | 'ipvs';
+
+/** Kubernetes node label carrying the run id, so nodes (and `clean`) can tell whose they are. */
+export const runIdNodeLabel = 'netpol-conformance.io/run-id';
+
+export interface KindConfigOptions {
+  clusterName: string;
+  runId: string;
+  /** kindest/node:<version>@sha256:<digest> */
+  nodeImage: string;
+  /** Worker nodes beside the control plane (default 2). */
+  workers?: number;
+  kubeProxyMode: KubeProxyMode;
+  /** Default 192.168.0.0/16: Calico's manifest's default IPv4 pool. */
+  podSubnet?: string;
+  /** Containerd registry mirror endpoint for every registry (e.g. http://registry.local:5000). */
+  containerdMirror?: string;
+}
+
+// kind prefixes and suffixes the cluster name into container and network names: keep it short.
+const maxClusterName = 40;
+
+/** `nc-<runId>`, lower-cased, with anything kind rejects replaced. */
+export function kindClusterName(runId: string): string {
+  const name = `nc-${runId.toLowerCase().replace(/[^a-z0-9.-]+/g, '-')}`.replace(/-+$/, '');
+  if (name.length > maxClusterName) {
+    throw new InputError(`run id ${JSON.stringify(runId)} gives kind cluster name ${name}, longer than ${maxClusterName} characters`);
+  }
+  return name;
+}
+
+/** kube-proxy follows the dataplane: nftables for Calico's nftables mode, iptables otherwise. */
+export function kubeProxyModeFor(dataplane: Dataplane): KubeProxyMode {
+  return dataplane === 'nftables' ? 'nftables' : 'iptables';
+}
+
+/** A Kubernetes label value: at most 63 characters of [A-Za-z0-9_.-], alphanumeric at both ends. */
+export function labelValue(value: string): string {
+  const v = value.replace(/[^A-Za-z0-9_.-]+/g, '-').slice(0, 63).replace(/^[^A-Za-z0-9]+|[^A-Za-z0-9]+$/g, '');
+  return v || 'unknown';
+}
+
+export function kindConfig(options: KindConfigOptions): Record<string, unknown> {
+  const workers = options.workers ?? 2;
+  if (!Number.isInteger(workers) || workers < 0 || workers > 10) throw new InputError(`workers must be 0..10, got ${workers}`);
+  const node = (role: 'control-plane' | 'worker'): Record<string, unknown> => ({
+    role,
+    image: options.nodeImage,
+    labels: { [runIdNodeLabel]: labelValue(options.runId) },
+  });
+  const config: Record<string, unknown> = {
+    kind: 'Cluster',
+    apiVersion: 'kind.x-k8s.io/v1alpha4',
+    name: options.clusterName,
+    networking: {
+      // Without this kindnet runs and enforces NetworkPolicy itself: the run would test kindnet.
+      disableDefaultCNI: true,
+      podSubnet: options.podSubnet ?? '192.168.0.0/16',
+      kubeProxyMode: options.kubeProxyMode,
+    },
+    nodes: [node('control-plane'), ...Array.from({ length: workers }, () => node('worker'))],
+  };
+  if (options.containerdMirror) {
+    config.containerdConfigPatches = [
+      [
+        '[plugins."io.containerd.grpc.v1.cri".registry.mirrors."*"]',
+        `  endpoint = [${JSON.stringify(options.containerdMirror)}]`,
+      ].join('\n'),
+    ];
+  }
+  return config;
+}
+
+export function renderKindConfig(options: KindConfigOptions): string {
+  return stringify(kindConfig(options), { lineWidth: 0 });
+}

@@ -1,0 +1,213 @@
+// The Docker boundary of the kind provider, through testcontainers' container runtime client
+// (which finds Docker the way testcontainers does: DOCKER_HOST, ~/.testcontainers.properties,
+// the default socket). Node counters are read by exec'ing in kind's node containers; external
+// hosts are containers on the `kind` network; everything created carries the run's labels.
+import { GenericContainer, ImageName, getContainerRuntimeClient } from 'testcontainers';
+import type { ContainerRuntimeClient, StartedTestContainer } from 'testcontainers';
+import { CancelledError, InfrastructureError, PrerequisiteError, messageOf } from '../../errors.ts';
+import type { ExecOptions, ExecResult } from '../provider.ts';
+
+/** Docker labels on everything the harness creates; `clean` sweeps by them. */
+export const labels = {
+  runId: 'io.netpol-conformance.run-id',
+  role: 'io.netpol-conformance.role',
+  kindCluster: 'io.netpol-conformance.kind-cluster',
+} as const;
+
+/** Label kind puts on its node containers, valued with the cluster name. */
+export const kindClusterLabel = 'io.x-k8s.kind.cluster';
+
+export function runLabels(runId: string, role: string): Record<string, string> {
+  return { [labels.runId]: runId, [labels.role]: role };
+}
+
+// Ryuk (testcontainers' reaper) needs its own image, which air-gapped runners lack; the run's
+// labels and `netpol-conformance clean` do its job here.
+process.env.TESTCONTAINERS_RYUK_DISABLED ??= 'true';
+
+let client: Promise<ContainerRuntimeClient> | undefined;
+
+/** The runtime client, or a one-line PrerequisiteError that says how to get Docker. */
+export async function docker(timeoutMs = 15_000): Promise<ContainerRuntimeClient> {
+  client ??= withTimeout(getContainerRuntimeClient(), timeoutMs, 'connecting to Docker').catch((e: unknown) => {
+    client = undefined;
+    throw new PrerequisiteError(
+      `the kind provider needs a running Docker daemon and none answered (${firstLine(messageOf(e))}); ` +
+        'start it (`sudo systemctl start docker`, or `sudo dockerd &`), or set DOCKER_HOST, or use --provider netns',
+      { cause: e },
+    );
+  });
+  return client;
+}
+
+/** Run argv in a container (a kind node, an external host) and collect its output. */
+export async function execInContainer(container: string, argv: string[], options: ExecOptions): Promise<ExecResult> {
+  const c = await docker();
+  const started = Date.now();
+  const run = c.container.exec(c.container.getById(container), argv).then((r) => ({
+    exitCode: r.exitCode,
+    stdout: r.stdout,
+    stderr: r.stderr,
+    durationMs: Date.now() - started,
+    timedOut: false,
+  }));
+  // The Docker exec API cannot kill an exec: on timeout the command is left to finish in the
+  // container and reported as timed out here.
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<ExecResult>((resolve) => {
+    timer = setTimeout(
+      () => resolve({ exitCode: -1, stdout: '', stderr: `timed out after ${options.timeoutMs} ms`, durationMs: Date.now() - started, timedOut: true }),
+      options.timeoutMs,
+    );
+  });
+  const aborted = abortPromise(options.signal);
+  try {
+    return await Promise.race([run, timeout, aborted.promise]);
+  } catch (e) {
+    if (e instanceof CancelledError) throw e;
+    throw new InfrastructureError(`docker exec ${container} ${argv.join(' ')} failed: ${messageOf(e)}`, { cause: e });
+  } finally {
+    clearTimeout(timer);
+    aborted.dispose();
+  }
+}
+
+export async function imageExists(ref: string): Promise<boolean> {
+  const c = await docker();
+  return c.image.exists(ImageName.fromString(ref));
+}
+
+/**
+ * Make sure an image is in the local Docker: present, or pulled now. When it is neither, a
+ * one-line PrerequisiteError naming the image and the ways to provide it.
+ */
+export async function ensureImage(ref: string, fix: string): Promise<void> {
+  const c = await docker();
+  const name = ImageName.fromString(ref);
+  if (await c.image.exists(name)) return;
+  try {
+    await c.image.pull(name);
+  } catch (e) {
+    throw new PrerequisiteError(`image ${ref} is not in the local Docker and cannot be pulled (${firstLine(messageOf(e))}); ${fix}`, {
+      cause: e,
+    });
+  }
+}
+
+export interface ExternalHostSpec {
+  /** Container name (unique per Docker daemon). */
+  name: string;
+  image: string;
+  network: string;
+  command?: string[];
+  env?: Record<string, string>;
+  labels: Record<string, string>;
+  /** Wait this long for the container to be running (default 60 s). */
+  startupTimeoutMs?: number;
+}
+
+export interface StartedExternalHost {
+  name: string;
+  ip: string;
+  container: StartedTestContainer;
+}
+
+/** Start a container outside the cluster on `network` (the `kind` network for a kind cluster). */
+export async function startExternalHost(spec: ExternalHostSpec): Promise<StartedExternalHost> {
+  await docker();
+  let container = new GenericContainer(spec.image)
+    .withName(spec.name)
+    .withNetworkMode(spec.network)
+    .withLabels(spec.labels)
+    .withEnvironment(spec.env ?? {})
+    .withStartupTimeout(spec.startupTimeoutMs ?? 60_000);
+  if (spec.command) container = container.withCommand(spec.command);
+  let started: StartedTestContainer;
+  try {
+    started = await container.start();
+  } catch (e) {
+    throw new InfrastructureError(`starting external host ${spec.name} (${spec.image}) on network ${spec.network} failed: ${firstLine(messageOf(e))}`, {
+      cause: e,
+    });
+  }
+  return { name: spec.name, ip: started.getIpAddress(spec.network), container: started };
+}
+
+export interface LabelledResource {
+  kind: 'container' | 'network';
+  id: string;
+  name: string;
+  labels: Record<string, string>;
+}
+
+/** Containers and networks carrying `label` (optionally with exactly `value`). */
+export async function listLabelled(label: string, value?: string): Promise<LabelledResource[]> {
+  const c = await docker();
+  const dockerode = c.container.dockerode;
+  const filters = JSON.stringify({ label: [value === undefined ? label : `${label}=${value}`] });
+  const containers = await dockerode.listContainers({ all: true, filters });
+  const networks = await dockerode.listNetworks({ filters });
+  return [
+    ...containers.map((x) => ({ kind: 'container' as const, id: x.Id, name: (x.Names[0] ?? x.Id).replace(/^\//, ''), labels: x.Labels })),
+    ...networks.map((x) => ({ kind: 'network' as const, id: x.Id, name: x.Name, labels: x.Labels ?? {} })),
+  ];
+}
+
+export async function removeResource(resource: LabelledResource): Promise<void> {
+  const c = await docker();
+  const dockerode = c.container.dockerode;
+  try {
+    if (resource.kind === 'container') await dockerode.getContainer(resource.id).remove({ force: true, v: true });
+    else await dockerode.getNetwork(resource.id).remove();
+  } catch (e) {
+    if ((e as { statusCode?: number }).statusCode === 404) return;
+    throw new InfrastructureError(`removing ${resource.kind} ${resource.name} failed: ${messageOf(e)}`, { cause: e });
+  }
+}
+
+/** Create a labelled bridge network (tests use one in place of kind's `kind` network). */
+export async function createNetwork(name: string, networkLabels: Record<string, string>): Promise<string> {
+  const c = await docker();
+  const network = await c.network.create({ Name: name, Driver: 'bridge', Labels: networkLabels, CheckDuplicate: true });
+  return network.id;
+}
+
+/** Build an image from a directory with a Dockerfile (used for locally made images). */
+export async function buildImage(contextDir: string, tag: string, imageLabels: Record<string, string>): Promise<void> {
+  const c = await docker();
+  await c.image.build(contextDir, { t: tag, labels: imageLabels, dockerfile: 'Dockerfile' });
+}
+
+export async function removeImage(ref: string): Promise<void> {
+  const c = await docker();
+  try {
+    await c.container.dockerode.getImage(ref).remove({ force: true });
+  } catch (e) {
+    if ((e as { statusCode?: number }).statusCode !== 404) throw e;
+  }
+}
+
+function firstLine(s: string): string {
+  return s.split('\n')[0]!.trim();
+}
+
+function withTimeout<T>(p: Promise<T>, ms: number, what: string): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  return Promise.race([
+    p,
+    new Promise<T>((_, reject) => {
+      timer = setTimeout(() => reject(new Error(`${what}: no answer in ${ms} ms`)), ms);
+    }),
+  ]).finally(() => clearTimeout(timer));
+}
+
+function abortPromise(signal: AbortSignal | undefined): { promise: Promise<never>; dispose: () => void } {
+  if (!signal) return { promise: new Promise<never>(() => {}), dispose: () => {} };
+  let onAbort = (): void => {};
+  const promise = new Promise<never>((_, reject) => {
+    onAbort = () => reject(new CancelledError('cancelled'));
+    if (signal.aborted) onAbort();
+    else signal.addEventListener('abort', onAbort, { once: true });
+  });
+  return { promise, dispose: () => signal.removeEventListener('abort', onAbort) };
+}

@@ -1,0 +1,166 @@
+// Calico's operator-less manifest (manifests/calico.yaml) for a pinned release: found in the
+// cache, in the Calico Go module the netns build downloaded, or downloaded from its pinned URL,
+// and always verified against the pinned sha256 before anything uses it. Then customized for the
+// run (felix dataplane settings, image mirror) as plain objects. Only the fetch touches the
+// network; the rest is pure.
+import { createHash } from 'node:crypto';
+import { mkdir, readFile, rename, writeFile } from 'node:fs/promises';
+import { homedir } from 'node:os';
+import { dirname, join } from 'node:path';
+import { parseAllDocuments } from 'yaml';
+import { CancelledError, InfrastructureError, InputError, messageOf } from '../../errors.ts';
+import { cacheRoot } from '../../upstream/cache.ts';
+import type { KubeObject } from '../../kube/client.ts';
+import type { Dataplane } from '../provider.ts';
+import { withMirror } from './images.ts';
+import type { ManifestPin } from './pins.ts';
+
+export class ChecksumMismatchError extends InfrastructureError {}
+
+export function sha256Hex(data: Uint8Array | string): string {
+  return createHash('sha256').update(data).digest('hex');
+}
+
+/** Throws a one-line ChecksumMismatchError naming the expected and actual digests. */
+export function verifySha256(data: Uint8Array | string, expected: string, what: string): void {
+  const actual = sha256Hex(data);
+  if (actual !== expected.toLowerCase()) {
+    throw new ChecksumMismatchError(`${what}: sha256 mismatch, expected ${expected} but got ${actual}; refusing to use it`);
+  }
+}
+
+export interface FetchManifestOptions {
+  signal?: AbortSignal;
+  timeoutMs?: number;
+  env?: NodeJS.ProcessEnv;
+  /** Try only this URL (tests point it at a local server); default: cache, module cache, pin.url. */
+  url?: string;
+  log?: (line: string) => void;
+}
+
+export interface FetchedManifest {
+  text: string;
+  /** Where it came from: a path or a URL. */
+  source: string;
+}
+
+/** The pinned manifest's text, verified. Refuses a release whose sha256 is not pinned yet. */
+export async function fetchCalicoManifest(pin: ManifestPin, options: FetchManifestOptions = {}): Promise<FetchedManifest> {
+  const what = `Calico ${pin.calicoVersion} manifest`;
+  if (!pin.sha256) {
+    throw new InputError(
+      `${what} has no pinned sha256 in versions.json (calico.versions["${pin.calicoVersion}"].manifest.sha256); ` +
+        `pin it (curl -sSfL ${pin.url} | sha256sum) or choose a pinned release`,
+    );
+  }
+  const env = options.env ?? process.env;
+  const cached = join(cacheRoot(env), 'calico', pin.calicoVersion, 'calico.yaml');
+  if (options.url === undefined) {
+    for (const path of [cached, ...moduleCacheCandidates(pin, env)]) {
+      const text = await readFile(path, 'utf8').catch(() => undefined);
+      if (text === undefined) continue;
+      // A cached or module copy that fails verification is an error, not something to skip.
+      verifySha256(text, pin.sha256, `${what} at ${path}`);
+      options.log?.(`${what}: ${path} (sha256 verified)`);
+      if (path !== cached) await store(cached, text);
+      return { text, source: path };
+    }
+  }
+  const url = options.url ?? pin.url;
+  const text = await download(url, what, options);
+  verifySha256(text, pin.sha256, `${what} from ${url}`);
+  options.log?.(`${what}: downloaded ${url} (sha256 verified)`);
+  await store(cached, text);
+  return { text, source: url };
+}
+
+function moduleCacheCandidates(pin: ManifestPin, env: NodeJS.ProcessEnv): string[] {
+  if (!pin.goModule) return [];
+  const modCache = env.GOMODCACHE || join(env.GOPATH || join(env.HOME ?? homedir(), 'go'), 'pkg', 'mod');
+  return [join(modCache, 'github.com', 'projectcalico', `calico@${pin.goModule}`, 'manifests', 'calico.yaml')];
+}
+
+async function download(url: string, what: string, options: FetchManifestOptions): Promise<string> {
+  const timeout = AbortSignal.timeout(options.timeoutMs ?? 60_000);
+  const signal = options.signal ? AbortSignal.any([options.signal, timeout]) : timeout;
+  try {
+    const response = await fetch(url, { signal, redirect: 'follow' });
+    if (!response.ok) throw new Error(`HTTP ${response.status} ${response.statusText}`);
+    return await response.text();
+  } catch (e) {
+    if (options.signal?.aborted) throw new CancelledError(`${what}: download cancelled`, { cause: e });
+    const cause = (e as { cause?: unknown }).cause;
+    const detail = cause ? `${messageOf(e)}: ${messageOf(cause)}` : messageOf(e);
+    throw new InfrastructureError(
+      `${what}: download of ${url} failed (${detail}); on a machine without access, place the verified file at ` +
+        `${join(cacheRoot(options.env ?? process.env), 'calico', '<version>', 'calico.yaml')}`,
+      { cause: e },
+    );
+  }
+}
+
+async function store(path: string, text: string): Promise<void> {
+  await mkdir(dirname(path), { recursive: true });
+  const temp = `${path}.tmp-${process.pid}`;
+  await writeFile(temp, text);
+  await rename(temp, path);
+}
+
+export interface CustomizeOptions {
+  dataplane: Dataplane;
+  /** Extra felix settings as FelixConfiguration field names ({DefaultEndpointToHostAction: 'Accept'}). */
+  felixSettings?: Record<string, string>;
+  registryMirror?: string;
+}
+
+/** Felix environment for a dataplane (policy-assistant's kind lane sets the last two). */
+export function felixEnv(options: CustomizeOptions): Record<string, string> {
+  const env: Record<string, string> = {
+    FELIX_IPTABLESBACKEND: options.dataplane === 'iptables-legacy' ? 'Legacy' : 'NFT',
+    FELIX_NFTABLESMODE: options.dataplane === 'nftables' ? 'Enabled' : 'Disabled',
+    FELIX_IGNORELOOSERPF: 'true',
+    FELIX_XDPENABLED: 'false',
+  };
+  for (const [field, value] of Object.entries(options.felixSettings ?? {})) env[`FELIX_${field.toUpperCase()}`] = value;
+  return env;
+}
+
+interface Container {
+  name: string;
+  image?: string;
+  env?: { name: string; value?: string; valueFrom?: unknown }[];
+}
+
+/** Parse the manifest into objects, set felix's env on calico-node and move images to the mirror. */
+export function customizeCalicoManifest(text: string, options: CustomizeOptions): KubeObject[] {
+  const objects: KubeObject[] = [];
+  for (const doc of parseAllDocuments(text)) {
+    if (doc.errors.length > 0) throw new InputError(`Calico manifest: YAML error: ${doc.errors[0]!.message}`);
+    const object = doc.toJSON() as KubeObject | null;
+    if (object && typeof object === 'object' && object.kind) objects.push(object);
+  }
+  const node = objects.find((o) => o.kind === 'DaemonSet' && o.metadata.name === 'calico-node');
+  if (!node) throw new InputError('Calico manifest has no DaemonSet calico-node: not the operator-less calico.yaml?');
+  const env = felixEnv(options);
+  for (const object of objects) {
+    for (const container of podContainers(object)) {
+      if (container.image) container.image = withMirror(container.image, options.registryMirror);
+      if (object === node && container.name === 'calico-node') {
+        const rest = (container.env ?? []).filter((e) => !(e.name in env));
+        container.env = [...rest, ...Object.entries(env).map(([name, value]) => ({ name, value }))];
+      }
+    }
+  }
+  return objects;
+}
+
+/** The containers and init containers of a workload's pod template. */
+export function podContainers(object: KubeObject): Container[] {
+  const spec = (object.spec as { template?: { spec?: { containers?: Container[]; initContainers?: Container[] } } } | undefined)?.template?.spec;
+  return [...(spec?.initContainers ?? []), ...(spec?.containers ?? [])];
+}
+
+/** The images a manifest runs (for preloading with `kind load docker-image`). */
+export function manifestImages(objects: KubeObject[]): string[] {
+  return [...new Set(objects.flatMap((o) => podContainers(o).map((c) => c.image).filter((i): i is string => Boolean(i))))];
+}
