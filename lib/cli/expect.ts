@@ -23,7 +23,7 @@ table follows. Pods are "ns/pod"; external hosts appear by name.
            probed on every protocol/port some pod declares. External-to-external pairs are
            left out (they never touch the cluster). ICMP is in the tables only.
 
-The scenario format is described in docs/scenario.md (examples in examples/). Exit 0 on
+The scenario format and the oracle's semantics: docs/scenario.md (examples in examples/). Exit 0 on
 success, 2 when the file is missing or invalid.`;
 
 export interface Expectation {
