@@ -77,14 +77,16 @@ describe('parseRecipe', () => {
   });
 
   const cases: [string, (text: string) => string, RegExp][] = [
-    ['YAML syntax', (t) => t.replace('title: a test recipe', 'title: [unclosed'), /t1-test\.yaml: not valid YAML/],
+    ['YAML syntax', (t) => t.replace('title: a test recipe', 'title: [unclosed'), /t1-test\.yaml: line \d+, column \d+: /],
     ['unknown top-level field', (t) => t.replace('title:', 'colour: red\ntitle:'), /t1-test\.yaml: colour: unknown field/],
     ['missing probes', (t) => t.slice(0, t.indexOf('probes:')), /t1-test\.yaml: probes: required field is missing/],
     ['id not starting the file name', (t) => t.replace('id: t1', 'id: t2'), /t1-test\.yaml: id: "t2" must start the file name/],
     ['unknown pod field', (t) => t.replace('name: web\n    labels', 'name: web\n    image: nginx\n    labels'), /pods\[0\]\.image: unknown field/],
-    ['bad port', (t) => t.replace('port: 80, protocol: TCP, http: true', 'port: 70000, protocol: TCP, http: true'), /pods\[0\]\.serve\[0\]\.port: expected a port number/],
+    ['bad port', (t) => t.replace('port: 80, protocol: TCP, http: true', 'port: 70000, protocol: TCP, http: true'), /pods\[0\]\.serve\[0\]\.port: invalid port 70000/],
     ['http on UDP', (t) => t.replace('port: 53, protocol: UDP}', 'port: 53, protocol: UDP, http: true}'), /pods\[0\]\.serve\[1\]\.http: only a TCP port/],
-    ['label value not a string', (t) => t.replace('{team: ops}', '{team: 7}'), /namespaces\[1\]\.labels\.team: label values are strings/],
+    ['label value not a string', (t) => t.replace('{team: ops}', '{team: 7}'), /namespaces\[1\]\.labels\.team: must be a string/],
+    ['invalid label key', (t) => t.replace('{team: ops}', '{"bad key!": ops}'), /namespaces\[1\]\.labels\["bad key!"\]: invalid label key/],
+    ['duplicate YAML key', (t) => t.replace('title: a test recipe', 'title: a test recipe\ntitle: again'), /t1-test\.yaml: line \d+, column \d+: Map keys must be unique/],
     ['metadata.name label written by hand', (t) => t.replace('{team: ops}', '{kubernetes.io/metadata.name: other}'), /namespaces\[1\]\.labels: kubernetes\.io\/metadata\.name is set from the deployed/],
     ['pod in an undeclared namespace', (t) => t.replace('{namespace: other, name: client}', '{namespace: nowhere, name: client}'), /pods\[2\]\.namespace: namespace "nowhere" is not declared/],
     ['probe to an unknown pod', (t) => t.replace('to: [default/web]', 'to: [default/db]'), /probes\[0\]\.to\[0\]: pod default\/db is not declared/],

@@ -1,9 +1,9 @@
 // One recipe file -> a strictly validated Recipe. Every error names the file and the offending
 // path (e.g. `recipes/06-x.yaml: pods[2].serve[0].port: ...`), so a catalog author can fix it.
 import { basename } from 'node:path';
-import { parse as parseYaml, YAMLParseError } from 'yaml';
 import { InputError } from '../errors.ts';
-import type { ContainerPort, Labels, NamespaceSpec, NetworkPolicy, ProbeProtocol } from '../model/types.ts';
+import type { Labels, NamespaceSpec, NetworkPolicy, ProbeProtocol } from '../model/types.ts';
+import { Location, parseContainerPorts, parseYamlDocument, readLabels } from '../scenario/index.ts';
 import { validateRecipePolicy } from './policy.ts';
 import { externalPlaceholders } from './placeholders.ts';
 import { expandMatrix, probeKey } from './probes.ts';
@@ -23,7 +23,6 @@ import type {
 const dnsLabel = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/;
 const phases: readonly Phase[] = ['before', 'after'];
 const probeProtocols: readonly ProbeProtocol[] = ['tcp', 'udp', 'http', 'icmp'];
-const portProtocols: readonly ContainerPort['protocol'][] = ['TCP', 'UDP', 'SCTP'];
 const expectations: readonly Expectation[] = ['allowed', 'blocked'];
 
 /** Thrown for the first problem found; `file: path: message`. */
@@ -81,15 +80,14 @@ class RecipeReader {
     return value;
   }
 
+  /** Label syntax is checked as the API server does (the scenario validator's readLabels). */
   labels(value: unknown, path: string): Labels {
     if (value === undefined || value === null) return {};
-    const record = this.object(value, path, Object.keys(value as object));
-    const labels: Labels = {};
-    for (const [key, v] of Object.entries(record)) {
-      if (typeof v !== 'string') this.fail(join(path, key), `label values are strings, got ${describe(v)} (quote it)`);
-      labels[key] = v;
-    }
-    return labels;
+    return readLabels(value, this.at(path));
+  }
+
+  at(path: string): Location {
+    return new Location(this.file, path);
   }
 
   /** A string or a list of strings, always returned as a non-empty list. */
@@ -102,13 +100,7 @@ class RecipeReader {
 
 export function parseRecipe(text: string, file: string): Recipe {
   const r = new RecipeReader(file);
-  let document: unknown;
-  try {
-    document = parseYaml(text, { prettyErrors: true });
-  } catch (e) {
-    if (e instanceof YAMLParseError) r.fail('', `not valid YAML: ${e.message}`);
-    throw e;
-  }
+  const document = parseYamlDocument(text, file);
   const top = r.object(
     document,
     '',
@@ -161,29 +153,26 @@ function readNamespaces(r: RecipeReader, value: unknown): NamespaceSpec[] {
   });
 }
 
+/** Container ports (validated by the scenario's parseContainerPorts) plus the catalog's `http` flag. */
 function readServe(r: RecipeReader, value: unknown, path: string): ServedPort[] {
+  const entries = r.optionalArray(value, path).map((item, i) => r.object(item, `${path}[${i}]`, ['name', 'port', 'protocol', 'http'], ['port']));
+  const ports = parseContainerPorts(
+    entries.map(({ http: _http, ...port }) => port),
+    r.at(path),
+  );
   const seen = new Set<string>();
-  return r.optionalArray(value, path).map((item, i) => {
+  return ports.map((port, i) => {
     const p = `${path}[${i}]`;
-    const entry = r.object(item, p, ['name', 'port', 'protocol', 'http'], ['port']);
-    const port = r.port(entry.port, `${p}.port`);
-    const protocol = entry.protocol === undefined ? 'TCP' : r.oneOf(entry.protocol, `${p}.protocol`, portProtocols);
-    const served: ServedPort = { port, protocol };
-    if (entry.name !== undefined) {
-      const name = r.name(entry.name, `${p}.name`);
-      if (name.length > 15 || !/[a-z]/.test(name)) r.fail(`${p}.name`, `"${name}" is not an IANA_SVC_NAME (at most 15 characters, one letter)`);
-      served.name = name;
+    const served: ServedPort = { ...port };
+    const http = entries[i]?.http;
+    if (http !== undefined) {
+      if (typeof http !== 'boolean') r.fail(`${p}.http`, `expected true or false, got ${describe(http)}`);
+      if (http && port.protocol !== 'TCP') r.fail(`${p}.http`, 'only a TCP port can speak HTTP');
+      served.http = http;
     }
-    if (entry.http !== undefined) {
-      if (typeof entry.http !== 'boolean') r.fail(`${p}.http`, `expected true or false, got ${describe(entry.http)}`);
-      if (entry.http && protocol !== 'TCP') r.fail(`${p}.http`, 'only a TCP port can speak HTTP');
-      served.http = entry.http;
-    }
-    for (const key of [`${protocol}/${port}`, served.name && `name ${served.name}`]) {
-      if (!key) continue;
-      if (seen.has(key)) r.fail(p, `${key} is served twice`);
-      seen.add(key);
-    }
+    const key = `${port.protocol}/${port.port}`;
+    if (seen.has(key)) r.fail(p, `${key} is served twice`);
+    seen.add(key);
     return served;
   });
 }

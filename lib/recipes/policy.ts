@@ -1,8 +1,7 @@
 // Recipe policies are validated by the scenario validator (the API server's rules plus strict
 // fields); only the `{{external:<name>}}` placeholders are the catalog's own.
 import type { NetworkPolicy } from '../model/types.ts';
-import { Location } from '../scenario/location.ts';
-import { validateNetworkPolicy } from '../scenario/network-policy.ts';
+import { Location, validateNetworkPolicy } from '../scenario/index.ts';
 import { externalPlaceholders, mapStrings, placeholderAddress, resolvePlaceholders } from './placeholders.ts';
 
 /**
