@@ -13,6 +13,7 @@ dl.facts dt { color: var(--muted); } dl.facts dd { margin: 0; }
 nav ul { list-style: none; padding: 0; display: flex; flex-wrap: wrap; gap: .4rem; }
 nav a { text-decoration: none; padding: .1rem .5rem; border-radius: 1rem; border: 1px solid var(--border); }
 nav a[data-status="fail"] { border-color: var(--fail); color: var(--fail); }
+body > section:not(.recipe) { margin: 1.5rem 0; }
 section.recipe { border: 1px solid var(--border); border-radius: 6px; padding: 1rem; margin: 1rem 0; }
 section.recipe[data-status="fail"] { border-left: 6px solid var(--fail); }
 section.recipe[data-status="pass"] { border-left: 6px solid var(--pass); }
