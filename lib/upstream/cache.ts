@@ -1,0 +1,27 @@
+// Where built upstream binaries live: outside the repo, one file per component and version.
+import { homedir } from 'node:os';
+import { join, resolve } from 'node:path';
+
+export type Component = 'kube-apiserver' | 'etcd' | 'felix' | 'agnhost';
+export const components: readonly Component[] = ['kube-apiserver', 'etcd', 'felix', 'agnhost'];
+
+/** The file name each component's binary gets in the cache. */
+export const binaryNames: Record<Component, string> = {
+  'kube-apiserver': 'kube-apiserver',
+  etcd: 'etcd',
+  felix: 'calico-felix',
+  agnhost: 'agnhost',
+};
+
+/** `$NETPOL_CONFORMANCE_CACHE`, else `${XDG_CACHE_HOME:-~/.cache}/netpol-conformance`. */
+export function cacheRoot(env: NodeJS.ProcessEnv = process.env): string {
+  if (env.NETPOL_CONFORMANCE_CACHE) return resolve(env.NETPOL_CONFORMANCE_CACHE);
+  const xdg = env.XDG_CACHE_HOME ? resolve(env.XDG_CACHE_HOME) : join(env.HOME ?? homedir(), '.cache');
+  return join(xdg, 'netpol-conformance');
+}
+
+/** `<cache>/bin/<component>/<version>/<binary>`. */
+export function cachedBinaryPath(component: Component, version: string, env: NodeJS.ProcessEnv = process.env): string {
+  if (!/^v[0-9A-Za-z.+-]+$/.test(version)) throw new Error(`not a version: ${JSON.stringify(version)}`);
+  return join(cacheRoot(env), 'bin', component, version, binaryNames[component]);
+}

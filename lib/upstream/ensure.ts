@@ -1,0 +1,70 @@
+// ensureBinary: the path of an upstream binary, built from its pinned Go module on first use.
+import { randomBytes } from 'node:crypto';
+import { mkdir, rename, rm } from 'node:fs/promises';
+import { dirname } from 'node:path';
+import { createLogger, type Logger } from '../log.ts';
+import { cachedBinaryPath, type Component } from './cache.ts';
+import { go } from './go.ts';
+import { isExecutableFile, overrideBinary } from './overrides.ts';
+import { buildRecipe, defaultVersion, type BuildRecipe } from './recipes.ts';
+import { loadVersions, type UpstreamVersions } from './versions.ts';
+
+export interface EnsureOptions {
+  signal?: AbortSignal;
+  log?: Logger;
+  /** Environment to read the cache location and overrides from; defaults to process.env. */
+  env?: NodeJS.ProcessEnv;
+  /** Pins to build from; defaults to versions.json. */
+  versions?: UpstreamVersions;
+  /** How often to report a build still running, in ms (default 10 s). */
+  progressEveryMs?: number;
+}
+
+// One build per binary per process, however many callers ask at once.
+const inFlight = new Map<string, Promise<string>>();
+
+/**
+ * Absolute path of `component` at `version` (default: the one versions.json pins). Uses the
+ * NETPOL_<COMPONENT> override when set, else the cache, else builds into the cache.
+ */
+export async function ensureBinary(component: Component, version?: string, options: EnsureOptions = {}): Promise<string> {
+  const env = options.env ?? process.env;
+  const override = await overrideBinary(component, env);
+  if (override) return override;
+  const versions = options.versions ?? loadVersions();
+  const recipe = buildRecipe(component, version ?? defaultVersion(component, versions), versions);
+  const target = cachedBinaryPath(component, recipe.version, env);
+  if (await isExecutableFile(target)) return target;
+  let build = inFlight.get(target);
+  if (!build) {
+    build = buildInto(recipe, target, options).finally(() => inFlight.delete(target));
+    inFlight.set(target, build);
+  }
+  return build;
+}
+
+async function buildInto(recipe: BuildRecipe, target: string, options: EnsureOptions): Promise<string> {
+  const log = options.log ?? createLogger('upstream');
+  const what = `${recipe.component} ${recipe.version}`;
+  await mkdir(dirname(target), { recursive: true });
+  // Build beside the target and rename: a killed build never leaves a half-written binary there.
+  const temp = `${target}.tmp-${process.pid}-${randomBytes(4).toString('hex')}`;
+  const started = Date.now();
+  const elapsed = (): string => `${Math.round((Date.now() - started) / 1000)}s`;
+  log.info(`building ${what} from ${recipe.goPackage} (first use; downloads modules and compiles, several minutes)`);
+  const timer = setInterval(() => log.info(`building ${what}: ${elapsed()}`), options.progressEveryMs ?? 10_000);
+  try {
+    await go(['build', '-trimpath', '-ldflags', recipe.ldflags.join(' '), '-o', temp, recipe.goPackage], {
+      cwd: recipe.moduleDir,
+      env: { CGO_ENABLED: '0' },
+      ...(options.signal ? { signal: options.signal } : {}),
+      onLine: (line) => log.debug(`go: ${line}`),
+    });
+    await rename(temp, target);
+  } finally {
+    clearInterval(timer);
+    await rm(temp, { force: true });
+  }
+  log.info(`built ${what} in ${elapsed()}: ${target}`);
+  return target;
+}
