@@ -44,10 +44,13 @@ function decideSide(
   const destination: PodSpec | undefined =
     direction === 'ingress' ? subject.pod : peer.kind === 'pod' ? peer.pod : undefined;
   for (const policy of isolating) {
-    const rules = (direction === 'ingress' ? policy.spec.ingress : policy.spec.egress) ?? [];
+    const rules =
+      direction === 'ingress'
+        ? (policy.spec.ingress ?? []).map((rule) => ({ peers: rule.from, ports: rule.ports }))
+        : (policy.spec.egress ?? []).map((rule) => ({ peers: rule.to, ports: rule.ports }));
     const index = rules.findIndex(
       (rule) =>
-        peersMatch('from' in rule ? rule.from : 'to' in rule ? rule.to : undefined, policy.metadata.namespace, peer) &&
+        peersMatch(rule.peers, policy.metadata.namespace, peer) &&
         portsMatch(rule.ports, flow.protocol, flow.port, destination),
     );
     if (index !== -1) {
