@@ -85,6 +85,10 @@ describe('planRecipe', () => {
     expect(outcome('after stranger -> default/web tcp/80')).to.equal('blocked');
   });
 
+  it('re-validates policies once real addresses replace the placeholders', () => {
+    expect(() => planRecipe(recipe, 'r1', { externals: { outside: 'not-an-ip' } })).to.throw(InputError, /policies\[0\] \(planned\)/);
+  });
+
   it('gives pods the IPs it is told, for ipBlock rules that match pods', () => {
     const plan = planRecipe(recipe, 'r1', { pods: { 'default-t1-r1/client': '192.168.1.7' } });
     expect(plan.model.pods.find((p) => p.name === 'client' && p.namespace === 'default-t1-r1')?.ip).to.equal('192.168.1.7');

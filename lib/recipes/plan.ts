@@ -4,6 +4,7 @@ import { InputError } from '../errors.ts';
 import type { LabelSelector, Model, NetworkPolicy, NetworkPolicyPeer, PodSpec, ProbeProtocol } from '../model/types.ts';
 import { podString } from '../model/types.ts';
 import { evaluate, type Endpoint, type Flow, type FlowProtocol } from '../oracle/index.ts';
+import { validateNetworkPolicy } from '../scenario/index.ts';
 import { placeholderAddress, resolvePlaceholders } from './placeholders.ts';
 import { expandProbes, probeKey } from './probes.ts';
 import type { PlanAddresses, PlannedProbe, ProseCheck, Recipe, RecipePlan } from './types.ts';
@@ -54,7 +55,10 @@ export function planRecipe(recipe: Recipe, suffix: string, addresses: PlanAddres
     pods,
     externals: recipe.externals.map((host) => ({ name: host.name, ip: externalIps[host.name] })),
   };
-  const policies = recipe.policies.map((policy) => renamePolicy(resolvePlaceholders(policy, externalIps), deployed));
+  // Re-validated: real addresses can break a rule the stand-ins kept (an except outside its cidr).
+  const policies = recipe.policies.map((policy, i) =>
+    validateNetworkPolicy(renamePolicy(resolvePlaceholders(policy, externalIps), deployed), `${recipe.file}: policies[${i}] (planned)`),
+  );
 
   const endpoint = (name: string): Endpoint => {
     const slash = name.indexOf('/');
