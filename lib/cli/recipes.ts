@@ -58,7 +58,7 @@ function toJson(plans: RecipePlan[]): object {
       prose: plan.prose.map((c) => ({
         text: c.claim.text,
         probe: c.probe,
-        prose: c.claim.check.expect,
+        expect: c.claim.check.expect,
         oracle: c.oracle,
         agrees: c.agrees,
         ...(c.note === undefined ? {} : { note: c.note }),
