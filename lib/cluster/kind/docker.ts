@@ -104,6 +104,8 @@ export interface ExternalHostSpec {
   labels: Record<string, string>;
   /** Wait this long for the container to be running (default 60 s). */
   startupTimeoutMs?: number;
+  /** Extra capabilities (NET_ADMIN for a container that runs iptables in its own namespace). */
+  capAdd?: string[];
 }
 
 export interface StartedExternalHost {
@@ -122,6 +124,7 @@ export async function startExternalHost(spec: ExternalHostSpec): Promise<Started
     .withEnvironment(spec.env ?? {})
     .withStartupTimeout(spec.startupTimeoutMs ?? 60_000);
   if (spec.command) container = container.withCommand(spec.command);
+  if (spec.capAdd) container = container.withAddedCapabilities(...spec.capAdd);
   let started: StartedTestContainer;
   try {
     started = await container.start();
