@@ -1,0 +1,85 @@
+// What one run is asked to do, validated before anything is created: bad input never leaves
+// half-made clusters behind.
+import type { Dataplane, ProviderName } from '../cluster/provider.ts';
+import { InputError } from '../errors.ts';
+import { findRecipe, loadCatalog, type Recipe } from '../recipes/index.ts';
+import { loadVersions } from '../upstream/index.ts';
+
+export interface RunOptions {
+  provider: ProviderName;
+  calicoVersion: string;
+  dataplane: Dataplane;
+  /** Recipe ids to run; empty = the whole catalog. */
+  recipes: string[];
+  reportsDir: string;
+  keepClusterOnFailure: boolean;
+  /** FelixConfiguration fields to set (e.g. for a release-gate check of a setting's effect). */
+  felixSettings: Record<string, string>;
+  /** Seconds a probe waits for a handshake or echo reply before calling the flow blocked. */
+  connectSeconds: number;
+  /** Abort the whole run after this long. */
+  deadlineMinutes: number;
+  /** Run id; generated when absent. */
+  runId?: string;
+}
+
+export const providers: readonly ProviderName[] = ['netns', 'kind'];
+export const dataplanes: readonly Dataplane[] = ['iptables-nft', 'iptables-legacy', 'nftables'];
+
+export function defaultRunOptions(): RunOptions {
+  return {
+    provider: 'netns',
+    calicoVersion: loadVersions().calicoDefault,
+    dataplane: 'iptables-nft',
+    recipes: [],
+    reportsDir: 'reports',
+    keepClusterOnFailure: false,
+    felixSettings: {},
+    connectSeconds: 2,
+    deadlineMinutes: 60,
+  };
+}
+
+/** Checks every field; throws an InputError naming the field and the fix. */
+export function validateRunOptions(options: RunOptions): { options: RunOptions; recipes: Recipe[] } {
+  if (!providers.includes(options.provider)) {
+    throw new InputError(`unknown provider "${options.provider}"; use one of: ${providers.join(', ')}`);
+  }
+  if (!dataplanes.includes(options.dataplane)) {
+    throw new InputError(`unknown dataplane "${options.dataplane}"; use one of: ${dataplanes.join(', ')}`);
+  }
+  const versions = loadVersions();
+  if (!versions.calicoReleases.includes(options.calicoVersion)) {
+    throw new InputError(
+      `unknown Calico version "${options.calicoVersion}"; versions.json pins: ${versions.calicoReleases.join(', ')}`,
+    );
+  }
+  if (!(options.connectSeconds >= 1 && options.connectSeconds <= 30)) {
+    throw new InputError(`--connect-timeout must be between 1 and 30 seconds, got ${options.connectSeconds}`);
+  }
+  for (const [key, value] of Object.entries(options.felixSettings)) {
+    if (!/^[A-Z][A-Za-z0-9]*$/.test(key) || value === '') {
+      throw new InputError(`felix setting "${key}=${value}" must look like FieldName=value (a FelixConfiguration spec field, e.g. DefaultEndpointToHostAction=Accept)`);
+    }
+  }
+  const catalog = loadCatalog();
+  const recipes = options.recipes.length === 0 ? catalog : options.recipes.map((id) => findRecipe(catalog, id));
+  return { options, recipes };
+}
+
+const envKey = 'NETPOL_RUN_OPTIONS';
+
+/** The CLI hands its options to the mocha specs through the environment. */
+export function runOptionsToEnv(options: RunOptions): Record<string, string> {
+  return { [envKey]: JSON.stringify(options) };
+}
+
+export function runOptionsFromEnv(env: NodeJS.ProcessEnv = process.env): RunOptions {
+  const raw = env[envKey];
+  if (!raw) return defaultRunOptions();
+  try {
+    return { ...defaultRunOptions(), ...(JSON.parse(raw) as Partial<RunOptions>) };
+  } catch {
+    throw new InputError(`${envKey} is not valid JSON`);
+  }
+}
