@@ -1,0 +1,423 @@
+// The netns provider: real etcd, kube-apiserver and Calico felix as processes, nodes, pods and
+// external hosts as network namespaces (see topology.ts for the layout). Every step registers
+// its teardown before it runs, so a half-built cluster is still removed, in reverse order.
+import { mkdir, rm, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { CancelledError, InfrastructureError, InputError, messageOf } from '../../errors.ts';
+import { KubeClient, type KubeObject } from '../../kube/client.ts';
+import { renderKubeconfig } from '../../kube/kubeconfig.ts';
+import { createLogger } from '../../log.ts';
+import type { Labels, PodString } from '../../model/types.ts';
+import { TeardownStack } from '../../run/lifecycle.ts';
+import { calicoCrdDir, ensureBinary } from '../../upstream/index.ts';
+import type {
+  Cluster,
+  ClusterOptions,
+  ClusterVersions,
+  Dataplane,
+  DeployedPod,
+  ExecOptions,
+  ExecResult,
+  ExternalHostHandle,
+  FixturePod,
+} from '../provider.ts';
+import { applyCrds, calicoBootstrapObjects, nodeStatus, readCrds, startFelix, waitFelixReady } from './calico.ts';
+import { createPki } from './certs.ts';
+import { etcdDataDir, startApiServer, startEtcd, startRelay } from './control-plane.ts';
+import { deleteNetns, execInNetns, netnsArgv, outputInNetns } from './ip.ts';
+import { httpFixtureScript, startFixtureServers, wireControlPlane, wireExternalHost, wireNode, wirePod } from './pods.ts';
+import { checkPrerequisites } from './prerequisites.ts';
+import { Supervisor, type SupervisedProcess } from './processes.ts';
+import { stateRoot } from './state.ts';
+import {
+  externalHostIp,
+  nodeIp,
+  nodeName,
+  nodeNetwork,
+  podIp,
+  runNames,
+  workloadInterfaceName,
+  type RunNames,
+} from './topology.ts';
+
+export interface NetnsClusterOptions extends ClusterOptions {
+  /** Number of nodes (default 2). */
+  nodeCount?: number;
+  /** How long to wait for the API server and felix (default 60 s each). */
+  readyTimeoutMs?: number;
+}
+
+interface PodEntry {
+  deployed: DeployedPod;
+  netns: string;
+  servers: SupervisedProcess[];
+  teardown: TeardownStack;
+}
+
+interface ExternalEntry {
+  handle: ExternalHostHandle;
+  netns: string;
+  teardown: TeardownStack;
+}
+
+/** Build a netns cluster and return it once every felix is ready. */
+export async function createNetnsCluster(options: NetnsClusterOptions): Promise<NetnsCluster> {
+  await checkPrerequisites();
+  const cluster = new NetnsCluster(options);
+  try {
+    await cluster.setUp();
+  } catch (e) {
+    await cluster.destroy().catch((t: unknown) => options.log(`teardown after failed setup: ${messageOf(t)}`));
+    if (options.signal.aborted) throw new CancelledError(`netns cluster setup cancelled: ${messageOf(e)}`, { cause: e });
+    throw e;
+  }
+  return cluster;
+}
+
+export class NetnsCluster implements Cluster {
+  readonly provider = 'netns' as const;
+  readonly runId: string;
+  readonly names: RunNames;
+  readonly nodes: readonly string[];
+  readonly workDir: string;
+  readonly stateDir: string;
+  kubeconfigPath: string;
+  /** Kubeconfig with the API server's in-cluster address (what felix uses). */
+  readonly nodeKubeconfigPath: string;
+  /** Wall-clock milliseconds of each setup phase, for reports and benchmarks. */
+  readonly timings: Record<string, number> = {};
+  private kubeClient: KubeClient | undefined;
+  private readonly teardown: TeardownStack;
+  private readonly supervisor: Supervisor;
+  private readonly pods = new Map<PodString, PodEntry>();
+  private readonly externals = new Map<string, ExternalEntry>();
+  private readonly podCounts: number[];
+  private podSerial = 0;
+  private nextNode = 0;
+  private felixBinary = '';
+  private felix: SupervisedProcess[] = [];
+  private destroyed = false;
+  private readonly log: (line: string) => void;
+
+  constructor(private readonly options: NetnsClusterOptions) {
+    this.runId = options.runId;
+    this.names = runNames(options.runId);
+    const count = options.nodeCount ?? 2;
+    this.nodes = Array.from({ length: count }, (_, i) => nodeName(i));
+    this.podCounts = this.nodes.map(() => 0);
+    this.workDir = join(options.workDir, this.names.prefix);
+    this.stateDir = join(stateRoot(), this.names.prefix);
+    this.kubeconfigPath = join(this.workDir, 'kubeconfig');
+    this.nodeKubeconfigPath = join(this.workDir, 'kubeconfig.nodes');
+    this.log = options.log;
+    this.teardown = new TeardownStack(createLogger(`netns:${this.names.prefix}`));
+    this.supervisor = new Supervisor(this.names.prefix, join(this.workDir, 'logs'), this.stateDir, this.log);
+  }
+
+  get kube(): KubeClient {
+    if (!this.kubeClient) throw new InfrastructureError('the netns cluster has no API client yet');
+    return this.kubeClient;
+  }
+
+  /** Pids of etcd, kube-apiserver and felix (for memory figures and isolation checks). */
+  get componentPids(): Record<string, number> {
+    const out: Record<string, number> = {};
+    for (const p of this.supervisor.list()) {
+      if (p.pid !== undefined && p.running && !p.spec.name.includes('-tcp-') && !p.spec.name.includes('-udp-')) out[p.spec.name] = p.pid;
+    }
+    return out;
+  }
+
+  private async phase<T>(name: string, work: () => Promise<T>): Promise<T> {
+    if (this.options.signal.aborted) throw new CancelledError(`cancelled before ${name}`);
+    const started = Date.now();
+    try {
+      return await work();
+    } finally {
+      this.timings[name] = Date.now() - started;
+    }
+  }
+
+  async setUp(): Promise<void> {
+    const o = this.options;
+    const started = Date.now();
+    const wait = { timeoutMs: o.readyTimeoutMs ?? 60_000, signal: o.signal };
+    const n = this.names;
+    this.log(`netns cluster ${n.prefix}: work dir ${this.workDir}`);
+
+    this.teardown.defer('remove state dir', () => rm(this.stateDir, { recursive: true, force: true }));
+    await mkdir(this.stateDir, { recursive: true });
+    await writeFile(join(this.stateDir, 'run.json'), JSON.stringify({ runId: o.runId, prefix: n.prefix, workDir: this.workDir, pid: process.pid }) + '\n');
+    await mkdir(this.workDir, { recursive: true });
+    this.teardown.defer('stop processes', () => this.supervisor.stopAll(1_000));
+
+    const [binaries, crds, pki] = await this.phase('binaries-and-pki', () =>
+      Promise.all([
+        Promise.all([
+          ensureBinary('etcd', undefined, { signal: o.signal }),
+          ensureBinary('kube-apiserver', undefined, { signal: o.signal }),
+          ensureBinary('felix', o.calicoVersion, { signal: o.signal }),
+        ]),
+        calicoCrdDir(o.calicoVersion, { signal: o.signal }).then(readCrds),
+        createPki(join(this.workDir, 'pki'), [nodeNetwork.apiServerIp]),
+      ]),
+    );
+    const [etcd, kubeApiserver, felix] = binaries;
+    this.felixBinary = felix;
+    this.teardown.defer('remove keys', () => rm(pki.dir, { recursive: true, force: true }));
+
+    this.teardown.defer(`delete netns ${n.controlPlane}`, () => deleteNetns(n.controlPlane));
+    await this.phase('control-plane-netns', () => wireControlPlane(n.controlPlane, n.bridge, nodeNetwork.apiServerIp));
+
+    await writeFile(join(this.workDir, 'http-fixture.sh'), httpFixtureScript, { mode: 0o755 });
+    const kubeconfig = (server: string): string =>
+      renderKubeconfig({ clusterName: n.prefix, server, caPem: pki.pem.ca, clientCertPem: pki.pem.clientCert, clientKeyPem: pki.pem.clientKey });
+    await writeFile(this.nodeKubeconfigPath, kubeconfig(`https://${nodeNetwork.apiServerIp}:${nodeNetwork.apiServerPort}`), { mode: 0o600 });
+
+    // The API server starts while the node namespaces are wired.
+    const apiServer = this.phase('api-server', async () => {
+      await startEtcd(this.supervisor, n.controlPlane, etcd, etcdDataDir(this.workDir));
+      await startApiServer(this.supervisor, n.controlPlane, kubeApiserver, pki);
+      const port = await startRelay(this.supervisor, n.controlPlane);
+      await writeFile(this.kubeconfigPath, kubeconfig(`https://127.0.0.1:${port}`), { mode: 0o600 });
+      this.kubeClient = KubeClient.fromFile(this.kubeconfigPath);
+      await this.kube.waitFor('kube-apiserver /readyz', { ...wait, intervalMs: 100, failFast: () => this.supervisor.assertHealthy() }, async () =>
+        (await this.kube.ready()) ? true : undefined,
+      );
+    });
+    const nodes = this.phase('node-netns', async () => {
+      for (let i = 0; i < this.nodes.length; i++) {
+        this.teardown.defer(`delete netns ${n.node(i)}`, () => deleteNetns(n.node(i)));
+      }
+      await Promise.all(
+        this.nodes.map((_, i) =>
+          wireNode({
+            controlPlane: n.controlPlane,
+            bridge: n.bridge,
+            uplink: n.nodeUplink(i),
+            netns: n.node(i),
+            ip: nodeIp(i),
+            otherNodes: this.nodes.map((__, j) => ({ ip: nodeIp(j), index: j })).filter((x) => x.index !== i),
+          }),
+        ),
+      );
+    });
+    await settleAll([apiServer, nodes]);
+
+    await this.phase('calico-datastore', async () => {
+      await applyCrds(this.kube, crds, wait);
+      const objects = calicoBootstrapObjects(o.calicoVersion, this.nodes.length);
+      await Promise.all(objects.map((object) => this.kube.apply(object)));
+      await Promise.all(this.nodes.map((_, i) => this.kube.patchNodeStatus(nodeName(i), nodeStatus(i))));
+    });
+
+    await this.phase('felix', async () => {
+      this.felix = await Promise.all(
+        this.nodes.map((_, i) =>
+          startFelix(this.supervisor, {
+            binary: felix,
+            nodeIndex: i,
+            netns: n.node(i),
+            kubeconfig: this.nodeKubeconfigPath,
+            dataplane: o.dataplane,
+            settings: o.felixSettings ?? {},
+            stateDir: join(this.stateDir, `felix-${i}`),
+          }),
+        ),
+      );
+      await Promise.all(this.nodes.map((_, i) => waitFelixReady(this.supervisor, n.node(i), wait)));
+    });
+    this.timings.total = Date.now() - started;
+    this.log(`netns cluster ${n.prefix} ready in ${this.timings.total} ms (${JSON.stringify(this.timings)})`);
+  }
+
+  private nodeIndex(node: string): number {
+    const i = this.nodes.indexOf(node);
+    if (i < 0) throw new InputError(`no node "${node}" in netns cluster ${this.names.prefix} (nodes: ${this.nodes.join(', ')})`);
+    return i;
+  }
+
+  async versions(): Promise<ClusterVersions> {
+    const [kubernetes, felixOut, dataplane] = await Promise.all([
+      this.kube.serverVersion(),
+      execInNetns(this.names.node(0), [this.felixBinary, '--version'], { timeoutMs: 10_000 }),
+      this.observedDataplane(0),
+    ]);
+    const felix = felixOut.stdout.trim().split('\n').pop() ?? '';
+    return { kubernetes, calico: this.options.calicoVersion, felix, dataplane };
+  }
+
+  /** Which dataplane felix actually programmed on node i: Calico's nft table, or cali- chains in one iptables backend. */
+  async observedDataplane(index: number): Promise<Dataplane> {
+    const ns = this.names.node(index);
+    const tables = await outputInNetns(ns, ['nft', 'list', 'tables']).catch(() => '');
+    if (/\btable (inet|ip) calico\b/.test(tables)) return 'nftables';
+    const legacy = await outputInNetns(ns, ['iptables-legacy-save', '-t', 'filter']).catch(() => '');
+    if (/:cali-/.test(legacy)) return 'iptables-legacy';
+    const nft = await outputInNetns(ns, ['iptables-nft-save', '-t', 'filter']).catch(() => '');
+    if (/:cali-/.test(nft)) return 'iptables-nft';
+    throw new InfrastructureError(`felix on ${this.nodes[index]} has programmed no cali- rules in iptables (legacy or nft) nor an nftables calico table`);
+  }
+
+  async createNamespace(name: string, labels: Labels): Promise<void> {
+    await this.kube.createNamespace(name, { 'kubernetes.io/metadata.name': name, ...labels });
+  }
+
+  async deleteNamespace(name: string): Promise<void> {
+    for (const [pod, entry] of this.pods) {
+      if (pod.startsWith(`${name}/`)) {
+        this.pods.delete(pod);
+        await entry.teardown.unwind();
+      }
+    }
+    await this.kube.deleteNamespace(name, { timeoutMs: 30_000, signal: this.options.signal });
+  }
+
+  async deployPod(pod: FixturePod): Promise<DeployedPod> {
+    const key: PodString = `${pod.namespace}/${pod.name}`;
+    if (this.pods.has(key)) throw new InputError(`pod ${key} is already deployed`);
+    const node = pod.node ?? this.nodes[this.nextNode++ % this.nodes.length]!;
+    const index = this.nodeIndex(node);
+    const ip = podIp(index, this.podCounts[index]!++);
+    const netns = this.names.pod(this.podSerial++);
+    const hostInterface = workloadInterfaceName(pod.namespace, pod.name);
+    const deployed: DeployedPod = { pod: key, node, ip };
+    const teardown = new TeardownStack();
+    const entry: PodEntry = { deployed, netns, servers: [], teardown };
+    this.pods.set(key, entry);
+    // The pod's own teardown also runs when the whole cluster goes.
+    this.teardown.defer(`pod ${key}`, async () => void (await teardown.unwind()));
+    try {
+      teardown.defer(`delete netns ${netns}`, () => deleteNetns(netns));
+      await wirePod({ podNetns: netns, nodeNetns: this.names.node(index), hostInterface, ip });
+      teardown.defer(`stop servers of ${key}`, () => Promise.all(entry.servers.map((s) => s.stop(0))).then(() => undefined));
+      entry.servers = await startFixtureServers(this.supervisor, netns, `pod-${pod.namespace}-${pod.name}`, pod.name, pod.serve, join(this.workDir, 'http-fixture.sh'));
+      teardown.defer(`delete Pod ${key}`, () => (this.destroyed ? undefined : this.kube.delete({ apiVersion: 'v1', kind: 'Pod', metadata: { name: pod.name, namespace: pod.namespace } })));
+      await this.kube.apply(podObject(pod, node));
+      const now = new Date().toISOString();
+      await this.kube.patchPodStatus(pod.namespace, pod.name, {
+        phase: 'Running',
+        podIP: ip,
+        podIPs: [{ ip }],
+        hostIP: nodeIp(index),
+        hostIPs: [{ ip: nodeIp(index) }],
+        startTime: now,
+        conditions: ['PodScheduled', 'Initialized', 'ContainersReady', 'Ready'].map((type) => ({ type, status: 'True', lastTransitionTime: now })),
+      });
+    } catch (e) {
+      this.pods.delete(key);
+      await teardown.unwind();
+      throw e;
+    }
+    return deployed;
+  }
+
+  async deletePod(pod: PodString): Promise<void> {
+    const entry = this.pods.get(pod);
+    if (!entry) return;
+    this.pods.delete(pod);
+    await entry.teardown.unwind();
+  }
+
+  private podNetns(pod: PodString): string {
+    const entry = this.pods.get(pod);
+    if (!entry) throw new InputError(`pod ${pod} is not deployed on netns cluster ${this.names.prefix}`);
+    return entry.netns;
+  }
+
+  /** Where a deployed pod runs. */
+  podInfo(pod: PodString): DeployedPod {
+    const entry = this.pods.get(pod);
+    if (!entry) throw new InputError(`pod ${pod} is not deployed on netns cluster ${this.names.prefix}`);
+    return entry.deployed;
+  }
+
+  execInPod(pod: PodString, argv: string[], options: ExecOptions): Promise<ExecResult> {
+    return execInNetns(this.podNetns(pod), argv, options);
+  }
+
+  execOnNode(node: string, argv: string[], options: ExecOptions): Promise<ExecResult> {
+    return execInNetns(this.names.node(this.nodeIndex(node)), argv, options);
+  }
+
+  async createExternalHost(name: string, serve: FixturePod['serve']): Promise<ExternalHostHandle> {
+    if (this.externals.has(name)) throw new InputError(`external host ${name} already exists`);
+    const index = this.externals.size;
+    const netns = this.names.external(index);
+    const handle = { name, ip: externalHostIp(index) };
+    const teardown = new TeardownStack();
+    this.externals.set(name, { handle, netns, teardown });
+    this.teardown.defer(`external host ${name}`, async () => void (await teardown.unwind()));
+    teardown.defer(`delete netns ${netns}`, () => deleteNetns(netns));
+    await wireExternalHost({
+      controlPlane: this.names.controlPlane,
+      bridge: this.names.bridge,
+      uplink: this.names.externalUplink(index),
+      netns,
+      ip: handle.ip,
+      nodes: this.nodes.map((_, i) => ({ ip: nodeIp(i), index: i })),
+    });
+    const servers = await startFixtureServers(this.supervisor, netns, `external-${name}`, name, serve, join(this.workDir, 'http-fixture.sh'));
+    teardown.defer(`stop servers of ${name}`, () => Promise.all(servers.map((s) => s.stop(0))).then(() => undefined));
+    return handle;
+  }
+
+  execInExternalHost(name: string, argv: string[], options: ExecOptions): Promise<ExecResult> {
+    const entry = this.externals.get(name);
+    if (!entry) throw new InputError(`no external host ${name} on netns cluster ${this.names.prefix}`);
+    return execInNetns(entry.netns, argv, options);
+  }
+
+  reproduceInPod(pod: PodString, argv: string[]): string {
+    return netnsArgv(this.podNetns(pod), argv).map(shellQuote).join(' ');
+  }
+
+  /** Throws when etcd, the API server, felix or a fixture server died and was not restarted. */
+  assertHealthy(): void {
+    this.supervisor.assertHealthy();
+  }
+
+  async destroy(): Promise<void> {
+    this.destroyed = true;
+    const errors = await this.teardown.unwind();
+    this.pods.clear();
+    this.externals.clear();
+    if (errors.length > 0) throw new InfrastructureError(`netns cluster ${this.names.prefix} teardown: ${errors.join('; ')}`);
+  }
+
+  async [Symbol.asyncDispose](): Promise<void> {
+    await this.destroy();
+  }
+}
+
+function podObject(pod: FixturePod, node: string): KubeObject {
+  return {
+    apiVersion: 'v1',
+    kind: 'Pod',
+    metadata: { name: pod.name, namespace: pod.namespace, labels: pod.labels },
+    spec: {
+      nodeName: node,
+      automountServiceAccountToken: false,
+      terminationGracePeriodSeconds: 0,
+      containers: [
+        {
+          name: 'fixture',
+          // Never pulled: no kubelet runs here. The name says what serves the ports.
+          image: 'netpol-conformance/netns-socat-fixture',
+          ports: pod.serve.map((p) => ({ containerPort: p.port, protocol: p.protocol, ...(p.name ? { name: p.name } : {}) })),
+        },
+      ],
+    },
+  };
+}
+
+/** Await all, then throw the first failure (so no setup step is left running unobserved). */
+async function settleAll(work: Promise<unknown>[]): Promise<void> {
+  const results = await Promise.allSettled(work);
+  const failed = results.find((r): r is PromiseRejectedResult => r.status === 'rejected');
+  if (failed) throw failed.reason;
+}
+
+function shellQuote(arg: string): string {
+  return /^[\w@%+=:,./-]+$/.test(arg) ? arg : `'${arg.replace(/'/g, `'\\''`)}'`;
+}

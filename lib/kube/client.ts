@@ -1,0 +1,268 @@
+// The Kubernetes API boundary: the only module that imports @kubernetes/client-node.
+// Everything above talks in plain objects; errors come back as InfrastructureError with the
+// client's error (FetchError for the network, ApiException with .code for HTTP) as `cause`.
+import {
+  ApiException,
+  ApiextensionsV1Api,
+  CoreV1Api,
+  FetchError,
+  Health,
+  KubeConfig,
+  KubernetesObjectApi,
+  PatchStrategy,
+  VersionApi,
+  setHeaderOptions,
+} from '@kubernetes/client-node';
+import type { KubernetesObject } from '@kubernetes/client-node';
+import { CancelledError, InfrastructureError, messageOf } from '../errors.ts';
+import type { Labels } from '../model/types.ts';
+
+/** A Kubernetes object as plain data (any kind). */
+export interface KubeObject {
+  apiVersion: string;
+  kind: string;
+  metadata: { name: string; namespace?: string; labels?: Labels; annotations?: Record<string, string>; [key: string]: unknown };
+  [key: string]: unknown;
+}
+
+export interface WaitOptions {
+  timeoutMs: number;
+  intervalMs?: number;
+  signal?: AbortSignal;
+  /** Called before every attempt; what it throws ends the wait at once (e.g. a process died). */
+  failFast?: () => void;
+}
+
+const fieldManager = 'netpol-conformance';
+
+/** True when the API said 404. */
+export function isNotFound(e: unknown): boolean {
+  return apiCode(e) === 404;
+}
+
+function apiCode(e: unknown): number | undefined {
+  if (e instanceof ApiException) return e.code;
+  if (e instanceof InfrastructureError) return apiCode(e.cause);
+  return undefined;
+}
+
+/** A one-line description of a client-node error: the HTTP status and message, or the network error. */
+export function describeKubeError(e: unknown): string {
+  if (e instanceof ApiException) {
+    const body = e.body as { message?: string } | string | undefined;
+    const message = typeof body === 'string' ? safeMessage(body) : body?.message;
+    return `HTTP ${e.code}${message ? `: ${message}` : ''}`;
+  }
+  if (e instanceof FetchError) return `network error: ${e.message}`;
+  return messageOf(e);
+}
+
+function safeMessage(body: string): string {
+  try {
+    return (JSON.parse(body) as { message?: string }).message ?? body.slice(0, 200);
+  } catch {
+    return body.slice(0, 200);
+  }
+}
+
+export class KubeClient {
+  private readonly objects: KubernetesObjectApi;
+  private readonly core: CoreV1Api;
+  private readonly apiext: ApiextensionsV1Api;
+
+  private constructor(readonly config: KubeConfig, readonly kubeconfigPath: string) {
+    this.objects = KubernetesObjectApi.makeApiClient(config);
+    this.core = config.makeApiClient(CoreV1Api);
+    this.apiext = config.makeApiClient(ApiextensionsV1Api);
+  }
+
+  static fromFile(path: string): KubeClient {
+    const config = new KubeConfig();
+    config.loadFromFile(path);
+    return new KubeClient(config, path);
+  }
+
+  private async call<T>(what: string, fn: () => Promise<T>): Promise<T> {
+    try {
+      return await fn();
+    } catch (e) {
+      throw new InfrastructureError(`Kubernetes API: ${what} failed: ${describeKubeError(e)} (kubeconfig ${this.kubeconfigPath})`, {
+        cause: e,
+      });
+    }
+  }
+
+  /** GET /readyz; false (not an error) while the API server is still starting. */
+  async ready(): Promise<boolean> {
+    try {
+      return await new Health(this.config).readyz({ timeout: 2000 });
+    } catch {
+      return false;
+    }
+  }
+
+  async serverVersion(): Promise<string> {
+    const info = await this.call('GET /version', () => this.config.makeApiClient(VersionApi).getCode());
+    return info.gitVersion;
+  }
+
+  /** Server-side apply (create or update), forcing ownership of the fields we set. */
+  async apply<T extends KubeObject>(object: T): Promise<T> {
+    return this.call(`apply ${describe(object)}`, async () =>
+      (await this.objects.patch(
+        object as KubernetesObject,
+        undefined,
+        undefined,
+        fieldManager,
+        true,
+        PatchStrategy.ServerSideApply,
+      )) as T,
+    );
+  }
+
+  async create<T extends KubeObject>(object: T): Promise<T> {
+    return this.call(`create ${describe(object)}`, async () => (await this.objects.create(object as KubernetesObject)) as T);
+  }
+
+  async read<T extends KubeObject>(object: Pick<KubeObject, 'apiVersion' | 'kind' | 'metadata'>): Promise<T | undefined> {
+    try {
+      return (await this.objects.read(object as Parameters<KubernetesObjectApi['read']>[0])) as T;
+    } catch (e) {
+      if (isNotFound(e)) return undefined;
+      throw new InfrastructureError(`Kubernetes API: read ${describe(object)} failed: ${describeKubeError(e)}`, { cause: e });
+    }
+  }
+
+  async list<T extends KubeObject>(apiVersion: string, kind: string, namespace?: string, labelSelector?: string): Promise<T[]> {
+    return this.call(`list ${apiVersion} ${kind}${namespace ? ` in ${namespace}` : ''}`, async () => {
+      const list = await this.objects.list(apiVersion, kind, namespace, undefined, undefined, undefined, undefined, labelSelector);
+      return list.items as unknown as T[];
+    });
+  }
+
+  /** Delete immediately (grace period 0); a missing object is not an error. */
+  async delete(object: Pick<KubeObject, 'apiVersion' | 'kind' | 'metadata'>): Promise<void> {
+    try {
+      await this.objects.delete(object as KubernetesObject, undefined, undefined, 0, undefined, 'Background');
+    } catch (e) {
+      if (isNotFound(e)) return;
+      throw new InfrastructureError(`Kubernetes API: delete ${describe(object)} failed: ${describeKubeError(e)}`, { cause: e });
+    }
+  }
+
+  async createNamespace(name: string, labels: Labels): Promise<void> {
+    await this.apply({ apiVersion: 'v1', kind: 'Namespace', metadata: { name, labels } });
+  }
+
+  /**
+   * Delete a namespace and what the harness put in it. No kube-controller-manager runs on the netns
+   * provider, so the namespace finalizer is removed here after the contents are gone.
+   */
+  async deleteNamespace(name: string, options: WaitOptions): Promise<void> {
+    await this.call(`delete pods in ${name}`, () =>
+      this.core.deleteCollectionNamespacedPod({ namespace: name, gracePeriodSeconds: 0 }),
+    );
+    for (const [apiVersion, kind] of [
+      ['networking.k8s.io/v1', 'NetworkPolicy'],
+      ['v1', 'Service'],
+    ] as const) {
+      for (const object of await this.list(apiVersion, kind, name)) await this.delete(object);
+    }
+    await this.delete({ apiVersion: 'v1', kind: 'Namespace', metadata: { name } });
+    await this.waitFor(`namespace ${name} to be gone`, options, async () => {
+      const ns = await this.read<KubeObject & { spec?: { finalizers?: string[] } }>({
+        apiVersion: 'v1',
+        kind: 'Namespace',
+        metadata: { name },
+      });
+      if (ns === undefined) return true;
+      if ((ns.spec?.finalizers ?? []).length > 0) {
+        await this.call(`finalize namespace ${name}`, () =>
+          this.core.replaceNamespaceFinalize({ name, body: { ...ns, spec: { finalizers: [] } } }),
+        );
+      }
+      return undefined;
+    });
+  }
+
+  /** Merge-patch a pod's status subresource (there is no kubelet to do it). */
+  async patchPodStatus(namespace: string, name: string, status: Record<string, unknown>): Promise<void> {
+    await this.call(`patch status of pod ${namespace}/${name}`, () =>
+      this.core.patchNamespacedPodStatus(
+        { namespace, name, body: { status } },
+        setHeaderOptions('Content-Type', PatchStrategy.MergePatch),
+      ),
+    );
+  }
+
+  /** Merge-patch a node's status subresource. */
+  async patchNodeStatus(name: string, status: Record<string, unknown>): Promise<void> {
+    await this.call(`patch status of node ${name}`, () =>
+      this.core.patchNodeStatus({ name, body: { status } }, setHeaderOptions('Content-Type', PatchStrategy.MergePatch)),
+    );
+  }
+
+  /** Wait until every named CustomResourceDefinition reports condition Established. */
+  async waitCrdsEstablished(names: string[], options: WaitOptions): Promise<void> {
+    const pending = new Set(names);
+    await this.waitFor(`CRDs established (${names.length})`, options, async () => {
+      const list = await this.call('list CustomResourceDefinitions', () => this.apiext.listCustomResourceDefinition());
+      for (const crd of list.items) {
+        const established = crd.status?.conditions?.some((c) => c.type === 'Established' && c.status === 'True');
+        if (established && crd.metadata?.name) pending.delete(crd.metadata.name);
+      }
+      return pending.size === 0 ? true : undefined;
+    }).catch((e: unknown) => {
+      throw new InfrastructureError(`${messageOf(e)}; not established: ${[...pending].join(', ')}`, { cause: e });
+    });
+  }
+
+  /**
+   * Poll `check` until it returns a value other than undefined. Errors from `check` end the wait
+   * unless they are network errors (the API server may be restarting).
+   */
+  async waitFor<T>(what: string, options: WaitOptions, check: () => Promise<T | undefined>): Promise<T> {
+    return pollUntil(what, options, check);
+  }
+}
+
+export async function pollUntil<T>(what: string, options: WaitOptions, check: () => Promise<T | undefined>): Promise<T> {
+  const started = Date.now();
+  const interval = options.intervalMs ?? 200;
+  let lastError: unknown;
+  for (;;) {
+    if (options.signal?.aborted) throw new CancelledError(`cancelled while waiting for ${what}`);
+    options.failFast?.();
+    try {
+      const value = await check();
+      if (value !== undefined) return value;
+      lastError = undefined;
+    } catch (e) {
+      lastError = e;
+    }
+    if (Date.now() - started > options.timeoutMs) {
+      throw new InfrastructureError(
+        `timed out after ${options.timeoutMs} ms waiting for ${what}${lastError ? `; last error: ${messageOf(lastError)}` : ''}`,
+        { cause: lastError },
+      );
+    }
+    await sleep(interval, options.signal);
+  }
+}
+
+function sleep(ms: number, signal?: AbortSignal): Promise<void> {
+  return new Promise((resolve) => {
+    const timer = setTimeout(done, ms);
+    function done(): void {
+      clearTimeout(timer);
+      signal?.removeEventListener('abort', done);
+      resolve();
+    }
+    signal?.addEventListener('abort', done, { once: true });
+  });
+}
+
+function describe(object: Pick<KubeObject, 'kind' | 'metadata'>): string {
+  const ns = object.metadata.namespace;
+  return `${object.kind} ${ns ? `${ns}/` : ''}${object.metadata.name}`;
+}
