@@ -3,7 +3,8 @@
 import { InputError } from '../errors.ts';
 import { createLogger } from '../log.ts';
 import { createRootSignal } from '../run/lifecycle.ts';
-import { ensureBinary, loadVersions, type Component } from '../upstream/index.ts';
+import { ensureBinary, loadVersions, overrideVariables, type Component } from '../upstream/index.ts';
+import { buildRecipe } from '../upstream/recipes.ts';
 import type { Command } from './main.ts';
 
 interface Target {
@@ -56,6 +57,10 @@ export const command: Command = {
     );
     if (flags.all === true && flags.calico === undefined && unpinned.length > 0) {
       log.warn(`no felix for Calico ${unpinned.join(', ')}: versions.json has no goModules pins for them`);
+    }
+    // Refuse an unpinned version before spending minutes building the others.
+    for (const { component, version } of targets) {
+      if (!process.env[overrideVariables[component]]) buildRecipe(component, version, versions);
     }
     const root = createRootSignal({ log });
     try {
