@@ -155,10 +155,11 @@ export class KubeClient {
   }
 
   /**
-   * Delete a namespace and what the harness put in it. No kube-controller-manager runs on the netns
-   * provider, so the namespace finalizer is removed here after the contents are gone.
+   * Delete a namespace and what the harness put in it, and wait until it is gone. Where no
+   * kube-controller-manager runs (the netns provider), pass `finalize` to remove the namespace
+   * finalizer once the contents are gone.
    */
-  async deleteNamespace(name: string, options: WaitOptions): Promise<void> {
+  async deleteNamespace(name: string, options: WaitOptions & { finalize?: boolean }): Promise<void> {
     await this.call(`delete pods in ${name}`, () =>
       this.core.deleteCollectionNamespacedPod({ namespace: name, gracePeriodSeconds: 0 }),
     );
@@ -176,7 +177,7 @@ export class KubeClient {
         metadata: { name },
       });
       if (ns === undefined) return true;
-      if ((ns.spec?.finalizers ?? []).length > 0) {
+      if (options.finalize && (ns.spec?.finalizers ?? []).length > 0) {
         await this.call(`finalize namespace ${name}`, () =>
           this.core.replaceNamespaceFinalize({ name, body: { ...ns, spec: { finalizers: [] } } }),
         );

@@ -270,7 +270,7 @@ export class NetnsCluster implements Cluster {
         await entry.teardown.unwind();
       }
     }
-    await this.kube.deleteNamespace(name, { timeoutMs: 30_000, signal: this.options.signal });
+    await this.kube.deleteNamespace(name, { timeoutMs: 30_000, signal: this.options.signal, finalize: true });
   }
 
   async deployPod(pod: FixturePod): Promise<DeployedPod> {
