@@ -110,7 +110,8 @@ export function parseArgs(
 const isEntry = process.argv[1] !== undefined && /(?:main\.ts|netpol-conformance(?:\.js)?)$/.test(process.argv[1]);
 if (isEntry) {
   main(process.argv.slice(2)).then(
-    (code) => process.exit(code),
+    // Exit only once stdout has taken everything: a piped `--json` could otherwise be cut short.
+    (code) => process.stdout.write('', () => process.exit(code)),
     (e: unknown) => {
       process.stderr.write(`netpol-conformance: ${messageOf(e)}\n`);
       process.exit(1);
