@@ -1,0 +1,97 @@
+// `netpol-conformance run`: the main job. Validates the options, then runs the catalog specs
+// (suites/catalog.spec.ts) in-process with mocha, so the CLI and `npm test` share one code path.
+import { fileURLToPath } from 'node:url';
+import { InputError } from '../errors.ts';
+import { dataplanes, defaultRunOptions, providers, runOptionsToEnv, validateRunOptions, type RunOptions } from '../run/options.ts';
+import type { Command } from './main.ts';
+import { parseArgs } from './main.ts';
+
+const usage = `usage: netpol-conformance run [options]
+
+Provisions a cluster running Calico, runs every recipe of the catalog (deploy fixtures, probe
+before the policies, apply them, wait until felix enforces them, probe again with counters),
+and writes reports/<run-id>/{report.json,junit.xml,report.html,summary.md}.
+
+  --provider <p>             ${providers.join(' | ')} (default netns)
+  --calico <version>         Calico version from versions.json (default: its calico.default)
+  --dataplane <d>            ${dataplanes.join(' | ')} (default iptables-nft)
+  --recipe <id>              run only this recipe; repeat or comma-separate for several
+  --grep <pattern>           run only recipes/probes whose title matches (mocha --grep)
+  --felix-setting <K=V>      set a FelixConfiguration field, e.g. DefaultEndpointToHostAction=Accept; repeatable
+  --connect-timeout <s>      seconds a probe waits before calling a flow blocked (default 2)
+  --reports <dir>            where run directories go (default reports)
+  --run-id <id>              name the run (default: random)
+  --deadline <minutes>       abort the run after this long (default 60)
+  --keep-cluster-on-failure  leave the cluster up when a probe failed, and print how to reach it
+
+Exit status: 0 every probe passed, 1 a probe failed, 2 bad input, 3 a missing prerequisite.`;
+
+export const command: Command = {
+  summary: 'run the recipe catalog on a cluster and write reports',
+  usage,
+  async run(args) {
+    const options = parseRunArgs(args);
+    const { options: checked } = validateRunOptions(options);
+    return runCatalogSpecs(checked, grepOf(args));
+  },
+};
+
+function grepOf(args: string[]): string | undefined {
+  const { flags } = parseArgs(args, { strings: runStringFlags, booleans: runBooleanFlags });
+  return typeof flags.grep === 'string' ? flags.grep : undefined;
+}
+
+const runStringFlags = ['provider', 'calico', 'dataplane', 'recipe', 'grep', 'felix-setting', 'connect-timeout', 'reports', 'run-id', 'deadline'];
+const runBooleanFlags = ['keep-cluster-on-failure'];
+
+export function parseRunArgs(args: string[]): RunOptions {
+  const options = defaultRunOptions();
+  // Repeatable flags are collected by hand; parseArgs keeps the last value of a flag.
+  const repeated = (name: string): string[] => {
+    const values: string[] = [];
+    for (let i = 0; i < args.length; i++) {
+      const arg = args[i]!;
+      if (arg === `--${name}`) values.push(args[i + 1] ?? '');
+      else if (arg.startsWith(`--${name}=`)) values.push(arg.slice(name.length + 3));
+    }
+    return values;
+  };
+  const { flags, positionals } = parseArgs(args, { strings: runStringFlags, booleans: runBooleanFlags });
+  if (positionals.length > 0) throw new InputError(`unexpected argument "${positionals[0]}"; see --help`);
+  if (typeof flags.provider === 'string') options.provider = flags.provider as RunOptions['provider'];
+  if (typeof flags.calico === 'string') options.calicoVersion = flags.calico;
+  if (typeof flags.dataplane === 'string') options.dataplane = flags.dataplane as RunOptions['dataplane'];
+  if (typeof flags.reports === 'string') options.reportsDir = flags.reports;
+  if (typeof flags['run-id'] === 'string') {
+    if (!/^[a-z0-9]{1,8}$/.test(flags['run-id'])) throw new InputError('--run-id must be 1 to 8 lowercase letters or digits');
+    options.runId = flags['run-id'];
+  }
+  if (typeof flags['connect-timeout'] === 'string') options.connectSeconds = Number(flags['connect-timeout']);
+  if (typeof flags.deadline === 'string') {
+    options.deadlineMinutes = Number(flags.deadline);
+    if (!(options.deadlineMinutes > 0)) throw new InputError('--deadline must be a positive number of minutes');
+  }
+  options.keepClusterOnFailure = flags['keep-cluster-on-failure'] === true;
+  options.recipes = repeated('recipe').flatMap((v) => v.split(',')).map((v) => v.trim()).filter(Boolean);
+  for (const setting of repeated('felix-setting')) {
+    const eq = setting.indexOf('=');
+    if (eq <= 0) throw new InputError(`--felix-setting "${setting}" must be Field=value`);
+    options.felixSettings[setting.slice(0, eq)] = setting.slice(eq + 1);
+  }
+  return options;
+}
+
+/** Runs suites/catalog.spec.ts with these options; resolves to the exit status. */
+export async function runCatalogSpecs(options: RunOptions, grep?: string): Promise<number> {
+  Object.assign(process.env, runOptionsToEnv(options));
+  const { default: Mocha } = await import('mocha');
+  const mocha = new Mocha({
+    timeout: 0,
+    reporter: fileURLToPath(new URL('../testing/count-reporter.cjs', import.meta.url)),
+    ...(grep ? { grep } : {}),
+  });
+  mocha.addFile(fileURLToPath(new URL('../../suites/catalog.spec.ts', import.meta.url)));
+  await mocha.loadFilesAsync();
+  const failures = await new Promise<number>((resolve) => mocha.run(resolve));
+  return failures === 0 ? 0 : 1;
+}
