@@ -46,16 +46,6 @@ const runBooleanFlags = ['keep-cluster-on-failure'];
 
 export function parseRunArgs(args: string[]): RunOptions {
   const options = defaultRunOptions();
-  // Repeatable flags are collected by hand; parseArgs keeps the last value of a flag.
-  const repeated = (name: string): string[] => {
-    const values: string[] = [];
-    for (let i = 0; i < args.length; i++) {
-      const arg = args[i]!;
-      if (arg === `--${name}`) values.push(args[i + 1] ?? '');
-      else if (arg.startsWith(`--${name}=`)) values.push(arg.slice(name.length + 3));
-    }
-    return values;
-  };
   const { flags, positionals } = parseArgs(args, { strings: runStringFlags, booleans: runBooleanFlags });
   if (positionals.length > 0) throw new InputError(`unexpected argument "${positionals[0]}"; see --help`);
   if (typeof flags.provider === 'string') options.provider = flags.provider as RunOptions['provider'];
@@ -72,13 +62,25 @@ export function parseRunArgs(args: string[]): RunOptions {
     if (!(options.deadlineMinutes > 0)) throw new InputError('--deadline must be a positive number of minutes');
   }
   options.keepClusterOnFailure = flags['keep-cluster-on-failure'] === true;
-  options.recipes = repeated('recipe').flatMap((v) => v.split(',')).map((v) => v.trim()).filter(Boolean);
-  for (const setting of repeated('felix-setting')) {
+  options.recipes = repeatedFlag(args, 'recipe').flatMap((v) => v.split(',')).map((v) => v.trim()).filter(Boolean);
+  for (const setting of repeatedFlag(args, 'felix-setting')) {
     const eq = setting.indexOf('=');
     if (eq <= 0) throw new InputError(`--felix-setting "${setting}" must be Field=value`);
     options.felixSettings[setting.slice(0, eq)] = setting.slice(eq + 1);
   }
   return options;
+}
+
+/** Every value of a repeatable flag (`--x a --x=b`); parseArgs keeps only the last. */
+export function repeatedFlag(args: string[], name: string): string[] {
+  const values: string[] = [];
+  for (let i = 0; i < args.length; i++) {
+    const arg = args[i]!;
+    if (arg === `--${name}`) values.push(args[i + 1] ?? '');
+    else if (arg.startsWith(`--${name}=`)) values.push(arg.slice(name.length + 3));
+  }
+  if (values.some((v) => v === '')) throw new InputError(`--${name} needs a value`);
+  return values;
 }
 
 /** Runs suites/catalog.spec.ts with these options; resolves to the exit status. */
