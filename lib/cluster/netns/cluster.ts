@@ -252,10 +252,11 @@ export class NetnsCluster implements Cluster {
     const ns = this.names.node(index);
     const tables = await outputInNetns(ns, ['nft', 'list', 'tables']).catch(() => '');
     if (/\btable (inet|ip) calico\b/.test(tables)) return 'nftables';
-    const legacy = await outputInNetns(ns, ['iptables-legacy-save', '-t', 'filter']).catch(() => '');
-    if (/:cali-/.test(legacy)) return 'iptables-legacy';
     const nft = await outputInNetns(ns, ['iptables-nft-save', '-t', 'filter']).catch(() => '');
     if (/:cali-/.test(nft)) return 'iptables-nft';
+    // Last: reading legacy tables loads the ip_tables module when nothing else has.
+    const legacy = await outputInNetns(ns, ['iptables-legacy-save', '-t', 'filter']).catch(() => '');
+    if (/:cali-/.test(legacy)) return 'iptables-legacy';
     throw new InfrastructureError(`felix on ${this.nodes[index]} has programmed no cali- rules in iptables (legacy or nft) nor an nftables calico table`);
   }
 

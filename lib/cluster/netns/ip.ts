@@ -6,11 +6,11 @@ import { execa } from 'execa';
 import { InfrastructureError } from '../../errors.ts';
 import type { ExecOptions, ExecResult } from '../provider.ts';
 
-const tool = execa({ timeout: 30_000, forceKillAfterDelay: 1_000, stdin: 'ignore', reject: false });
+const tool = execa({ timeout: 30_000, forceKillAfterDelay: 1_000, reject: false });
 
 async function run(argv: string[], input?: string): Promise<string> {
   const [file, ...args] = argv as [string, ...string[]];
-  const result = input === undefined ? await tool(file, args) : await tool(file, args, { input });
+  const result = input === undefined ? await tool(file, args, { stdin: 'ignore' }) : await tool(file, args, { input });
   if (result.exitCode !== 0) {
     throw new InfrastructureError(
       `\`${argv.join(' ')}\` failed (exit ${result.exitCode ?? result.signal}): ${String(result.stderr).trim() || String(result.stdout).trim()}` +
@@ -33,7 +33,7 @@ export async function addNetns(name: string): Promise<void> {
 
 /** Delete a namespace; its links and routes go with it. A missing namespace is not an error. */
 export async function deleteNetns(name: string): Promise<void> {
-  const result = await tool('ip', ['netns', 'delete', name]);
+  const result = await tool('ip', ['netns', 'delete', name], { stdin: 'ignore' });
   if (result.exitCode !== 0 && !/No such file|Cannot remove namespace file/.test(String(result.stderr))) {
     throw new InfrastructureError(`\`ip netns delete ${name}\` failed: ${String(result.stderr).trim()}`, { cause: result });
   }
@@ -70,6 +70,7 @@ export async function sysctl(ns: string, settings: Record<string, string | numbe
 export async function execInNetns(ns: string, argv: string[], options: ExecOptions): Promise<ExecResult> {
   const started = Date.now();
   const result = await tool('ip', ['netns', 'exec', ns, ...argv], {
+    stdin: 'ignore',
     timeout: options.timeoutMs,
     ...(options.signal ? { cancelSignal: options.signal } : {}),
   });
@@ -93,7 +94,7 @@ export async function outputInNetns(ns: string, argv: string[]): Promise<string>
  */
 export async function hostNetworkState(): Promise<Record<string, string>> {
   const read = async (argv: string[]): Promise<string> => {
-    const result = await tool(argv[0]!, argv.slice(1));
+    const result = await tool(argv[0]!, argv.slice(1), { stdin: 'ignore' });
     const text = result.exitCode === 0 ? String(result.stdout) : `exit ${result.exitCode}: ${String(result.stderr)}`;
     return text
       .split('\n')

@@ -57,6 +57,9 @@ export async function wireNode(options: {
     `addr add ${options.ip}/${nodeNetwork.prefixLength} dev eth0`,
     'link set eth0 up',
     ...options.otherNodes.map((n) => `route add ${podBlock(n.index)} via ${n.ip} dev eth0`),
+    // Proxy ARP for the pods' 169.254.1.1 gateway only answers when the node can route there
+    // through another interface; the control plane (which does not forward) is the default route.
+    `route add default via ${nodeNetwork.apiServerIp} dev eth0`,
   ]);
   // Strict RPF (felix refuses loose mode) and routing; a new namespace starts with the defaults.
   await sysctl(options.netns, {

@@ -1,0 +1,237 @@
+// The netns provider end to end, with real everything: etcd, kube-apiserver and two felixes
+// built from their Go modules, pods as network namespaces, real probes, real iptables counters.
+// Needs root. NETPOL_DATAPLANE picks the dataplane (default iptables-nft);
+// NETPOL_SAVE_CAPTURES=1 writes the node's counters to lib/counters/testdata.
+import { expect } from 'chai';
+import { readFile, readdir, readlink, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { randomBytes } from 'node:crypto';
+import { parseIptablesSave, parseNftJson } from '../lib/counters/index.ts';
+import type { CounterSnapshot } from '../lib/counters/index.ts';
+import type { Dataplane } from '../lib/cluster/provider.ts';
+import { createNetnsCluster, hostNetworkState, type NetnsCluster } from '../lib/cluster/netns/index.ts';
+import { workloadInterfaceName } from '../lib/cluster/netns/topology.ts';
+import { runMarkerVariable } from '../lib/cluster/netns/processes.ts';
+import { pollUntil } from '../lib/kube/client.ts';
+import { createLogger } from '../lib/log.ts';
+import type { Connectivity, NetworkPolicy, PodString, ProbeProtocol } from '../lib/model/types.ts';
+import { classifyProbe, probeCommand } from '../lib/probe/command.ts';
+import { loadVersions } from '../lib/upstream/index.ts';
+
+const log = createLogger('test:netns');
+const dataplane = (process.env.NETPOL_DATAPLANE ?? 'iptables-nft') as Dataplane;
+const calicoVersion = process.env.NETPOL_CALICO ?? loadVersions().calicoDefault;
+const ns = 'netns-e2e';
+const server: PodString = `${ns}/server`;
+const clientSame: PodString = `${ns}/client-same-node`;
+const clientOther: PodString = `${ns}/client-other-node`;
+
+const denyAllIngress: NetworkPolicy = {
+  apiVersion: 'networking.k8s.io/v1',
+  kind: 'NetworkPolicy',
+  metadata: { name: 'deny-all-ingress', namespace: ns },
+  spec: { podSelector: { matchLabels: { app: 'server' } }, policyTypes: ['Ingress'] },
+};
+
+async function processesOfRun(prefix: string): Promise<number[]> {
+  const pids: number[] = [];
+  for (const entry of await readdir('/proc')) {
+    if (!/^\d+$/.test(entry)) continue;
+    const environ = await readFile(`/proc/${entry}/environ`, 'utf8').catch(() => '');
+    if (environ.split('\0').includes(`${runMarkerVariable}=${prefix}`)) pids.push(Number(entry));
+  }
+  return pids;
+}
+
+/** Sum of the peak resident set sizes (VmHWM) of the given processes, in MiB. */
+async function peakRssMiB(pids: number[]): Promise<number> {
+  let kib = 0;
+  for (const pid of pids) {
+    const status = await readFile(`/proc/${pid}/status`, 'utf8').catch(() => '');
+    kib += Number(/VmHWM:\s+(\d+)/.exec(status)?.[1] ?? 0);
+  }
+  return Math.round(kib / 1024);
+}
+
+describe(`netns provider: two nodes, real felix ${calicoVersion} (${dataplane})`, function () {
+  this.timeout(600_000);
+  const runId = `nc${randomBytes(3).toString('hex')}`;
+  let hostBefore: Record<string, string>;
+  let cluster: NetnsCluster;
+  let ips: Record<PodString, string>;
+  const abort = new AbortController();
+
+  async function probe(from: PodString, to: PodString, protocol: ProbeProtocol): Promise<Connectivity> {
+    const port = protocol === 'icmp' ? undefined : protocol === 'http' ? 80 : 81;
+    const argv = probeCommand(protocol, ips[to]!, port, { connectSeconds: 1 });
+    const result = await cluster.execInPod(from, argv, { timeoutMs: 10_000 });
+    const outcome = classifyProbe(protocol, result);
+    log.debug(`${from} -> ${to} ${protocol}: ${outcome.observed} (${outcome.detail})`);
+    return outcome.observed;
+  }
+
+  async function probeAll(): Promise<Record<string, Connectivity>> {
+    const out: Record<string, Connectivity> = {};
+    await Promise.all(
+      [clientSame, clientOther].flatMap((from) =>
+        (['tcp', 'http', 'icmp'] as const).map(async (protocol) => {
+          out[`${from} ${protocol}`] = await probe(from, server, protocol);
+        }),
+      ),
+    );
+    return out;
+  }
+
+  const expectAll = (observed: Record<string, Connectivity>, want: Connectivity): void => {
+    const keys = Object.keys(observed).sort();
+    expect(keys).to.have.length(6);
+    expect(Object.fromEntries(keys.map((k) => [k, observed[k]]))).to.deep.equal(Object.fromEntries(keys.map((k) => [k, want])));
+  };
+
+  async function counters(): Promise<{ text: string; snapshot: CounterSnapshot }> {
+    const node = cluster.podInfo(server).node;
+    const argv =
+      dataplane === 'nftables'
+        ? ['nft', '-j', 'list', 'ruleset']
+        : [dataplane === 'iptables-legacy' ? 'iptables-legacy-save' : 'iptables-nft-save', '-c'];
+    const result = await cluster.execOnNode(node, argv, { timeoutMs: 20_000 });
+    expect(result.exitCode, result.stderr).to.equal(0);
+    const snapshot =
+      dataplane === 'nftables'
+        ? parseNftJson(result.stdout)
+        : parseIptablesSave(result.stdout, { backend: dataplane === 'iptables-legacy' ? 'legacy' : 'nft' });
+    return { text: result.stdout, snapshot };
+  }
+
+  /** Packets on the end-of-tier DROP rule of the server's cali-tw- chain. */
+  function dropRulePackets(snapshot: CounterSnapshot): number {
+    const chain = `cali-tw-${workloadInterfaceName(ns, 'server')}`;
+    const rules = snapshot.rules.filter(
+      (r) => r.chain.endsWith(chain) && r.target === 'DROP' && r.comments.some((c) => /no policies passed packet/i.test(c)),
+    );
+    expect(rules, `a "no policies passed packet" DROP rule in ${chain}`).to.have.length.greaterThan(0);
+    return rules.reduce((sum, r) => sum + r.packets, 0);
+  }
+
+  before(async function () {
+    hostBefore = await hostNetworkState();
+    const started = Date.now();
+    cluster = await createNetnsCluster({
+      runId,
+      calicoVersion,
+      dataplane,
+      workDir: join(tmpdir(), 'netpol-conformance-e2e'),
+      signal: abort.signal,
+      log: (line) => log.info(line),
+    });
+    log.info(`warm start: ${Date.now() - started} ms to felix ready (${JSON.stringify(cluster.timings)})`);
+    await cluster.createNamespace(ns, {});
+    const serve = [
+      { port: 80, protocol: 'TCP' as const, http: true, name: 'http' },
+      { port: 81, protocol: 'TCP' as const, name: 'tcp' },
+    ];
+    const deployed = await Promise.all([
+      cluster.deployPod({ namespace: ns, name: 'server', labels: { app: 'server' }, node: cluster.nodes[1]!, serve }),
+      cluster.deployPod({ namespace: ns, name: 'client-same-node', labels: { app: 'client' }, node: cluster.nodes[1]!, serve: [] }),
+      cluster.deployPod({ namespace: ns, name: 'client-other-node', labels: { app: 'client' }, node: cluster.nodes[0]!, serve: [] }),
+    ]);
+    ips = Object.fromEntries(deployed.map((d) => [d.pod, d.ip]));
+  });
+
+  after(async () => {
+    await cluster?.destroy();
+  });
+
+  it('runs felix only inside the node namespaces, never in the host namespace', async () => {
+    const hostNet = await readlink('/proc/self/ns/net');
+    const felix = Object.entries(cluster.componentPids).filter(([name]) => name.startsWith('felix-'));
+    expect(felix).to.have.length(2);
+    for (const [name, pid] of felix) {
+      const net = await readlink(`/proc/${pid}/ns/net`);
+      const nodeNs = (await readFile(`/proc/${pid}/environ`, 'utf8')).includes('FELIX_FELIXHOSTNAME=');
+      expect(nodeNs, `${name} is felix`).to.equal(true);
+      expect(net, `${name} (pid ${pid}) network namespace`).to.not.equal(hostNet);
+    }
+    const [a, b] = await Promise.all(felix.map(([, pid]) => readlink(`/proc/${pid}/ns/net`)));
+    expect(a).to.not.equal(b);
+    const versions = await cluster.versions();
+    log.info(`versions: ${JSON.stringify(versions)}`);
+    expect(versions.dataplane).to.equal(dataplane);
+    expect(versions.felix).to.include(calicoVersion);
+  });
+
+  it('with no policy, TCP, HTTP and ping succeed within and across nodes', async () => {
+    const observed = await pollUntil('every probe allowed', { timeoutMs: 30_000, intervalMs: 500 }, async () => {
+      const all = await probeAll();
+      return Object.values(all).every((c) => c === 'allowed') ? all : undefined;
+    });
+    expectAll(observed, 'allowed');
+  });
+
+  it('after a deny-all ingress policy, TCP, HTTP and ping from both nodes fail, counted on the server\'s cali-tw- DROP rule', async () => {
+    await cluster.kube.apply(denyAllIngress as unknown as Parameters<NetnsCluster['kube']['apply']>[0]);
+    const enforcedAfter = Date.now();
+    await pollUntil('the policy to be enforced', { timeoutMs: 30_000, intervalMs: 250 }, async () =>
+      (await probe(clientOther, server, 'tcp')) === 'blocked' ? true : undefined,
+    );
+    log.info(`policy enforced within ${Date.now() - enforcedAfter} ms`);
+    const before = await counters();
+    const observed = await probeAll();
+    const after = await counters();
+    expectAll(observed, 'blocked');
+    const dropped = dropRulePackets(after.snapshot) - dropRulePackets(before.snapshot);
+    // Six probes, each at least one packet (TCP retransmits SYNs, so usually more).
+    expect(dropped, 'packets counted on the DROP rule during the probes').to.be.at.least(6);
+    if (process.env.NETPOL_SAVE_CAPTURES === '1') {
+      const dir = join(import.meta.dirname, '..', 'lib', 'counters', 'testdata');
+      const base = `felix-${calicoVersion}-${dataplane}-deny-all-ingress`;
+      const ext = dataplane === 'nftables' ? 'json' : 'txt';
+      await writeFile(join(dir, `${base}.before.${ext}`), before.text);
+      await writeFile(join(dir, `${base}.after.${ext}`), after.text);
+      const nft = await cluster.execOnNode(cluster.podInfo(server).node, ['nft', '-j', 'list', 'ruleset'], { timeoutMs: 20_000 });
+      await writeFile(join(dir, `${base}.nft-ruleset.json`), nft.stdout);
+      await writeFile(
+        join(dir, `${base}.meta.json`),
+        JSON.stringify(
+          {
+            calicoVersion,
+            dataplane,
+            serverInterface: workloadInterfaceName(ns, 'server'),
+            pods: ips,
+            nodes: Object.fromEntries([server, clientSame, clientOther].map((p) => [p, cluster.podInfo(p).node])),
+            probes: observed,
+            droppedPackets: dropped,
+          },
+          null,
+          2,
+        ) + '\n',
+      );
+    }
+  });
+
+  it('after deleting the policy, traffic flows again', async () => {
+    await cluster.kube.delete(denyAllIngress as unknown as Parameters<NetnsCluster['kube']['delete']>[0]);
+    const observed = await pollUntil('every probe allowed again', { timeoutMs: 30_000, intervalMs: 500 }, async () => {
+      const all = await probeAll();
+      return Object.values(all).every((c) => c === 'allowed') ? all : undefined;
+    });
+    expectAll(observed, 'allowed');
+  });
+
+  it('tears down to exactly the host state it found: namespaces, links, routes, rules, firewall, processes', async () => {
+    const peak = await peakRssMiB(Object.values(cluster.componentPids));
+    log.info(`peak RSS of etcd + kube-apiserver + felix: ${peak} MiB`);
+    cluster.assertHealthy();
+    await cluster.deleteNamespace(ns);
+    await cluster.destroy();
+    const hostAfter = await hostNetworkState();
+    // Other sessions on the machine may hold their own namespaces; ours must all be gone.
+    const ours = hostAfter.netns!.split('\n').filter((name) => name.startsWith(`${runId}-`));
+    expect(ours).to.deep.equal([]);
+    for (const key of Object.keys(hostBefore).filter((k) => k !== 'netns')) {
+      expect(hostAfter[key], `host ${key}`).to.equal(hostBefore[key]);
+    }
+    expect(await processesOfRun(runId)).to.deep.equal([]);
+  });
+});
