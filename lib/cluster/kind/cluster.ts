@@ -102,7 +102,7 @@ export async function createKindCluster(options: KindClusterOptions): Promise<Ki
       ...(options.readyTimeoutMs ? { readyTimeoutMs: options.readyTimeoutMs } : {}),
     });
     const nodes = (await kube.list('v1', 'Node')).map((n) => n.metadata.name).sort();
-    return new KindCluster({ name, runId: options.runId, kind, kube, kubeconfigPath, nodes, fixtureImage, log, workDir: options.workDir, network: options.network ?? process.env.KIND_EXPERIMENTAL_DOCKER_NETWORK ?? 'kind' });
+    return new KindCluster({ name, runId: options.runId, kind, kube, kubeconfigPath, nodes, fixtureImage, log, workDir: options.workDir, signal: options.signal, network: options.network ?? process.env.KIND_EXPERIMENTAL_DOCKER_NETWORK ?? 'kind' });
   } catch (e) {
     const logsDir = join(options.workDir, 'kind-logs');
     await kind.exportLogs(name, logsDir).then(
@@ -126,6 +126,8 @@ interface KindClusterParts {
   network: string;
   workDir: string;
   log: Logger;
+  /** The run's abort signal: every wait and exec of the cluster stops with it. */
+  signal?: AbortSignal;
 }
 
 interface PodObject extends KubeObject {
@@ -175,7 +177,7 @@ export class KindCluster implements Cluster {
   }
 
   deleteNamespace(name: string): Promise<void> {
-    return this.parts.kube.deleteNamespace(name, { timeoutMs: 120_000 });
+    return this.parts.kube.deleteNamespace(name, { timeoutMs: 120_000, ...(this.parts.signal ? { signal: this.parts.signal } : {}) });
   }
 
   async deployPod(pod: FixturePod): Promise<DeployedPod> {
@@ -183,7 +185,7 @@ export class KindCluster implements Cluster {
     const ref = { apiVersion: 'v1', kind: 'Pod', metadata: { name: pod.name, namespace: pod.namespace } };
     let last: PodObject | undefined;
     try {
-      return await pollUntil(`pod ${pod.namespace}/${pod.name} ready`, { timeoutMs: 180_000, intervalMs: 1_000 }, async () => {
+      return await pollUntil(`pod ${pod.namespace}/${pod.name} ready`, { timeoutMs: 180_000, intervalMs: 1_000, ...(this.parts.signal ? { signal: this.parts.signal } : {}) }, async () => {
         last = await this.parts.kube.read<PodObject>(ref);
         const waiting = last?.status?.containerStatuses?.[0]?.state?.waiting;
         if (waiting?.reason && /ErrImagePull|ImagePullBackOff|ErrImageNeverPull|InvalidImageName/.test(waiting.reason)) {
@@ -209,12 +211,12 @@ export class KindCluster implements Cluster {
 
   async execInPod(pod: PodString, argv: string[], options: ExecOptions): Promise<ExecResult> {
     const [namespace, name] = pod.split('/') as [string, string];
-    return kubeExecInPod(this.parts.kube, { namespace, name, container: fixtureContainer }, argv, options);
+    return kubeExecInPod(this.parts.kube, { namespace, name, container: fixtureContainer }, argv, withSignal(options, this.parts.signal));
   }
 
   execOnNode(node: string, argv: string[], options: ExecOptions): Promise<ExecResult> {
     // kind names each node's container after the node.
-    return execInContainer(node, argv, options);
+    return execInContainer(node, argv, withSignal(options, this.parts.signal));
   }
 
   async createExternalHost(name: string, serve: (ContainerPort & { http?: boolean })[]): Promise<ExternalHostHandle> {
@@ -231,10 +233,10 @@ export class KindCluster implements Cluster {
     return { name, ip: host.ip };
   }
 
-  execInExternalHost(name: string, argv: string[], options: ExecOptions): Promise<ExecResult> {
+  async execInExternalHost(name: string, argv: string[], options: ExecOptions): Promise<ExecResult> {
     const host = this.externalHosts.get(name);
     if (!host) throw new InfrastructureError(`no external host ${name} in cluster ${this.name}`);
-    return execInContainer(host.container.getId(), argv, options);
+    return execInContainer(host.container.getId(), argv, withSignal(options, this.parts.signal));
   }
 
   reproduceInPod(pod: PodString, argv: string[]): string {
@@ -262,6 +264,11 @@ export class KindCluster implements Cluster {
   async [Symbol.asyncDispose](): Promise<void> {
     await this.destroy();
   }
+}
+
+function withSignal(options: ExecOptions, signal: AbortSignal | undefined): ExecOptions {
+  const s = options.signal ?? signal;
+  return s ? { ...options, signal: s } : options;
 }
 
 function shellQuote(arg: string): string {
