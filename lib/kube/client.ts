@@ -11,6 +11,7 @@ import {
   KubernetesObjectApi,
   PatchStrategy,
   VersionApi,
+  loadYaml,
   setHeaderOptions,
 } from '@kubernetes/client-node';
 import type { KubernetesObject } from '@kubernetes/client-node';
@@ -110,7 +111,7 @@ export class KubeClient {
   async apply<T extends KubeObject>(object: T): Promise<T> {
     return this.call(`apply ${describe(object)}`, async () =>
       (await this.objects.patch(
-        object as KubernetesObject,
+        typed(object),
         undefined,
         undefined,
         fieldManager,
@@ -121,7 +122,7 @@ export class KubeClient {
   }
 
   async create<T extends KubeObject>(object: T): Promise<T> {
-    return this.call(`create ${describe(object)}`, async () => (await this.objects.create(object as KubernetesObject)) as T);
+    return this.call(`create ${describe(object)}`, async () => (await this.objects.create(typed(object))) as T);
   }
 
   async read<T extends KubeObject>(object: Pick<KubeObject, 'apiVersion' | 'kind' | 'metadata'>): Promise<T | undefined> {
@@ -261,6 +262,15 @@ function sleep(ms: number, signal?: AbortSignal): Promise<void> {
     }
     signal?.addEventListener('abort', done, { once: true });
   });
+}
+
+/**
+ * client-node serializes known kinds through its typed models, which expect the models' property
+ * names (xKubernetesIntOrString) and silently drop wire names (x-kubernetes-int-or-string).
+ * Loading the wire object through its YAML loader converts it to the typed form first.
+ */
+function typed(object: KubeObject): KubernetesObject {
+  return loadYaml<KubernetesObject>(JSON.stringify(object));
 }
 
 function describe(object: Pick<KubeObject, 'kind' | 'metadata'>): string {

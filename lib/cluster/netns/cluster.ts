@@ -135,6 +135,7 @@ export class NetnsCluster implements Cluster {
       return await work();
     } finally {
       this.timings[name] = Date.now() - started;
+      this.log(`netns cluster ${this.names.prefix}: ${name} took ${this.timings[name]} ms`);
     }
   }
 
@@ -149,7 +150,6 @@ export class NetnsCluster implements Cluster {
     await mkdir(this.stateDir, { recursive: true });
     await writeFile(join(this.stateDir, 'run.json'), JSON.stringify({ runId: o.runId, prefix: n.prefix, workDir: this.workDir, pid: process.pid }) + '\n');
     await mkdir(this.workDir, { recursive: true });
-    this.teardown.defer('stop processes', () => this.supervisor.stopAll(1_000));
 
     const [binaries, crds, pki] = await this.phase('binaries-and-pki', () =>
       Promise.all([
@@ -169,6 +169,7 @@ export class NetnsCluster implements Cluster {
     this.teardown.defer(`delete netns ${n.controlPlane}`, () => deleteNetns(n.controlPlane));
     await this.phase('control-plane-netns', () => wireControlPlane(n.controlPlane, n.bridge, nodeNetwork.apiServerIp));
 
+    this.teardown.defer('stop processes', () => this.supervisor.stopAll(1_000));
     await writeFile(join(this.workDir, 'http-fixture.sh'), httpFixtureScript, { mode: 0o755 });
     const kubeconfig = (server: string): string =>
       renderKubeconfig({ clusterName: n.prefix, server, caPem: pki.pem.ca, clientCertPem: pki.pem.clientCert, clientKeyPem: pki.pem.clientKey });
@@ -178,7 +179,7 @@ export class NetnsCluster implements Cluster {
     const apiServer = this.phase('api-server', async () => {
       await startEtcd(this.supervisor, n.controlPlane, etcd, etcdDataDir(this.workDir));
       await startApiServer(this.supervisor, n.controlPlane, kubeApiserver, pki);
-      const port = await startRelay(this.supervisor, n.controlPlane);
+      const port = await startRelay(this.supervisor, n.controlPlane, this.workDir);
       await writeFile(this.kubeconfigPath, kubeconfig(`https://127.0.0.1:${port}`), { mode: 0o600 });
       this.kubeClient = KubeClient.fromFile(this.kubeconfigPath);
       await this.kube.waitFor('kube-apiserver /readyz', { ...wait, intervalMs: 100, failFast: () => this.supervisor.assertHealthy() }, async () =>

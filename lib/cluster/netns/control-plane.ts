@@ -3,6 +3,7 @@
 // runs `ip netns exec <cp> socat STDIO TCP:...` per connection: a listening socket, not a link,
 // route or rule, so the host's network configuration is untouched.
 import { createServer } from 'node:net';
+import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { ClusterPki } from './certs.ts';
 import { netnsArgv } from './ip.ts';
@@ -61,12 +62,17 @@ export async function startApiServer(supervisor: Supervisor, ns: string, binary:
 }
 
 /** Start the loopback relay; returns the local port. */
-export async function startRelay(supervisor: Supervisor, ns: string): Promise<number> {
+export async function startRelay(supervisor: Supervisor, ns: string, workDir: string): Promise<number> {
   const port = await freeLoopbackPort();
-  const target = netnsArgv(ns, ['socat', 'STDIO', `TCP:${nodeNetwork.apiServerIp}:${nodeNetwork.apiServerPort}`]).join(' ');
+  // socat splits EXEC's command on ':' and ',', so the inner command goes in a script.
+  const script = join(workDir, 'api-relay.sh');
+  const inner = netnsArgv(ns, ['socat', 'STDIO', `TCP4:${nodeNetwork.apiServerIp}:${nodeNetwork.apiServerPort}`]);
+  await writeFile(script, `#!/bin/sh
+exec ${inner.join(' ')}
+`, { mode: 0o755 });
   await supervisor.start({
     name: 'api-relay',
-    argv: ['socat', `TCP-LISTEN:${port},bind=127.0.0.1,reuseaddr,fork`, `EXEC:${target}`],
+    argv: ['socat', `TCP4-LISTEN:${port},bind=127.0.0.1,reuseaddr,fork`, `EXEC:${script}`],
   });
   return port;
 }
