@@ -44,14 +44,14 @@ async function processesOfRun(prefix: string): Promise<number[]> {
   return pids;
 }
 
-/** Sum of the peak resident set sizes (VmHWM) of the given processes, in MiB. */
-async function peakRssMiB(pids: number[]): Promise<number> {
-  let kib = 0;
-  for (const pid of pids) {
+/** Peak resident set size (VmHWM) of each process, in MiB. */
+async function peakRssMiB(pids: Record<string, number>): Promise<Record<string, number>> {
+  const out: Record<string, number> = {};
+  for (const [name, pid] of Object.entries(pids)) {
     const status = await readFile(`/proc/${pid}/status`, 'utf8').catch(() => '');
-    kib += Number(/VmHWM:\s+(\d+)/.exec(status)?.[1] ?? 0);
+    out[name] = Math.round(Number(/VmHWM:\s+(\d+)/.exec(status)?.[1] ?? 0) / 1024);
   }
-  return Math.round(kib / 1024);
+  return out;
 }
 
 describe(`netns provider: two nodes, real felix ${calicoVersion} (${dataplane})`, function () {
@@ -220,8 +220,9 @@ describe(`netns provider: two nodes, real felix ${calicoVersion} (${dataplane})`
   });
 
   it('tears down to exactly the host state it found: namespaces, links, routes, rules, firewall, processes', async () => {
-    const peak = await peakRssMiB(Object.values(cluster.componentPids));
-    log.info(`peak RSS of etcd + kube-apiserver + felix: ${peak} MiB`);
+    const peak = await peakRssMiB(cluster.componentPids);
+    const total = Object.values(peak).reduce((a, b) => a + b, 0);
+    log.info(`peak RSS: ${total} MiB in all (${Object.entries(peak).map(([n, m]) => `${n} ${m}`).join(', ')})`);
     cluster.assertHealthy();
     await cluster.deleteNamespace(ns);
     await cluster.destroy();

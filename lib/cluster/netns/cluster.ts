@@ -244,7 +244,7 @@ export class NetnsCluster implements Cluster {
       execInNetns(this.names.node(0), [this.felixBinary, '--version'], { timeoutMs: 10_000 }),
       this.observedDataplane(0),
     ]);
-    const felix = felixOut.stdout.trim().split('\n').pop() ?? '';
+    const felix = /^Version:\s*(\S+)/m.exec(felixOut.stdout)?.[1] ?? felixOut.stdout.trim().split('\n')[0] ?? '';
     return { kubernetes, calico: this.options.calicoVersion, felix, dataplane };
   }
 
