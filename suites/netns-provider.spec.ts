@@ -13,6 +13,8 @@ import type { Dataplane } from '../lib/cluster/provider.ts';
 import { createNetnsCluster, hostNetworkState, type NetnsCluster } from '../lib/cluster/netns/index.ts';
 import { workloadInterfaceName } from '../lib/cluster/netns/topology.ts';
 import { runMarkerVariable } from '../lib/cluster/netns/processes.ts';
+import { stateRoot } from '../lib/cluster/netns/state.ts';
+import { CancelledError } from '../lib/errors.ts';
 import { pollUntil } from '../lib/kube/client.ts';
 import { createLogger } from '../lib/log.ts';
 import type { Connectivity, NetworkPolicy, PodString, ProbeProtocol } from '../lib/model/types.ts';
@@ -169,6 +171,26 @@ describe(`netns provider: two nodes, real felix ${calicoVersion} (${dataplane})`
     expectAll(observed, 'allowed');
   });
 
+  it('has an external host that reaches pods on both nodes and that pods reach, without NAT', async () => {
+    const external = await cluster.createExternalHost('outside', [{ port: 8080, protocol: 'TCP', http: true }]);
+    const toPod = await cluster.execInExternalHost('outside', probeCommand('http', ips[server]!, 80), { timeoutMs: 10_000 });
+    expect(classifyProbe('http', toPod).observed, toPod.stderr).to.equal('allowed');
+    for (const from of [clientSame, clientOther]) {
+      const fromPod = await cluster.execInPod(from, ['curl', '-sS', '-m', '5', `http://${external.ip}:8080/`], { timeoutMs: 10_000 });
+      expect(fromPod.stdout.trim(), `${from} -> ${external.ip}: ${fromPod.stderr}`).to.equal('outside');
+    }
+  });
+
+  it('restarts a fixture server that dies', async () => {
+    const name = Object.keys(cluster.processPids).find((n) => n.startsWith(`pod-${ns}-server-tcp-80`));
+    expect(name, 'the server\'s HTTP fixture process').to.be.a('string');
+    process.kill(cluster.processPids[name!]!, 'SIGKILL');
+    await pollUntil('the HTTP fixture to answer again', { timeoutMs: 10_000, intervalMs: 200 }, async () =>
+      (await probe(clientOther, server, 'http')) === 'allowed' ? true : undefined,
+    );
+    cluster.assertHealthy();
+  });
+
   it('after a deny-all ingress policy, TCP, HTTP and ping from both nodes fail, counted on the server\'s cali-tw- DROP rule', async () => {
     await cluster.kube.apply(denyAllIngress as unknown as Parameters<NetnsCluster['kube']['apply']>[0]);
     const enforcedAfter = Date.now();
@@ -222,6 +244,12 @@ describe(`netns provider: two nodes, real felix ${calicoVersion} (${dataplane})`
     expectAll(observed, 'allowed');
   });
 
+  it('reproduces a probe with a command a person can paste', () => {
+    expect(cluster.reproduceInPod(clientOther, ['nc', '-z', '-w', '1', ips[server]!, '81'])).to.match(
+      new RegExp(`^ip netns exec ${runId}-p-\\d+ nc -z -w 1 ${ips[server]!.replace(/\./g, '\\.')} 81$`),
+    );
+  });
+
   it('tears down to exactly the host state it found: namespaces, links, routes, rules, firewall, processes', async () => {
     const peak = await peakRssMiB(cluster.componentPids);
     const total = Object.values(peak).reduce((a, b) => a + b, 0);
@@ -237,5 +265,38 @@ describe(`netns provider: two nodes, real felix ${calicoVersion} (${dataplane})`
       expect(hostAfter[key], `host ${key}`).to.equal(hostBefore[key]);
     }
     expect(await processesOfRun(runId)).to.deep.equal([]);
+  });
+});
+
+describe('netns provider: a setup cancelled halfway', function () {
+  this.timeout(120_000);
+
+  it('throws CancelledError and leaves no namespace, process or state behind', async () => {
+    const hostBefore = await hostNetworkState();
+    const runId = `nc${randomBytes(3).toString('hex')}`;
+    const abort = new AbortController();
+    const lines: string[] = [];
+    const setup = createNetnsCluster({
+      runId,
+      calicoVersion,
+      dataplane,
+      workDir: join(tmpdir(), 'netpol-conformance-e2e'),
+      signal: abort.signal,
+      log: (line) => {
+        lines.push(line);
+        // Cancel once the API server is being waited for: processes and namespaces exist by then.
+        if (/node-netns took/.test(line)) abort.abort(new Error('test cancels the setup'));
+      },
+    });
+    const error = await setup.then(
+      () => undefined,
+      (e: unknown) => e,
+    );
+    expect(error, lines.join('\n')).to.be.instanceOf(CancelledError);
+    const hostAfter = await hostNetworkState();
+    expect(hostAfter.netns!.split('\n').filter((n) => n.startsWith(`${runId}-`))).to.deep.equal([]);
+    expect(hostAfter.links).to.equal(hostBefore.links);
+    expect(await processesOfRun(runId)).to.deep.equal([]);
+    expect(await readdir(join(stateRoot(), runId)).catch(() => 'gone')).to.equal('gone');
   });
 });

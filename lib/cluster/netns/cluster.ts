@@ -128,6 +128,13 @@ export class NetnsCluster implements Cluster {
     return out;
   }
 
+  /** Pids of every running child, by name (fixture servers are `pod-<ns>-<pod>-<proto>-<port>`). */
+  get processPids(): Record<string, number> {
+    const out: Record<string, number> = {};
+    for (const p of this.supervisor.list()) if (p.pid !== undefined && p.running) out[p.spec.name] = p.pid;
+    return out;
+  }
+
   private async phase<T>(name: string, work: () => Promise<T>): Promise<T> {
     if (this.options.signal.aborted) throw new CancelledError(`cancelled before ${name}`);
     const started = Date.now();
