@@ -1,8 +1,8 @@
 import { expect } from 'chai';
-import { chmod, mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { chmod, mkdir, mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
-import { InputError, PrerequisiteError } from '../errors.ts';
+import { CancelledError, InputError, PrerequisiteError } from '../errors.ts';
 import { cachedBinaryPath } from './cache.ts';
 import { ensureBinary } from './ensure.ts';
 import { loadVersions } from './versions.ts';
@@ -66,4 +66,20 @@ describe('ensureBinary', () => {
       expect((error as Error).message).to.contain('versions.json');
     }
   });
+
+  it('stops the go build when cancelled and leaves no partial binary in the cache', async function () {
+    this.timeout(60_000);
+    const env = { NETPOL_CONFORMANCE_CACHE: join(dir, 'cache') };
+    const controller = new AbortController();
+    setTimeout(() => controller.abort(), 1_000);
+    const version = loadVersions().etcd;
+    const error = await ensureBinary('etcd', version, { env, signal: controller.signal, log: quiet }).then(
+      () => undefined,
+      (e: unknown) => e,
+    );
+    expect(error).to.be.instanceOf(CancelledError);
+    expect(await readdir(dirname(cachedBinaryPath('etcd', version, env)))).to.deep.equal([]);
+  });
 });
+
+const quiet = { debug() {}, info() {}, warn() {}, error() {}, child: () => quiet };
