@@ -5,7 +5,7 @@ import { createLogger } from '../log.ts';
 import { createRootSignal } from '../run/lifecycle.ts';
 import { ensureBinary, loadVersions, overrideVariables, type Component } from '../upstream/index.ts';
 import { buildRecipe } from '../upstream/recipes.ts';
-import type { Command } from './main.ts';
+import { parseArgs, type Command } from './main.ts';
 
 interface Target {
   component: Component;
@@ -44,7 +44,6 @@ export const command: Command = {
     'Use existing binaries instead: NETPOL_KUBE_APISERVER, NETPOL_ETCD, NETPOL_FELIX, NETPOL_AGNHOST.',
   ].join('\n'),
   async run(args) {
-    const { parseArgs } = await import('./main.ts');
     const { flags, positionals } = parseArgs(args, { booleans: ['all'], strings: ['calico'] });
     if (positionals.length > 0) throw new InputError(`unexpected argument ${positionals[0]}; see --help`);
     const log = createLogger('build');
