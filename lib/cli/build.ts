@@ -31,7 +31,7 @@ export function planBuild(
 export const command: Command = {
   summary: 'build and cache the upstream binaries the netns provider needs',
   usage: [
-    'usage: netpol-conformance build [--calico v3.32.1,v3.31.7] [--all]',
+    'usage: netpol-conformance build [--calico <release>[,<release>...]] [--all]',
     '',
     'Ensures kube-apiserver, etcd and calico-felix (and with --all, agnhost and felix for every',
     'Calico release whose Go modules versions.json pins) exist in the cache, building each from its',
