@@ -1,7 +1,8 @@
 import { expect } from 'chai';
 import { InputError } from '../errors.ts';
 import { parseRunArgs } from '../cli/run.ts';
-import { defaultRunOptions, runOptionsFromEnv, runOptionsToEnv, validateRunOptions } from './options.ts';
+import { defaultCalico, defaultRunOptions, runOptionsFromEnv, runOptionsToEnv, validateRunOptions } from './options.ts';
+import type { UpstreamVersions } from '../upstream/index.ts';
 
 describe('run options', () => {
   it('parses repeatable recipes and felix settings', () => {
@@ -32,5 +33,21 @@ describe('run options', () => {
   it('round-trips through the environment the specs read', () => {
     const options = { ...defaultRunOptions(), recipes: ['03'], connectSeconds: 3 };
     expect(runOptionsFromEnv(runOptionsToEnv(options))).to.deep.equal(options);
+  });
+
+  it('defaults the netns provider to the newest Calico it can build', () => {
+    const pins = { calico: 'v0.0.0-20250101000000-0123456789ab', api: 'v0.0.0-20250101000000-0123456789ab' };
+    const versions: UpstreamVersions = {
+      kubernetes: 'v1.36.1',
+      etcd: 'v3.6.8',
+      calicoDefault: 'v3.32.1',
+      calicoReleases: ['v3.32.1', 'v3.31.0', 'v3.9.0'],
+      calicoGoModules: new Map([['v3.9.0', pins], ['v3.31.0', pins]]),
+    };
+    expect(defaultCalico('netns', versions)).to.equal('v3.31.0');
+    expect(defaultCalico('kind', versions)).to.equal('v3.32.1');
+    versions.calicoGoModules.set('v3.32.1', pins);
+    expect(defaultCalico('netns', versions)).to.equal('v3.32.1');
+    expect(() => defaultCalico('netns', { ...versions, calicoGoModules: new Map() })).to.throw(InputError, /pins no Calico Go modules/);
   });
 });

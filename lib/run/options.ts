@@ -3,10 +3,11 @@
 import type { Dataplane, ProviderName } from '../cluster/provider.ts';
 import { InputError } from '../errors.ts';
 import { findRecipe, loadCatalog, type Recipe } from '../recipes/index.ts';
-import { loadVersions } from '../upstream/index.ts';
+import { loadVersions, type UpstreamVersions } from '../upstream/index.ts';
 
 export interface RunOptions {
   provider: ProviderName;
+  /** Empty: the provider's default (see defaultCalico). */
   calicoVersion: string;
   dataplane: Dataplane;
   /** Recipe ids to run; empty = the whole catalog. */
@@ -29,7 +30,7 @@ export const dataplanes: readonly Dataplane[] = ['iptables-nft', 'iptables-legac
 export function defaultRunOptions(): RunOptions {
   return {
     provider: 'netns',
-    calicoVersion: loadVersions().calicoDefault,
+    calicoVersion: '',
     dataplane: 'iptables-nft',
     recipes: [],
     reportsDir: 'reports',
@@ -38,6 +39,18 @@ export function defaultRunOptions(): RunOptions {
     connectSeconds: 2,
     deadlineMinutes: 60,
   };
+}
+
+/**
+ * versions.json's default Calico; on the netns provider, which builds felix from Go modules, the
+ * newest release whose modules are pinned when the default's are not (the module proxy serves
+ * only some Calico commits).
+ */
+export function defaultCalico(provider: ProviderName, versions: UpstreamVersions = loadVersions()): string {
+  if (provider !== 'netns' || versions.calicoGoModules.has(versions.calicoDefault)) return versions.calicoDefault;
+  const newest = [...versions.calicoGoModules.keys()].sort((a, b) => b.localeCompare(a, undefined, { numeric: true }))[0];
+  if (!newest) throw new InputError('versions.json pins no Calico Go modules, so felix cannot be built for the netns provider; add calico.versions[...].goModules');
+  return newest;
 }
 
 /** Checks every field; throws an InputError naming the field and the fix. */
@@ -49,6 +62,7 @@ export function validateRunOptions(options: RunOptions): { options: RunOptions; 
     throw new InputError(`unknown dataplane "${options.dataplane}"; use one of: ${dataplanes.join(', ')}`);
   }
   const versions = loadVersions();
+  if (options.calicoVersion === '') options = { ...options, calicoVersion: defaultCalico(options.provider, versions) };
   if (!versions.calicoReleases.includes(options.calicoVersion)) {
     throw new InputError(
       `unknown Calico version "${options.calicoVersion}"; versions.json pins: ${versions.calicoReleases.join(', ')}`,
