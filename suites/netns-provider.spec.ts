@@ -254,6 +254,23 @@ describe(`netns provider: two nodes, real felix ${calicoVersion} (${dataplane})`
     expectAll(observed, 'allowed');
   });
 
+  it('shows the pods to a watch, Running with their IPs as felix reads them', async () => {
+    const seen = new Map<string, string>();
+    const stop = new AbortController();
+    const watching = cluster.kube.watch(`/api/v1/namespaces/${ns}/pods`, {}, (type, pod) => {
+      if (type === 'ADDED') seen.set(pod.metadata.name, (pod as unknown as { status: { podIP: string } }).status.podIP);
+      if (seen.size === 3) stop.abort();
+    }, stop.signal);
+    const timer = setTimeout(() => stop.abort(), 10_000);
+    await watching;
+    clearTimeout(timer);
+    expect(Object.fromEntries(seen)).to.deep.equal({
+      server: ips[server],
+      'client-same-node': ips[clientSame],
+      'client-other-node': ips[clientOther],
+    });
+  });
+
   it('reproduces a probe with a command a person can paste', () => {
     expect(cluster.reproduceInPod(clientOther, ['nc', '-z', '-w', '1', ips[server]!, '81'])).to.match(
       new RegExp(`^ip netns exec ${runId}-p-\\d+ nc -z -w 1 ${ips[server]!.replace(/\./g, '\\.')} 81$`),

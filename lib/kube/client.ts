@@ -11,6 +11,7 @@ import {
   KubernetesObjectApi,
   PatchStrategy,
   VersionApi,
+  Watch,
   loadYaml,
   setHeaderOptions,
 } from '@kubernetes/client-node';
@@ -216,6 +217,35 @@ export class KubeClient {
       return pending.size === 0 ? true : undefined;
     }).catch((e: unknown) => {
       throw new InfrastructureError(`${messageOf(e)}; not established: ${[...pending].join(', ')}`, { cause: e });
+    });
+  }
+
+  /**
+   * Watch a collection (e.g. `/api/v1/namespaces/x/pods`) until `signal` fires or the server ends
+   * the watch; `onEvent` gets ADDED/MODIFIED/DELETED/BOOKMARK and the object.
+   */
+  async watch(
+    path: string,
+    query: Record<string, string | number | boolean | undefined>,
+    onEvent: (type: string, object: KubeObject) => void,
+    signal: AbortSignal,
+  ): Promise<void> {
+    if (signal.aborted) return;
+    await new Promise<void>((resolve, reject) => {
+      let controller: AbortController | undefined;
+      const stop = (): void => controller?.abort();
+      signal.addEventListener('abort', stop, { once: true });
+      new Watch(this.config)
+        .watch(path, query, (type, object) => onEvent(type, object as KubeObject), (err: unknown) => {
+          signal.removeEventListener('abort', stop);
+          if (err && !signal.aborted && !(err instanceof Error && err.name === 'AbortError')) {
+            reject(new InfrastructureError(`Kubernetes API: watch ${path} failed: ${describeKubeError(err)}`, { cause: err }));
+          } else resolve();
+        })
+        .then((c) => {
+          controller = c;
+          if (signal.aborted) c.abort();
+        }, reject);
     });
   }
 
