@@ -13,7 +13,8 @@ import { snapshotNodes } from './node-counters.ts';
 /** Where the recipe's endpoints are: deployed pods and external hosts. */
 export interface Placement {
   pods: Map<string, { node: string; ip: string }>;
-  externals: Map<string, { ip: string }>;
+  /** Recipe name of an external host -> its address and the name the provider knows it by. */
+  externals: Map<string, { ip: string; host: string }>;
 }
 
 export interface ProbeContext {
@@ -51,7 +52,9 @@ export async function runProbe(probe: PlannedProbe, attempt: 1 | 2, ctx: ProbeCo
     return { ...base, observed: 'check-failed', detail: `no address for ${to}`, verdict: 'fail', durationMs: 0, command: '', counters: { deltas: [] }, decidedBy: null };
   }
   const argv = probeCommand(probe.protocol, target.ip, probe.port, ctx.timeouts);
-  const command = source ? ctx.cluster.reproduceInPod(from as PodString, argv) : `(in external host ${from}) ${argv.join(' ')}`;
+  const command = source
+    ? ctx.cluster.reproduceInPod(from as PodString, argv)
+    : `(on external host ${ctx.placement.externals.get(from)?.host ?? from}) ${argv.join(" ")}`;
   const nodes = [...new Set([source?.node, ctx.placement.pods.get(to)?.node].filter((n): n is string => n !== undefined))];
 
   const started = Date.now();
@@ -60,7 +63,7 @@ export async function runProbe(probe: PlannedProbe, attempt: 1 | 2, ctx: ProbeCo
     const execOptions = { timeoutMs: ctx.timeouts.connectSeconds * 1000 * 3 + 5000, signal: ctx.signal };
     const result = source
       ? await ctx.cluster.execInPod(from as PodString, argv, execOptions)
-      : await ctx.cluster.execInExternalHost(from, argv, execOptions);
+      : await ctx.cluster.execInExternalHost(ctx.placement.externals.get(from)?.host ?? from, argv, execOptions);
     const after = await snapshotNodes(ctx.cluster, nodes, ctx.dataplane, ctx.signal);
     const outcome = classifyProbe(probe.protocol, result);
 

@@ -87,7 +87,7 @@ async function deploy(plan: RecipePlan, ctx: RecipeContext, teardown: TeardownSt
   for (const host of plan.externals) {
     // External hosts live as long as the cluster; the provider removes them at teardown.
     const handle = await ctx.cluster.createExternalHost(`${plan.recipe.id}-${host.name}`, host.serve);
-    placement.externals.set(host.name, { ip: handle.ip });
+    placement.externals.set(host.name, { ip: handle.ip, host: handle.name });
   }
   for (const fixture of plan.fixtures) {
     const pod = `${fixture.namespace}/${fixture.name}` as const;
