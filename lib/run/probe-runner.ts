@@ -54,7 +54,7 @@ export async function runProbe(probe: PlannedProbe, attempt: 1 | 2, ctx: ProbeCo
   const argv = probeCommand(probe.protocol, target.ip, probe.port, ctx.timeouts);
   const command = source
     ? ctx.cluster.reproduceInPod(from as PodString, argv)
-    : `(on external host ${ctx.placement.externals.get(from)?.host ?? from}) ${argv.join(" ")}`;
+    : `(on external host ${ctx.placement.externals.get(from)?.host ?? from}) ${argv.join(' ')}`;
   const nodes = [...new Set([source?.node, ctx.placement.pods.get(to)?.node].filter((n): n is string => n !== undefined))];
 
   const started = Date.now();
@@ -80,7 +80,13 @@ export async function runProbe(probe: PlannedProbe, attempt: 1 | 2, ctx: ProbeCo
       if (decision) decisions.push(decision);
     }
     // A drop on either node decides the flow; otherwise the destination's node (listed last) does.
-    const decidedBy = decisions.find((d) => d.kind.endsWith('drop') || d.kind === 'policy-deny') ?? decisions.at(-1) ?? null;
+    const decidedBy = decisions.find(isDeny) ?? decisions.at(-1) ?? null;
+    // With FilterDenyAction=REJECT a denied connection is refused, not dropped: the counters
+    // show the reject rule that did it, so the flow is blocked by policy, not "refused, allowed".
+    if (outcome.observed === 'allowed' && /refused|unreachable/.test(outcome.detail) && decidedBy && isDeny(decidedBy) && /\breject\b/i.test(decidedBy.rule)) {
+      outcome.observed = 'blocked';
+      outcome.detail = `${outcome.detail} by a Calico reject rule (${decidedBy.chain})`;
+    }
     const verdict = outcome.observed === probe.expected ? 'pass' : 'fail';
     return { ...base, observed: outcome.observed, detail: outcome.detail, verdict, durationMs: Date.now() - started, command, counters: { deltas }, decidedBy };
   } catch (e) {
@@ -88,6 +94,10 @@ export async function runProbe(probe: PlannedProbe, attempt: 1 | 2, ctx: ProbeCo
     const detail = `probe infrastructure error: ${e instanceof Error ? e.message : String(e)}`;
     return { ...base, observed: 'check-failed', detail, verdict: 'fail', durationMs: Date.now() - started, command, counters: { deltas: [] }, decidedBy: null };
   }
+}
+
+function isDeny(decision: Decision): boolean {
+  return decision.kind.endsWith('drop') || decision.kind === 'policy-deny';
 }
 
 function interfaces(probe: PlannedProbe): { sourceInterface?: string; destinationInterface?: string } {
