@@ -31,12 +31,14 @@ describe('policyChainName', () => {
     expect(policyId(denyAll, 'kind-namespace-name')).to.equal('KubernetesNetworkPolicy/default/knp.default.deny-all');
     expect(policyId(denyAll, 'tier-name')).to.equal('default/default/knp.default.deny-all');
     expect(schemeForVersion('v3.32.1')).to.equal('short-kind-namespace-name');
-    expect(schemeForVersion('v3.31.7')).to.equal('kind-namespace-name');
+    expect(schemeForVersion('v3.31.7')).to.equal('tier-name');
     expect(schemeForVersion('v3.29.7')).to.equal('tier-name');
   });
 
   it('names ingress and egress chains per version', () => {
-    expect(policyChainName('egress', denyAll, 'v3.31.7')).to.equal('cali-po-_2iR6EWUfW2aj39VgJGA');
+    // The chain real felix v3.31.0 wrote for netns-e2e/deny-all-ingress (testdata/felix-v3.31.0-*).
+    expect(policyChainName('ingress', { namespace: 'netns-e2e', name: 'deny-all-ingress' }, 'v3.31.0')).to.equal('cali-pi-_zhFjzXabQdWxx64oiiI');
+    expect(policyChainName('egress', denyAll, 'v3.31.7')).to.equal('cali-po-_a8Tnfi9CcN2Hw2ASudn');
     expect(policyChainName('ingress', { namespace: 'ncnt', name: 'allow-client-to-server' }, 'v3.32.1')).to.equal(captureMeta.allowPolicyChain);
     expect(policyChainName('ingress', { namespace: 'ncnt', name: 'deny-udp-5353', kind: 'NetworkPolicy' }, 'v3.32.1')).to.equal(
       captureMeta.denyPolicyChain,
@@ -70,7 +72,7 @@ describe('resolvePolicyChains', () => {
     const got = resolvePolicyChains(['filter-' + captureMeta.allowPolicyChain], policies, { snapshot: bare, calicoVersion: 'v3.31.7' });
     expect(got.get(captureMeta.allowPolicyChain)).to.deep.include({ ref: 'ncnt/allow-client-to-server', via: 'hash:short-kind-namespace-name' });
     const v331 = policyChainName('egress', { namespace: 'other', name: 'allow-client-to-server' }, 'v3.31.7');
-    expect(resolvePolicyChains([v331], policies).get(v331)).to.deep.include({ ref: 'other/allow-client-to-server', via: 'hash:kind-namespace-name' });
+    expect(resolvePolicyChains([v331], policies).get(v331)).to.deep.include({ ref: 'other/allow-client-to-server', via: 'hash:tier-name' });
   });
 });
 

@@ -45,13 +45,13 @@ const SHORT_KINDS: Record<PolicyKind, string> = {
   GlobalNetworkPolicy: 'gnp',
 };
 
-/** Best reading of the sources per Calico minor; UNCONFIRMED until a real felix capture of that
- * version agrees (resolvePolicyChains tries every scheme regardless). */
+/** Per Calico minor. Confirmed by real captures: v3.31.0 hashes "<tier>/<ns>/knp.default.<name>"
+ * (lib/counters/testdata/felix-v3.31.0-*). Newer minors are a reading of the sources, unconfirmed
+ * (resolvePolicyChains tries every scheme regardless). */
 export function schemeForVersion(calicoVersion: string): PolicyIdScheme {
   const m = /^v?(\d+)\.(\d+)/.exec(calicoVersion);
   const minor = m ? Number(m[1]) * 1000 + Number(m[2]) : Number.POSITIVE_INFINITY;
   if (minor >= 3032) return 'short-kind-namespace-name';
-  if (minor >= 3031) return 'kind-namespace-name';
   return 'tier-name';
 }
 
@@ -138,7 +138,12 @@ export function resolvePolicyChains(
       continue;
     }
     for (const scheme of schemes) {
-      const policy = policies.find((p) => lengthLimitedId(chain.slice(0, 8), policyId(p, scheme)) === chain);
+      // iptables names are cut to 28 bytes and hashed; nftables allows long names, so felix's
+      // nftables mode keeps the policy id as it is (seen in felix v3.31.0's nft ruleset).
+      const policy = policies.find((p) => {
+        const id = policyId(p, scheme);
+        return lengthLimitedId(chain.slice(0, 8), id) === chain || chain.slice(0, 8) + id === chain;
+      });
       if (policy) {
         out.set(chain, resolution(chain, direction, policy, `hash:${scheme}`));
         break;
@@ -166,7 +171,10 @@ function matchComment(comments: string[], policies: readonly PolicyRef[], direct
     const m = CHAIN_COMMENT_RE.exec(comment);
     if (!m || m[4] !== direction) continue;
     const [, kind, ns = '', name = ''] = m;
-    const found = policies.find((p) => (p.kind ?? 'KubernetesNetworkPolicy') === kind && calicoPolicyName(p) === name && (ns === '' || p.namespace === ns));
+    // Felix v3.31 writes the generic "Policy"; later versions the policy's kind.
+    const found = policies.find(
+      (p) => (kind === 'Policy' || (p.kind ?? 'KubernetesNetworkPolicy') === kind) && calicoPolicyName(p) === name && (ns === '' || p.namespace === ns),
+    );
     if (found) return found;
   }
   return undefined;
