@@ -25,6 +25,8 @@ felix settings, so the gate also checks a move from iptables to nftables mode.
   --candidate-dataplane <d>           (default: the baseline's)
   --baseline-felix-setting <K=V>      a FelixConfiguration field for the baseline; repeatable
   --candidate-felix-setting <K=V>     the same for the candidate; repeatable
+  --baseline-calico-resources <file>  objects to apply on the baseline cluster (see run --help)
+  --candidate-calico-resources <file> the same for the candidate
   --provider <p>                      netns | kind (default netns)
   --recipe <id>                       only these recipes; repeatable, comma-separated
   --reports <dir>                     where run directories go (default reports)
@@ -33,7 +35,16 @@ felix settings, so the gate also checks a move from iptables to nftables mode.
 Writes the two runs' reports, then compare.{json,md,html} in the candidate's run directory.
 Exit status: 0 nothing regressed, 1 a regression, 2 bad input, 4 a run could not complete.`;
 
-const sideFlags = ['baseline', 'candidate', 'baseline-dataplane', 'candidate-dataplane', 'baseline-felix-setting', 'candidate-felix-setting'];
+const sideFlags = [
+  'baseline',
+  'candidate',
+  'baseline-dataplane',
+  'candidate-dataplane',
+  'baseline-felix-setting',
+  'candidate-felix-setting',
+  'baseline-calico-resources',
+  'candidate-calico-resources',
+];
 
 export const command: Command = {
   summary: 'run a baseline and a candidate Calico and compare them',
@@ -54,6 +65,7 @@ export const command: Command = {
         ...(version ? ['--calico', version] : []),
         ...(typeof dataplane === 'string' ? ['--dataplane', dataplane] : []),
         ...repeatedFlag(args, `${side}-felix-setting`).flatMap((s) => ['--felix-setting', s]),
+        ...repeatedFlag(args, `${side}-calico-resources`).flatMap((f) => ['--calico-resources', f]),
         '--run-id', `${gateId}${side === 'baseline' ? 'b' : 'c'}`,
       ];
       // Validate both sides before running either: bad input leaves nothing behind.

@@ -18,6 +18,8 @@ and writes reports/<run-id>/{report.json,junit.xml,report.html,summary.md}.
   --recipe <id>              run only this recipe; repeat or comma-separate for several
   --grep <pattern>           run only recipes/probes whose title matches (mocha --grep)
   --felix-setting <K=V>      set a FelixConfiguration field, e.g. DefaultEndpointToHostAction=Accept; repeatable
+  --calico-resources <file> apply the objects in this YAML file (e.g. a Calico Tier or
+                             FelixConfiguration) once the cluster is ready; repeatable
   --connect-timeout <s>      seconds a probe waits before calling a flow blocked (default 2)
   --reports <dir>            where run directories go (default reports)
   --run-id <id>              name the run (default: random)
@@ -41,7 +43,7 @@ function grepOf(args: string[]): string | undefined {
   return typeof flags.grep === 'string' ? flags.grep : undefined;
 }
 
-const runStringFlags = ['provider', 'calico', 'dataplane', 'recipe', 'grep', 'felix-setting', 'connect-timeout', 'reports', 'run-id', 'deadline'];
+const runStringFlags = ['provider', 'calico', 'dataplane', 'recipe', 'grep', 'felix-setting', 'calico-resources', 'connect-timeout', 'reports', 'run-id', 'deadline'];
 const runBooleanFlags = ['keep-cluster-on-failure'];
 
 export function parseRunArgs(args: string[]): RunOptions {
@@ -63,6 +65,7 @@ export function parseRunArgs(args: string[]): RunOptions {
   }
   options.keepClusterOnFailure = flags['keep-cluster-on-failure'] === true;
   options.recipes = repeatedFlag(args, 'recipe').flatMap((v) => v.split(',')).map((v) => v.trim()).filter(Boolean);
+  options.calicoResources = repeatedFlag(args, 'calico-resources');
   for (const setting of repeatedFlag(args, 'felix-setting')) {
     const eq = setting.indexOf('=');
     if (eq <= 0) throw new InputError(`--felix-setting "${setting}" must be Field=value`);

@@ -1,7 +1,7 @@
 import { expect } from 'chai';
 import { InputError } from '../errors.ts';
 import { parseRunArgs } from '../cli/run.ts';
-import { defaultCalico, defaultRunOptions, runOptionsFromEnv, runOptionsToEnv, validateRunOptions } from './options.ts';
+import { defaultCalico, defaultRunOptions, loadResources, runOptionsFromEnv, runOptionsToEnv, validateRunOptions } from './options.ts';
 import type { UpstreamVersions } from '../upstream/index.ts';
 
 describe('run options', () => {
@@ -49,5 +49,16 @@ describe('run options', () => {
     versions.calicoGoModules.set('v3.32.1', pins);
     expect(defaultCalico('netns', versions)).to.equal('v3.32.1');
     expect(() => defaultCalico('netns', { ...versions, calicoGoModules: new Map() })).to.throw(InputError, /pins no Calico Go modules/);
+  });
+
+  it('reads --calico-resources files and rejects malformed ones by name', async () => {
+    const { mkdtempSync, writeFileSync } = await import('node:fs');
+    const { join } = await import('node:path');
+    const { tmpdir } = await import('node:os');
+    const dir = mkdtempSync(join(tmpdir(), 'netpol-resources-'));
+    expect(loadResources('examples/default-tier-pass.yaml').map((o) => `${o.kind}/${o.metadata.name}`)).to.deep.equal(['Tier/default']);
+    writeFileSync(join(dir, 'bad.yaml'), 'kind: Tier\n');
+    expect(() => loadResources(join(dir, 'bad.yaml'))).to.throw(InputError, /bad.yaml: document 1: needs apiVersion, kind and metadata.name/);
+    expect(() => loadResources(join(dir, 'missing.yaml'))).to.throw(InputError, /--calico-resources .*missing.yaml: cannot read/);
   });
 });

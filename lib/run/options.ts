@@ -1,7 +1,10 @@
 // What one run is asked to do, validated before anything is created: bad input never leaves
 // half-made clusters behind.
 import type { Dataplane, ProviderName } from '../cluster/provider.ts';
-import { InputError } from '../errors.ts';
+import { readFileSync } from 'node:fs';
+import { parseAllDocuments } from 'yaml';
+import { InputError, messageOf } from '../errors.ts';
+import type { KubeObject } from '../kube/client.ts';
 import { findRecipe, loadCatalog, type Recipe } from '../recipes/index.ts';
 import { loadVersions, type UpstreamVersions } from '../upstream/index.ts';
 
@@ -20,6 +23,9 @@ export interface RunOptions {
   connectSeconds: number;
   /** Abort the whole run after this long. */
   deadlineMinutes: number;
+  /** YAML files of extra objects (e.g. Calico Tiers, FelixConfiguration) applied once the
+   * cluster is ready, before any recipe. */
+  calicoResources: string[];
   /** Run id; generated when absent. */
   runId?: string;
 }
@@ -36,6 +42,7 @@ export function defaultRunOptions(): RunOptions {
     reportsDir: 'reports',
     keepClusterOnFailure: false,
     felixSettings: {},
+    calicoResources: [],
     connectSeconds: 2,
     deadlineMinutes: 60,
   };
@@ -76,6 +83,7 @@ export function validateRunOptions(options: RunOptions): { options: RunOptions; 
       throw new InputError(`felix setting "${key}=${value}" must look like FieldName=value (a FelixConfiguration spec field, e.g. DefaultEndpointToHostAction=Accept)`);
     }
   }
+  for (const file of options.calicoResources) loadResources(file);
   const catalog = loadCatalog();
   const recipes = options.recipes.length === 0 ? catalog : options.recipes.map((id) => findRecipe(catalog, id));
   return { options, recipes };
@@ -96,4 +104,27 @@ export function runOptionsFromEnv(env: NodeJS.ProcessEnv = process.env): RunOpti
   } catch {
     throw new InputError(`${envKey} is not valid JSON`);
   }
+}
+
+/** The objects of a --calico-resources file; InputError naming the file and document when malformed. */
+export function loadResources(file: string): KubeObject[] {
+  let text: string;
+  try {
+    text = readFileSync(file, 'utf8');
+  } catch (e) {
+    throw new InputError(`--calico-resources ${file}: cannot read: ${messageOf(e)}`);
+  }
+  const objects: KubeObject[] = [];
+  parseAllDocuments(text).forEach((doc, i) => {
+    if (doc.errors.length > 0) throw new InputError(`${file}: document ${i + 1}: ${doc.errors[0]!.message.split('\n')[0]}`);
+    const value = doc.toJS() as unknown;
+    if (value === null || value === undefined) return;
+    const object = value as Partial<KubeObject>;
+    if (typeof object.apiVersion !== 'string' || typeof object.kind !== 'string' || typeof object.metadata?.name !== 'string') {
+      throw new InputError(`${file}: document ${i + 1}: needs apiVersion, kind and metadata.name`);
+    }
+    objects.push(object as KubeObject);
+  });
+  if (objects.length === 0) throw new InputError(`${file}: no objects in it`);
+  return objects;
 }

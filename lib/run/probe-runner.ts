@@ -41,8 +41,9 @@ export async function runProbe(probe: PlannedProbe, attempt: 1 | 2, ctx: ProbeCo
     id: probe.id,
     try: attempt,
     phase: probe.phase,
-    from,
-    to,
+    // The recipe's names, not the run-suffixed ones, so two runs' reports compare probe by probe.
+    from: probe.from,
+    to: probe.to,
     protocol: probe.protocol,
     ...(probe.port !== undefined ? { port: probe.port } : {}),
     expected: probe.expected,

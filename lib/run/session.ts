@@ -13,7 +13,7 @@ import { reportSchemaVersion, summarize } from '../report/schema.ts';
 import { renderConsoleSummary } from '../report/console.ts';
 import { writeReports, type WrittenReports } from '../report/write.ts';
 import { createRootSignal, TeardownStack, type RootSignal } from './lifecycle.ts';
-import type { RunOptions } from './options.ts';
+import { loadResources, type RunOptions } from './options.ts';
 import { runRecipe } from './recipe-runner.ts';
 
 export function newRunId(): string {
@@ -90,6 +90,12 @@ export class RunSession {
         `cluster ready in ${Date.now() - provisioned} ms: Kubernetes ${versions.kubernetes}, Calico ${versions.calico}, felix ${versions.felix}, dataplane ${versions.dataplane}`,
       );
       const kube = KubeClient.fromFile(cluster.kubeconfigPath);
+      for (const file of options.calicoResources) {
+        for (const object of loadResources(file)) {
+          log.info(`applying ${object.kind} ${object.metadata.name} from ${file}`);
+          await kube.apply(object);
+        }
+      }
       return new RunSession(options, runId, dir, cluster, versions, kube, root, log, teardown, totalRecipes, state);
     } catch (e) {
       await teardown.unwind();
