@@ -251,7 +251,8 @@ export class NetnsCluster implements Cluster {
       execInNetns(this.names.node(0), [this.felixBinary, '--version'], { timeoutMs: 10_000 }),
       this.observedDataplane(0),
     ]);
-    const felix = /^Version:\s*(\S+)/m.exec(felixOut.stdout)?.[1] ?? felixOut.stdout.trim().split('\n')[0] ?? '';
+    // `calico-felix --version` prints "Version: vX.Y.Z"; an unstamped build prints it empty.
+    const felix = /^Version:[ \t]*(\S+)/m.exec(felixOut.stdout)?.[1] ?? 'unknown (felix --version names none)';
     return { kubernetes, calico: this.options.calicoVersion, felix, dataplane };
   }
 
