@@ -23,13 +23,14 @@ describe('upstream build recipes', () => {
     ]);
   });
 
-  it("stamps felix's buildinfo with the release, the pinned commit and its date", () => {
+  it("stamps felix's buildinfo (both the v3.31+ and the older package) with the release, the pinned commit and its date", () => {
     const r = buildRecipe('felix', 'v3.31.0', versions);
     expect(r.moduleDir).to.match(/upstream\/calico-v3\.31\.0$/);
     expect(r.ldflags).to.include.members([
       '-X github.com/projectcalico/calico/pkg/buildinfo.Version=v3.31.0',
       '-X github.com/projectcalico/calico/pkg/buildinfo.GitRevision=b1f3c43f8437',
       '-X github.com/projectcalico/calico/pkg/buildinfo.BuildDate=2025-10-21T21:38:02Z',
+      '-X github.com/projectcalico/calico/felix/buildinfo.GitVersion=v3.31.0',
     ]);
   });
 

@@ -60,16 +60,16 @@ export function buildRecipe(component: Component, version: string, versions: Ups
       return { component, version, moduleDir: join(upstreamDir, 'etcd'), goPackage: etcdServerModule, ldflags: strip };
     case 'felix': {
       const pins = calicoPins(versions, version);
-      const b = 'github.com/projectcalico/calico/pkg/buildinfo';
-      // As Calico's lib.Makefile stamps it; the date is the commit's, so builds are reproducible.
+      // As Calico's Makefiles stamp it: pkg/buildinfo.Version from v3.31 (lib.Makefile),
+      // felix/buildinfo.GitVersion before (felix/Makefile). The linker ignores the one that does
+      // not exist. The date is the commit's, so builds are reproducible.
       const [, stamp, commit] = /(\d{14})-([0-9a-f]{12})$/.exec(pins.calico) ?? [];
-      return {
-        component,
-        version,
-        moduleDir: join(upstreamDir, calicoDir(version)),
-        goPackage: felixPackage,
-        ldflags: [...strip, `-X ${b}.Version=${version}`, `-X ${b}.GitRevision=${commit}`, `-X ${b}.BuildDate=${isoDate(stamp ?? '')}`],
-      };
+      const date = isoDate(stamp ?? '');
+      const stamps = [
+        ['github.com/projectcalico/calico/pkg/buildinfo', 'Version'],
+        ['github.com/projectcalico/calico/felix/buildinfo', 'GitVersion'],
+      ].flatMap(([pkg, versionVar]) => [`-X ${pkg}.${versionVar}=${version}`, `-X ${pkg}.GitRevision=${commit}`, `-X ${pkg}.BuildDate=${date}`]);
+      return { component, version, moduleDir: join(upstreamDir, calicoDir(version)), goPackage: felixPackage, ldflags: [...strip, ...stamps] };
     }
   }
 }
