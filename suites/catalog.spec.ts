@@ -41,6 +41,9 @@ describe(`catalog on ${options.provider} (Calico ${options.calicoVersion}, ${opt
           const last = tries.at(-1);
           if (!last) throw new Error(`probe ${probe.id} did not run`);
           if (last.verdict === 'fail') throw new AssertionError(describeFailure(tries));
+          // Every verdict comes with the Calico rule that produced it.
+          const evidence = evidenceProblem(last);
+          if (evidence) throw new AssertionError(`${evidence}\n${describeFailure([last])}`);
         });
       }
     });
@@ -60,4 +63,16 @@ function describeFailure(tries: ProbeReport[]): string {
       ].join('\n');
     })
     .join('\n');
+}
+
+const denyKinds = new Set(['end-of-tier-drop', 'policy-deny', 'other-drop']);
+
+/** Why the counters do not back the observation up, or undefined when they do. */
+function evidenceProblem(p: ProbeReport): string | undefined {
+  if (p.observed === 'check-failed') return undefined;
+  if (!p.decidedBy) return `observed ${p.observed}, but no Calico rule counted the probe's packets`;
+  const denied = denyKinds.has(p.decidedBy.kind);
+  if (p.observed === 'blocked' && !denied) return `observed blocked, but the deciding rule is a ${p.decidedBy.kind}`;
+  if (p.observed === 'allowed' && denied) return `observed allowed, but the deciding rule is a ${p.decidedBy.kind}`;
+  return undefined;
 }
