@@ -67,12 +67,14 @@ describe('ensureBinary', () => {
     }
   });
 
-  it('stops the go build when cancelled and leaves no partial binary in the cache', async function () {
+  it('stops the go build when cancelled and leaves no partial binary, nor one a killed build left', async function () {
     this.timeout(60_000);
     const env = { NETPOL_CONFORMANCE_CACHE: join(dir, 'cache') };
     const controller = new AbortController();
     setTimeout(() => controller.abort(), 1_000);
     const version = loadVersions().etcd;
+    // A pid above Linux's pid_max: no such process, as after a SIGKILLed build.
+    await script(`${cachedBinaryPath('etcd', version, env)}.tmp-999999999-0badcafe`, 0o755);
     const error = await ensureBinary('etcd', version, { env, signal: controller.signal, log: quiet }).then(
       () => undefined,
       (e: unknown) => e,

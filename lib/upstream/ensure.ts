@@ -1,7 +1,7 @@
 // ensureBinary: the path of an upstream binary, built from its pinned Go module on first use.
 import { randomBytes } from 'node:crypto';
-import { mkdir, rename, rm } from 'node:fs/promises';
-import { dirname } from 'node:path';
+import { mkdir, readdir, rename, rm } from 'node:fs/promises';
+import { basename, dirname, join } from 'node:path';
 import { createLogger, type Logger } from '../log.ts';
 import { cachedBinaryPath, type Component } from './cache.ts';
 import { go } from './go.ts';
@@ -47,6 +47,7 @@ async function buildInto(recipe: BuildRecipe, target: string, options: EnsureOpt
   const log = options.log ?? createLogger('upstream');
   const what = `${recipe.component} ${recipe.version}`;
   await mkdir(dirname(target), { recursive: true });
+  await removeAbandonedTemps(target);
   // Build beside the target and rename: a killed build never leaves a half-written binary there.
   const temp = `${target}.tmp-${process.pid}-${randomBytes(4).toString('hex')}`;
   const started = Date.now();
@@ -67,4 +68,22 @@ async function buildInto(recipe: BuildRecipe, target: string, options: EnsureOpt
   }
   log.info(`built ${what} in ${elapsed()}: ${target}`);
   return target;
+}
+
+/** Temp files of builds whose process died without cleaning up (SIGKILL, power loss). */
+async function removeAbandonedTemps(target: string): Promise<void> {
+  const prefix = `${basename(target)}.tmp-`;
+  for (const name of await readdir(dirname(target))) {
+    const pid = Number(name.startsWith(prefix) ? name.slice(prefix.length).split('-')[0] : NaN);
+    if (Number.isInteger(pid) && !isRunning(pid)) await rm(join(dirname(target), name), { force: true });
+  }
+}
+
+function isRunning(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (e) {
+    return (e as NodeJS.ErrnoException).code === 'EPERM';
+  }
 }
