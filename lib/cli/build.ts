@@ -5,6 +5,7 @@ import { createLogger } from '../log.ts';
 import { createRootSignal } from '../run/lifecycle.ts';
 import { ensureBinary, loadVersions, overrideVariables, type Component } from '../upstream/index.ts';
 import { buildRecipe } from '../upstream/recipes.ts';
+import { defaultCalico } from '../run/options.ts';
 import { parseArgs, type Command } from './main.ts';
 
 interface Target {
@@ -37,7 +38,7 @@ export const command: Command = {
     'Calico release whose Go modules versions.json pins) exist in the cache, building each from its',
     'pinned Go module under clusters/netns/upstream on first use. Prints "<component> <version> <path>".',
     '',
-    '  --calico LIST  Calico releases to build felix for (default: calico.default in versions.json)',
+    '  --calico LIST  Calico releases to build felix for (default: what the netns provider runs)',
     '  --all          everything: every pinned Calico release, and agnhost',
     '',
     'Cache: $NETPOL_CONFORMANCE_CACHE or ${XDG_CACHE_HOME:-~/.cache}/netpol-conformance.',
@@ -52,7 +53,8 @@ export const command: Command = {
     const unpinned = versions.calicoReleases.filter((r) => !versions.calicoGoModules.has(r));
     const targets = planBuild(
       { ...(typeof flags.calico === 'string' ? { calico: flags.calico } : {}), all: flags.all === true },
-      { ...versions, pinnedCalico },
+      // Without --calico, felix for the Calico the netns provider runs by default.
+      { ...versions, calicoDefault: defaultCalico('netns', versions), pinnedCalico },
     );
     if (flags.all === true && flags.calico === undefined && unpinned.length > 0) {
       log.warn(`no felix for Calico ${unpinned.join(', ')}: versions.json has no goModules pins for them`);
