@@ -2,6 +2,8 @@
 // (suites/catalog.spec.ts) in-process with mocha, so the CLI and `npm test` share one code path.
 import { fileURLToPath } from 'node:url';
 import { InputError } from '../errors.ts';
+import { createRootSignal } from '../run/lifecycle.ts';
+import { checkProviderPrerequisites } from '../run/session.ts';
 import { dataplanes, defaultRunOptions, providers, runOptionsToEnv, validateRunOptions, type RunOptions } from '../run/options.ts';
 import type { Command } from './main.ts';
 import { parseArgs } from './main.ts';
@@ -25,6 +27,8 @@ and writes reports/<run-id>/{report.json,junit.xml,report.html,summary.md}.
   --run-id <id>              name the run (default: random)
   --deadline <minutes>       abort the run after this long (default 60)
   --keep-cluster-on-failure  leave the cluster up when a probe failed, and print how to reach it
+  --registry-mirror <prefix> kind: pull every image through this registry mirror
+  --preload-images           kind: \`kind load docker-image\` the fixture images from the local Docker
 
 Exit status: 0 every probe passed, 1 a probe failed, 2 bad input, 3 a missing prerequisite.`;
 
@@ -34,6 +38,10 @@ export const command: Command = {
   async run(args) {
     const options = parseRunArgs(args);
     const { options: checked } = validateRunOptions(options);
+    {
+      using root = createRootSignal();
+      await checkProviderPrerequisites(checked, root.signal);
+    }
     return runCatalogSpecs(checked, grepOf(args));
   },
 };
@@ -43,8 +51,8 @@ function grepOf(args: string[]): string | undefined {
   return typeof flags.grep === 'string' ? flags.grep : undefined;
 }
 
-const runStringFlags = ['provider', 'calico', 'dataplane', 'recipe', 'grep', 'felix-setting', 'calico-resources', 'connect-timeout', 'reports', 'run-id', 'deadline'];
-const runBooleanFlags = ['keep-cluster-on-failure'];
+const runStringFlags = ['registry-mirror', 'provider', 'calico', 'dataplane', 'recipe', 'grep', 'felix-setting', 'calico-resources', 'connect-timeout', 'reports', 'run-id', 'deadline'];
+const runBooleanFlags = ['keep-cluster-on-failure', 'preload-images'];
 
 export function parseRunArgs(args: string[]): RunOptions {
   const options = defaultRunOptions();
@@ -64,6 +72,8 @@ export function parseRunArgs(args: string[]): RunOptions {
     if (!(options.deadlineMinutes > 0)) throw new InputError('--deadline must be a positive number of minutes');
   }
   options.keepClusterOnFailure = flags['keep-cluster-on-failure'] === true;
+  options.preloadImages = flags['preload-images'] === true;
+  if (typeof flags['registry-mirror'] === 'string') options.registryMirror = flags['registry-mirror'];
   options.recipes = repeatedFlag(args, 'recipe').flatMap((v) => v.split(',')).map((v) => v.trim()).filter(Boolean);
   options.calicoResources = repeatedFlag(args, 'calico-resources');
   for (const setting of repeatedFlag(args, 'felix-setting')) {

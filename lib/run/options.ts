@@ -26,6 +26,10 @@ export interface RunOptions {
   /** YAML files of extra objects (e.g. Calico Tiers, FelixConfiguration) applied once the
    * cluster is ready, before any recipe. */
   calicoResources: string[];
+  /** kind: registry host replacement for every image, e.g. mirror.local:5000/proxy. */
+  registryMirror?: string;
+  /** kind: `kind load docker-image` the fixture images from the local Docker into the nodes. */
+  preloadImages: boolean;
   /** Run id; generated when absent. */
   runId?: string;
 }
@@ -43,6 +47,7 @@ export function defaultRunOptions(): RunOptions {
     keepClusterOnFailure: false,
     felixSettings: {},
     calicoResources: [],
+    preloadImages: false,
     connectSeconds: 2,
     deadlineMinutes: 60,
   };

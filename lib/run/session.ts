@@ -27,7 +27,26 @@ async function createCluster(options: RunOptions, clusterOptions: ClusterOptions
     return createNetnsCluster(clusterOptions);
   }
   const { createKindCluster } = await import('../cluster/kind/index.ts');
-  return createKindCluster(clusterOptions);
+  return createKindCluster({
+    ...clusterOptions,
+    preloadImages: options.preloadImages,
+    keepClusterOnFailure: options.keepClusterOnFailure,
+    ...(options.registryMirror ? { registryMirror: options.registryMirror } : {}),
+  });
+}
+
+/**
+ * What the provider needs before anything is created (root and programs for netns; Docker, kind
+ * and the node image for kind): a PrerequisiteError here is one clear line, not a failed hook.
+ */
+export async function checkProviderPrerequisites(options: RunOptions, signal: AbortSignal): Promise<void> {
+  if (options.provider === 'netns') {
+    const { checkPrerequisites } = await import('../cluster/netns/index.ts');
+    await checkPrerequisites();
+    return;
+  }
+  const { checkKindPrerequisites } = await import('../cluster/kind/index.ts');
+  await checkKindPrerequisites({ signal, ...(options.registryMirror ? { registryMirror: options.registryMirror } : {}) });
 }
 
 export class RunSession {
