@@ -1,7 +1,9 @@
 // Ctrl-C and a crash in the middle of a real run: SIGINT tears everything down before the
 // harness exits; after SIGKILL (no teardown at all) `netpol-conformance clean` removes what the
 // run left: processes, network namespaces and state.
-import { readdir, readFile } from 'node:fs/promises';
+import { mkdtemp, readdir, readFile, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { expect } from 'chai';
 import { execa, type ResultPromise } from 'execa';
@@ -26,8 +28,8 @@ async function processesOf(runId: string): Promise<number[]> {
 }
 
 /** Starts a run of recipe 03 and resolves once its fixture pods exist. */
-async function startRun(runId: string): Promise<{ child: ResultPromise<{ reject: false; all: true }> }> {
-  const child = execa('node', [cli, 'run', '--recipe', '03', '--run-id', runId, '--reports', '/tmp/netpol-interrupt-reports'], { reject: false, all: true });
+async function startRun(runId: string, reports: string): Promise<{ child: ResultPromise<{ reject: false; all: true }> }> {
+  const child = execa('node', [cli, 'run', '--recipe', '03', '--run-id', runId, '--reports', reports], { reject: false, all: true });
   const prefix = resourcePrefix(runId);
   for (let i = 0; i < 600; i++) {
     if ((await netnsOf(prefix)).some((n) => /-p-\d+$/.test(n))) return { child };
@@ -48,15 +50,21 @@ async function hostState(): Promise<Record<string, string>> {
 describe('interrupted runs leave nothing behind', function () {
   this.timeout(5 * 60_000);
   let hostBefore: Record<string, string>;
+  let reports: string;
 
   before(async function () {
     if (process.getuid?.() !== 0) this.skip();
     hostBefore = await hostState();
+    reports = await mkdtemp(join(tmpdir(), 'netpol-interrupt-'));
+  });
+
+  after(async () => {
+    if (reports) await rm(reports, { recursive: true, force: true });
   });
 
   it('Ctrl-C mid-run tears the cluster down before the harness exits', async () => {
     const runId = `int${Date.now().toString(36).slice(-4)}`;
-    const { child } = await startRun(runId);
+    const { child } = await startRun(runId, reports);
     child.kill('SIGINT');
     const result = await child;
     expect(result.exitCode, String(result.all)).to.not.equal(0);
@@ -67,7 +75,7 @@ describe('interrupted runs leave nothing behind', function () {
 
   it('after SIGKILL, `clean` removes what the run left', async () => {
     const runId = `kil${Date.now().toString(36).slice(-4)}`;
-    const { child } = await startRun(runId);
+    const { child } = await startRun(runId, reports);
     child.kill('SIGKILL');
     await child;
     const prefix = resourcePrefix(runId);
