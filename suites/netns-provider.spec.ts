@@ -19,21 +19,12 @@ import { pollUntil } from '../lib/kube/client.ts';
 import { createLogger } from '../lib/log.ts';
 import type { Connectivity, NetworkPolicy, PodString, ProbeProtocol } from '../lib/model/types.ts';
 import { classifyProbe, probeCommand } from '../lib/probe/command.ts';
-import { loadVersions } from '../lib/upstream/index.ts';
+import { defaultCalico } from '../lib/run/options.ts';
 
 const log = createLogger('test:netns');
 const dataplane = (process.env.NETPOL_DATAPLANE ?? 'iptables-nft') as Dataplane;
-const calicoVersion = process.env.NETPOL_CALICO ?? buildableCalico();
+const calicoVersion = process.env.NETPOL_CALICO ?? defaultCalico('netns');
 
-/** The default Calico when its Go modules are pinned, else the newest release that can be built. */
-function buildableCalico(): string {
-  const versions = loadVersions();
-  if (versions.calicoGoModules.has(versions.calicoDefault)) return versions.calicoDefault;
-  const newest = [...versions.calicoGoModules.keys()].sort((a, b) => b.localeCompare(a, undefined, { numeric: true }))[0];
-  if (!newest) throw new Error('versions.json pins no Calico Go modules; felix cannot be built');
-  log.warn(`Calico ${versions.calicoDefault} has no Go module pins; testing felix ${newest} instead`);
-  return newest;
-}
 const ns = 'netns-e2e';
 const server: PodString = `${ns}/server`;
 const clientSame: PodString = `${ns}/client-same-node`;

@@ -37,18 +37,8 @@ export async function runProbe(probe: PlannedProbe, attempt: 1 | 2, ctx: ProbeCo
   const to = endpointName(probe.flow.to);
   const target = ctx.placement.pods.get(to) ?? ctx.placement.externals.get(to);
   const source = ctx.placement.pods.get(from);
-  const base = {
-    id: probe.id,
-    try: attempt,
-    phase: probe.phase,
-    // The recipe's names, not the run-suffixed ones, so two runs' reports compare probe by probe.
-    from: probe.from,
-    to: probe.to,
-    protocol: probe.protocol,
-    ...(probe.port !== undefined ? { port: probe.port } : {}),
-    expected: probe.expected,
-    expectedReason: probe.reason,
-  };
+  const base = probeReportBase(probe, attempt);
+
   if (!target) {
     return { ...base, observed: 'check-failed', detail: `no address for ${to}`, verdict: 'fail', durationMs: 0, command: '', counters: { deltas: [] }, decidedBy: null };
   }
@@ -95,6 +85,22 @@ export async function runProbe(probe: PlannedProbe, attempt: 1 | 2, ctx: ProbeCo
     const detail = `probe infrastructure error: ${e instanceof Error ? e.message : String(e)}`;
     return { ...base, observed: 'check-failed', detail, verdict: 'fail', durationMs: Date.now() - started, command, counters: { deltas: [] }, decidedBy: null };
   }
+}
+
+/** What every report of this probe carries, whatever happened when it ran. */
+export function probeReportBase(probe: PlannedProbe, attempt: 1 | 2) {
+  return {
+    id: probe.id,
+    try: attempt,
+    phase: probe.phase,
+    // The recipe's names, not the run-suffixed ones, so two runs' reports compare probe by probe.
+    from: probe.from,
+    to: probe.to,
+    protocol: probe.protocol,
+    ...(probe.port !== undefined ? { port: probe.port } : {}),
+    expected: probe.expected,
+    expectedReason: probe.reason,
+  };
 }
 
 function isDeny(decision: Decision): boolean {

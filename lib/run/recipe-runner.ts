@@ -15,7 +15,7 @@ import type { ProbeReport, RecipeReport } from '../report/schema.ts';
 import { checkEnforcement, podProgrammed } from './enforcement.ts';
 import { TeardownStack, throwIfCancelled } from './lifecycle.ts';
 import { snapshotNode, snapshotNodes } from './node-counters.ts';
-import { runProbe, type Placement, type ProbeContext } from './probe-runner.ts';
+import { probeReportBase, runProbe, type Placement, type ProbeContext } from './probe-runner.ts';
 import { waitFor } from './wait.ts';
 
 export interface RecipeContext {
@@ -208,15 +208,7 @@ async function waitEnforced(
 
 function failedProbe(probe: PlannedProbe, attempt: 1 | 2, detail: string): ProbeReport {
   return {
-    id: probe.id,
-    try: attempt,
-    phase: probe.phase,
-    from: probe.from,
-    to: probe.to,
-    protocol: probe.protocol,
-    ...(probe.port !== undefined ? { port: probe.port } : {}),
-    expected: probe.expected,
-    expectedReason: probe.reason,
+    ...probeReportBase(probe, attempt),
     observed: 'check-failed',
     detail,
     verdict: 'fail',

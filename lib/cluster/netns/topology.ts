@@ -78,7 +78,5 @@ export function runNames(runId: string): RunNames {
   };
 }
 
-/** The host-side interface Calico's CNI plugin names for a pod: "cali" + sha1("<ns>.<pod>")[:11]. */
-export function workloadInterfaceName(namespace: string, pod: string): string {
-  return `cali${createHash('sha1').update(`${namespace}.${pod}`).digest('hex').slice(0, 11)}`;
-}
+/** The host-side interface Calico's CNI plugin names for a pod (one definition, in lib/counters). */
+export { workloadInterfaceName } from '../../counters/interface-name.ts';
