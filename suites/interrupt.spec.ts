@@ -8,6 +8,7 @@ import { fileURLToPath } from 'node:url';
 import { expect } from 'chai';
 import { execa, type ResultPromise } from 'execa';
 import { hostNetworkState, resourcePrefix } from '../lib/cluster/netns/index.ts';
+import { runMarkerVariable } from '../lib/cluster/netns/processes.ts';
 
 const cli = fileURLToPath(new URL('../bin/netpol-conformance.js', import.meta.url));
 
@@ -18,11 +19,12 @@ async function netnsOf(prefix: string): Promise<string[]> {
 
 /** Processes carrying this run's marker (etcd, kube-apiserver, felix, relays, fixture servers). */
 async function processesOf(runId: string): Promise<number[]> {
+  const marker = `${runMarkerVariable}=${resourcePrefix(runId)}`;
   const pids: number[] = [];
   for (const entry of await readdir('/proc')) {
     if (!/^\d+$/.test(entry)) continue;
     const environ = await readFile(`/proc/${entry}/environ`, 'latin1').catch(() => '');
-    if (environ.split('\0').includes(`NETPOL_CONFORMANCE_RUN=${runId}`)) pids.push(Number(entry));
+    if (environ.split('\0').includes(marker)) pids.push(Number(entry));
   }
   return pids;
 }
@@ -65,6 +67,7 @@ describe('interrupted runs leave nothing behind', function () {
   it('Ctrl-C mid-run tears the cluster down before the harness exits', async () => {
     const runId = `int${Date.now().toString(36).slice(-4)}`;
     const { child } = await startRun(runId, reports);
+    expect(await processesOf(runId), 'the run\'s processes are found while it runs').to.not.deep.equal([]);
     child.kill('SIGINT');
     const result = await child;
     expect(result.exitCode, String(result.all)).to.not.equal(0);
@@ -80,6 +83,7 @@ describe('interrupted runs leave nothing behind', function () {
     await child;
     const prefix = resourcePrefix(runId);
     expect(await netnsOf(prefix), 'a killed run cannot clean up after itself').to.not.deep.equal([]);
+    expect(await processesOf(runId), 'its processes outlive it').to.not.deep.equal([]);
     const clean = await execa('node', [cli, 'clean', '--provider', 'netns', '--run', runId], { reject: false, all: true });
     expect(clean.exitCode, String(clean.all)).to.equal(0);
     expect(await netnsOf(prefix)).to.deep.equal([]);
