@@ -56,24 +56,9 @@ export async function main(argv: string[]): Promise<number> {
       process.stderr.write(`netpol-conformance ${name}: ${e.message}\n`);
       return e.exitCode;
     }
-    if (e instanceof Error && (e as NodeJS.ErrnoException).code === 'ERR_MODULE_NOT_FOUND' && !(await exists(name))) {
-      process.stderr.write(`netpol-conformance ${name}: not yet available in this version of the harness\n`);
-      return 2;
-    }
     process.stderr.write(`netpol-conformance ${name}: internal error: ${messageOf(e)}\n`);
     if (e instanceof Error && e.stack) process.stderr.write(e.stack + '\n');
     return 1;
-  }
-}
-
-async function exists(name: string): Promise<boolean> {
-  const { access } = await import('node:fs/promises');
-  const { fileURLToPath } = await import('node:url');
-  try {
-    await access(fileURLToPath(new URL(`./${name}.ts`, import.meta.url)));
-    return true;
-  } catch {
-    return false;
   }
 }
 
