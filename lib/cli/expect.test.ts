@@ -1,7 +1,7 @@
 // Runs the real CLI (`node bin/netpol-conformance.js expect ...`) on example and broken scenarios.
 import { expect } from 'chai';
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -26,6 +26,7 @@ interface Result {
 describe('netpol-conformance expect (CLI)', function () {
   this.timeout(60_000);
   const dir = mkdtempSync(join(tmpdir(), 'expect-cli-'));
+  after(() => rmSync(dir, { recursive: true, force: true }));
   function scenarioFile(name: string, text: string): string {
     const file = join(dir, name);
     writeFileSync(file, text);
