@@ -3,6 +3,7 @@
 // Needs root. NETPOL_DATAPLANE picks the dataplane (default iptables-nft);
 // NETPOL_SAVE_CAPTURES=1 writes the node's counters to lib/counters/testdata.
 import { expect } from 'chai';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { readFile, readdir, readlink, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -117,6 +118,8 @@ describe(`netns provider: two nodes, real felix ${calicoVersion} (${dataplane})`
     return rules.reduce((sum, r) => sum + r.packets, 0);
   }
 
+  const workDir = mkdtempSync(join(tmpdir(), 'netpol-conformance-e2e-'));
+
   before(async function () {
     hostBefore = await hostNetworkState();
     const started = Date.now();
@@ -124,7 +127,7 @@ describe(`netns provider: two nodes, real felix ${calicoVersion} (${dataplane})`
       runId,
       calicoVersion,
       dataplane,
-      workDir: join(tmpdir(), 'netpol-conformance-e2e'),
+      workDir,
       signal: abort.signal,
       log: (line) => log.info(line),
     });
@@ -144,6 +147,7 @@ describe(`netns provider: two nodes, real felix ${calicoVersion} (${dataplane})`
 
   after(async () => {
     await cluster?.destroy();
+    rmSync(workDir, { recursive: true, force: true });
   });
 
   it('runs felix only inside the node namespaces, never in the host namespace', async () => {
@@ -292,13 +296,14 @@ describe('netns provider: a setup cancelled halfway', function () {
   it('throws CancelledError and leaves no namespace, process or state behind', async () => {
     const hostBefore = await hostNetworkState();
     const runId = `nc${randomBytes(3).toString('hex')}`;
+    const workDir = mkdtempSync(join(tmpdir(), 'netpol-conformance-e2e-'));
     const abort = new AbortController();
     const lines: string[] = [];
     const setup = createNetnsCluster({
       runId,
       calicoVersion,
       dataplane,
-      workDir: join(tmpdir(), 'netpol-conformance-e2e'),
+      workDir,
       signal: abort.signal,
       log: (line) => {
         lines.push(line);
@@ -310,6 +315,7 @@ describe('netns provider: a setup cancelled halfway', function () {
       () => undefined,
       (e: unknown) => e,
     );
+    rmSync(workDir, { recursive: true, force: true });
     expect(error, lines.join('\n')).to.be.instanceOf(CancelledError);
     const hostAfter = await hostNetworkState();
     expect(hostAfter.netns!.split('\n').filter((n) => n.startsWith(`${runId}-`))).to.deep.equal([]);

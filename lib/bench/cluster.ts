@@ -46,6 +46,9 @@ export async function benchClusterStart(signal: AbortSignal): Promise<BenchResul
     workDir,
     signal,
     log: (line) => log.debug(line),
+  }).catch(async (e: unknown) => {
+    await rm(workDir, { recursive: true, force: true });
+    throw e;
   });
   try {
     const ready = performance.now() - started;

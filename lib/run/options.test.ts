@@ -52,13 +52,17 @@ describe('run options', () => {
   });
 
   it('reads --calico-resources files and rejects malformed ones by name', async () => {
-    const { mkdtempSync, writeFileSync } = await import('node:fs');
+    const { mkdtempSync, rmSync, writeFileSync } = await import('node:fs');
     const { join } = await import('node:path');
     const { tmpdir } = await import('node:os');
     const dir = mkdtempSync(join(tmpdir(), 'netpol-resources-'));
-    expect(loadResources('examples/default-tier-pass.yaml').map((o) => `${o.kind}/${o.metadata.name}`)).to.deep.equal(['Tier/default']);
-    writeFileSync(join(dir, 'bad.yaml'), 'kind: Tier\n');
-    expect(() => loadResources(join(dir, 'bad.yaml'))).to.throw(InputError, /bad.yaml: document 1: needs apiVersion, kind and metadata.name/);
-    expect(() => loadResources(join(dir, 'missing.yaml'))).to.throw(InputError, /--calico-resources .*missing.yaml: cannot read/);
+    try {
+      expect(loadResources('examples/default-tier-pass.yaml').map((o) => `${o.kind}/${o.metadata.name}`)).to.deep.equal(['Tier/default']);
+      writeFileSync(join(dir, 'bad.yaml'), 'kind: Tier\n');
+      expect(() => loadResources(join(dir, 'bad.yaml'))).to.throw(InputError, /bad.yaml: document 1: needs apiVersion, kind and metadata.name/);
+      expect(() => loadResources(join(dir, 'missing.yaml'))).to.throw(InputError, /--calico-resources .*missing.yaml: cannot read/);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 });
