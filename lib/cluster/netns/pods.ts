@@ -38,24 +38,28 @@ export async function wirePod(w: PodWiring): Promise<void> {
   ]);
 }
 
-/** A node namespace: eth0 on the bridge, routes to the other nodes' pod blocks, forwarding on. */
-export async function wireNode(options: {
+interface BridgedHost {
   controlPlane: string;
   bridge: string;
   uplink: string;
   netns: string;
   ip: string;
-  otherNodes: { ip: string; index: number }[];
-}): Promise<void> {
-  await addNetns(options.netns);
-  await ipBatch(options.controlPlane, [
-    `link add ${options.uplink} type veth peer name eth0 netns ${options.netns}`,
-    `link set ${options.uplink} master ${options.bridge}`,
-    `link set ${options.uplink} up`,
+}
+
+/** A new namespace whose eth0 sits on the control plane's bridge, with these extra routes. */
+async function attachToBridge(host: BridgedHost, routes: string[]): Promise<void> {
+  await addNetns(host.netns);
+  await ipBatch(host.controlPlane, [
+    `link add ${host.uplink} type veth peer name eth0 netns ${host.netns}`,
+    `link set ${host.uplink} master ${host.bridge}`,
+    `link set ${host.uplink} up`,
   ]);
-  await ipBatch(options.netns, [
-    `addr add ${options.ip}/${nodeNetwork.prefixLength} dev eth0`,
-    'link set eth0 up',
+  await ipBatch(host.netns, [`addr add ${host.ip}/${nodeNetwork.prefixLength} dev eth0`, 'link set eth0 up', ...routes]);
+}
+
+/** A node namespace: eth0 on the bridge, routes to the other nodes' pod blocks, forwarding on. */
+export async function wireNode(options: BridgedHost & { otherNodes: { ip: string; index: number }[] }): Promise<void> {
+  await attachToBridge(options, [
     ...options.otherNodes.map((n) => `route add ${podBlock(n.index)} via ${n.ip} dev eth0`),
     // Proxy ARP for the pods' 169.254.1.1 gateway only answers when the node can route there
     // through another interface; the control plane (which does not forward) is the default route.
@@ -80,25 +84,8 @@ export async function wireControlPlane(netns: string, bridge: string, ip: string
 }
 
 /** An external host: eth0 on the bridge and a route to each node's pod block through that node. */
-export async function wireExternalHost(options: {
-  controlPlane: string;
-  bridge: string;
-  uplink: string;
-  netns: string;
-  ip: string;
-  nodes: { ip: string; index: number }[];
-}): Promise<void> {
-  await addNetns(options.netns);
-  await ipBatch(options.controlPlane, [
-    `link add ${options.uplink} type veth peer name eth0 netns ${options.netns}`,
-    `link set ${options.uplink} master ${options.bridge}`,
-    `link set ${options.uplink} up`,
-  ]);
-  await ipBatch(options.netns, [
-    `addr add ${options.ip}/${nodeNetwork.prefixLength} dev eth0`,
-    'link set eth0 up',
-    ...options.nodes.map((n) => `route add ${podBlock(n.index)} via ${n.ip} dev eth0`),
-  ]);
+export async function wireExternalHost(options: BridgedHost & { nodes: { ip: string; index: number }[] }): Promise<void> {
+  await attachToBridge(options, options.nodes.map((n) => `route add ${podBlock(n.index)} via ${n.ip} dev eth0`));
 }
 
 /**
