@@ -1,33 +1,16 @@
 // Runs the real CLI (`node bin/netpol-conformance.js compare ...`) on constructed reports and
 // checks the release gate's exit codes and the files it writes next to the candidate.
 import { expect } from 'chai';
-import { spawn } from 'node:child_process';
+import { runCli, type CliRun } from '../testing/cli.ts';
 import { mkdir, mkdtemp, readFile, readdir, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { changedCandidate } from '../report/compare-sample.ts';
 import { sampleReport } from '../report/sample-report.ts';
 
-const root = fileURLToPath(new URL('../../', import.meta.url));
 
-interface Run {
-  status: number | null;
-  stdout: string;
-  stderr: string;
-}
-
-// Async spawn so the tests run side by side; each CLI start pays for tsx.
-function cli(...args: string[]): Promise<Run> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, ['bin/netpol-conformance.js', 'compare', ...args], { cwd: root, timeout: 60_000 });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
-    child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
-    child.on('error', reject);
-    child.on('close', (status) => resolve({ status, stdout, stderr }));
-  });
+function cli(...args: string[]): Promise<CliRun> {
+  return runCli(['compare', ...args]);
 }
 
 describe('netpol-conformance compare (CLI)', function () {

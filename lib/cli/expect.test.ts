@@ -1,17 +1,14 @@
 // Runs the real CLI (`node bin/netpol-conformance.js expect ...`) on example and broken scenarios.
 import { expect } from 'chai';
-import { spawnSync } from 'node:child_process';
+import { runCliSync, type CliRun } from '../testing/cli.ts';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 
-const root = fileURLToPath(new URL('../../', import.meta.url));
 const docsExample = 'examples/test-network-policy.yaml';
 
-function cli(...args: string[]): { status: number | null; stdout: string; stderr: string } {
-  const run = spawnSync(process.execPath, ['bin/netpol-conformance.js', 'expect', ...args], { cwd: root, encoding: 'utf8', timeout: 30_000 });
-  return { status: run.status, stdout: run.stdout, stderr: run.stderr };
+function cli(...args: string[]): CliRun {
+  return runCliSync(['expect', ...args], 30_000);
 }
 
 interface Result {

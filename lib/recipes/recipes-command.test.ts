@@ -1,17 +1,14 @@
 // `netpol-conformance recipes`, run as a user runs it (through the package bin).
 import { expect } from 'chai';
-import { spawnSync } from 'node:child_process';
+import { runCliSync, type CliRun } from '../testing/cli.ts';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { loadCatalog } from './catalog.ts';
 
-const root = fileURLToPath(new URL('../../', import.meta.url));
 
-function cli(...args: string[]): { status: number | null; stdout: string; stderr: string } {
-  const result = spawnSync(process.execPath, ['bin/netpol-conformance.js', 'recipes', ...args], { cwd: root, encoding: 'utf8', timeout: 60_000 });
-  return { status: result.status, stdout: result.stdout, stderr: result.stderr };
+function cli(...args: string[]): CliRun {
+  return runCliSync(['recipes', ...args]);
 }
 
 interface JsonProbe {

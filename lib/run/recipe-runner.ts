@@ -14,7 +14,7 @@ import type { PlannedProbe, Recipe, RecipePlan } from '../recipes/index.ts';
 import type { ProbeReport, RecipeReport } from '../report/schema.ts';
 import { checkEnforcement, podProgrammed } from './enforcement.ts';
 import { TeardownStack, throwIfCancelled } from './lifecycle.ts';
-import { snapshotNode, snapshotNodes } from './node-counters.ts';
+import { snapshotNodes } from './node-counters.ts';
 import { probeReportBase, runProbe, type Placement, type ProbeContext } from './probe-runner.ts';
 import { waitFor } from './wait.ts';
 
@@ -196,9 +196,7 @@ async function waitEnforced(
     absent ? 'felix to remove the recipe\'s policies' : 'felix to enforce the recipe\'s policies',
     { timeoutMs: ctx.enforceTimeoutMs, intervalMs: 100, signal: ctx.signal },
     async () => {
-      const snapshots = new Map(
-        await Promise.all(nodesOf(placement).map(async (n) => [n, await snapshotNode(ctx.cluster, n, ctx.dataplane, ctx.signal)] as const)),
-      );
+      const snapshots = await snapshotNodes(ctx.cluster, nodesOf(placement), ctx.dataplane, ctx.signal);
       missing = checkEnforcement(plan.model, policies, { podNodes, snapshots, calicoVersion: ctx.calicoVersion }, absent).missing;
       return missing.length === 0 ? true : undefined;
     },

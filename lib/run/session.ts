@@ -52,7 +52,6 @@ export async function checkProviderPrerequisites(options: RunOptions, signal: Ab
 export class RunSession {
   readonly recipes: RecipeReport[] = [];
   private readonly started = Date.now();
-  private readonly teardown: TeardownStack;
 
   private constructor(
     readonly options: RunOptions,
@@ -63,12 +62,10 @@ export class RunSession {
     private readonly kube: KubeClient,
     private readonly root: RootSignal,
     private readonly log: Logger,
-    teardown: TeardownStack,
+    private readonly teardown: TeardownStack,
     private readonly total: number,
     private readonly state: { failed: boolean },
-  ) {
-    this.teardown = teardown;
-  }
+  ) {}
 
   get signal(): AbortSignal {
     return this.root.signal;
