@@ -1,5 +1,5 @@
 import { expect } from 'chai';
-import { mkdtemp, writeFile } from 'node:fs/promises';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { stringify } from 'yaml';
@@ -93,16 +93,20 @@ describe('parseScenario: valid files', () => {
 
   it('loads a file from disk and names it in errors', async () => {
     const dir = await mkdtemp(join(tmpdir(), 'scenario-'));
-    const file = join(dir, 'ok.yaml');
-    await writeFile(file, stringify(base()));
-    expect((await loadScenario(file)).policies).to.have.length(1);
-    const missing = join(dir, 'missing.yaml');
     try {
-      await loadScenario(missing);
-      expect.fail('expected an InputError');
-    } catch (e) {
-      expect(e).to.be.instanceOf(InputError);
-      expect((e as Error).message).to.equal(`${missing}: cannot read the scenario file (ENOENT)`);
+      const file = join(dir, 'ok.yaml');
+      await writeFile(file, stringify(base()));
+      expect((await loadScenario(file)).policies).to.have.length(1);
+      const missing = join(dir, 'missing.yaml');
+      try {
+        await loadScenario(missing);
+        expect.fail('expected an InputError');
+      } catch (e) {
+        expect(e).to.be.instanceOf(InputError);
+        expect((e as Error).message).to.equal(`${missing}: cannot read the scenario file (ENOENT)`);
+      }
+    } finally {
+      await rm(dir, { recursive: true, force: true });
     }
   });
 });
