@@ -1,12 +1,11 @@
 // `netpol-conformance bench` (npm run bench): speed and memory targets, measured, never
 // asserted in unit tests. Also summarises a finished run's probe and enforcement times.
-import { readFile } from 'node:fs/promises';
-import { InputError } from '../errors.ts';
 import { benchCatalogPlan, benchCounters, benchHtml, benchOracle, type BenchResult } from '../bench/pure.ts';
 import { createRootSignal } from '../run/lifecycle.ts';
-import { validateReport } from '../report/validate.ts';
+import { readReportFile } from '../report/read.ts';
 import type { Report } from '../report/schema.ts';
-import { parseArgs, type Command } from './main.ts';
+import { expectPositionals } from './args.ts';
+import type { Command } from './main.ts';
 
 const usage = `usage: netpol-conformance bench [--no-cluster] [--report <report.json>]
 
@@ -16,17 +15,20 @@ Runs the benchmarks and prints each figure against its target; exits 1 when a ta
   --no-cluster           skip the cluster benchmark
   --report <file>        instead, print probe and apply-to-enforced times of a finished run`;
 
-export const command: Command = {
+const options = { 'no-cluster': { type: 'boolean' }, report: { type: 'string' } } as const;
+
+export const command: Command<typeof options> = {
   summary: 'run the benchmarks',
   usage,
-  async run(args) {
-    const { flags } = parseArgs(args, { booleans: ['no-cluster'], strings: ['report'] });
-    if (typeof flags.report === 'string') {
-      process.stdout.write(runStatistics(await readReport(flags.report)) + '\n');
+  options,
+  async run({ values, positionals }) {
+    expectPositionals('bench', positionals, 0, 0, 'no arguments');
+    if (values.report !== undefined) {
+      process.stdout.write(runStatistics(readReportFile(values.report)) + '\n');
       return 0;
     }
     const results: BenchResult[] = [benchOracle(), benchCatalogPlan(), benchCounters(), benchHtml()];
-    if (flags['no-cluster'] !== true && process.getuid?.() === 0) {
+    if (values['no-cluster'] !== true && process.getuid?.() === 0) {
       using root = createRootSignal({ deadlineMs: 300_000 });
       const { benchClusterStart } = await import('../bench/cluster.ts');
       results.push(...(await benchClusterStart(root.signal)));
@@ -40,15 +42,6 @@ export const command: Command = {
     return missed === 0 ? 0 : 1;
   },
 };
-
-async function readReport(file: string): Promise<Report> {
-  try {
-    return validateReport(JSON.parse(await readFile(file, 'utf8')) as unknown, file);
-  } catch (e) {
-    if (e instanceof InputError) throw e;
-    throw new InputError(`cannot read ${file}: ${e instanceof Error ? e.message : String(e)}`);
-  }
-}
 
 function percentile(values: number[], p: number): number {
   if (values.length === 0) return 0;

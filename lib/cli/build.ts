@@ -6,7 +6,8 @@ import { createRootSignal } from '../run/lifecycle.ts';
 import { ensureBinary, loadVersions, overrideVariables, type Component } from '../upstream/index.ts';
 import { buildRecipe } from '../upstream/recipes.ts';
 import { defaultCalico } from '../run/options.ts';
-import { parseArgs, type Command } from './main.ts';
+import { commaList, expectPositionals } from './args.ts';
+import type { Command } from './main.ts';
 
 interface Target {
   component: Component;
@@ -15,10 +16,10 @@ interface Target {
 
 /** Pure: which binaries a build invocation ensures, in the order to build them. */
 export function planBuild(
-  flags: { calico?: string; all?: boolean },
+  flags: { calico?: string[]; all?: boolean },
   versions: { kubernetes: string; etcd: string; calicoDefault: string; pinnedCalico: string[] },
 ): Target[] {
-  const requested = (flags.calico ?? '').split(',').map((v) => v.trim()).filter((v) => v !== '');
+  const requested = commaList(flags.calico);
   const calico = requested.length > 0 ? requested : flags.all ? versions.pinnedCalico : [versions.calicoDefault];
   const targets: Target[] = [
     { component: 'kube-apiserver', version: versions.kubernetes },
@@ -29,7 +30,9 @@ export function planBuild(
   return targets;
 }
 
-export const command: Command = {
+const options = { calico: { type: 'string', multiple: true }, all: { type: 'boolean' } } as const;
+
+export const command: Command<typeof options> = {
   summary: 'build and cache the upstream binaries the netns provider needs',
   usage: [
     'usage: netpol-conformance build [--calico <release>[,<release>...]] [--all]',
@@ -44,19 +47,22 @@ export const command: Command = {
     'Cache: $NETPOL_CONFORMANCE_CACHE or ${XDG_CACHE_HOME:-~/.cache}/netpol-conformance.',
     'Use existing binaries instead: NETPOL_KUBE_APISERVER, NETPOL_ETCD, NETPOL_FELIX, NETPOL_AGNHOST.',
   ].join('\n'),
-  async run(args) {
-    const { flags, positionals } = parseArgs(args, { booleans: ['all'], strings: ['calico'] });
-    if (positionals.length > 0) throw new InputError(`unexpected argument ${positionals[0]}; see --help`);
+  options,
+  async run({ values, positionals }) {
+    expectPositionals('build', positionals, 0, 0, 'no arguments');
+    if (values.calico !== undefined && commaList(values.calico).length === 0) {
+      throw new InputError('--calico needs at least one Calico release, e.g. --calico v3.31.0');
+    }
     const log = createLogger('build');
     const versions = loadVersions();
     const pinnedCalico = [...versions.calicoGoModules.keys()];
     const unpinned = versions.calicoReleases.filter((r) => !versions.calicoGoModules.has(r));
     const targets = planBuild(
-      { ...(typeof flags.calico === 'string' ? { calico: flags.calico } : {}), all: flags.all === true },
+      { ...(values.calico ? { calico: values.calico } : {}), all: values.all === true },
       // Without --calico, felix for the Calico the netns provider runs by default.
       { ...versions, calicoDefault: defaultCalico('netns', versions), pinnedCalico },
     );
-    if (flags.all === true && flags.calico === undefined && unpinned.length > 0) {
+    if (values.all === true && values.calico === undefined && unpinned.length > 0) {
       log.warn(`no felix for Calico ${unpinned.join(', ')}: versions.json has no goModules pins for them`);
     }
     // Refuse an unpinned version before spending minutes building the others.

@@ -70,7 +70,7 @@ describe('netpol-conformance compare (CLI)', function () {
       cli(baseline, baseline, '--slowdown-ratio', 'fast'),
     ]);
     expect(missing.status).to.equal(2);
-    expect(missing.stderr).to.match(/cannot read .*nowhere\/report\.json: ENOENT/);
+    expect(missing.stderr).to.match(/nowhere\/report\.json: cannot read the report\.json \(ENOENT\)/);
     expect(notJson.status).to.equal(2);
     expect(notJson.stderr).to.contain('garbage/report.json is not JSON');
     expect(wrongVersion.status).to.equal(2);
@@ -79,12 +79,12 @@ describe('netpol-conformance compare (CLI)', function () {
     expect(partial.stderr).to.contain('only in baseline: 02');
     expect(allowed.status, allowed.stderr).to.equal(0);
     expect(badRatio.status).to.equal(2);
-    expect(badRatio.stderr).to.contain('--slowdown-ratio must be a positive number, got fast');
+    expect(badRatio.stderr).to.contain('--slowdown-ratio must be a number from 1 to 1000, got "fast"');
   });
 
   it('exits 2 without two reports', async () => {
     const run = await cli(baseline);
     expect(run.status).to.equal(2);
-    expect(run.stderr).to.contain('expected two report.json files, got 1');
+    expect(run.stderr).to.equal('netpol-conformance compare: expected two report.json files (baseline, candidate), got 1 argument; see `netpol-conformance compare --help`\n');
   });
 });

@@ -1,13 +1,12 @@
 // `netpol-conformance expect <scenario.yaml> [--json]`: what the NetworkPolicy oracle says a
 // scenario's policies allow, as truth tables or as one JSON object.
-import { InputError } from '../errors.ts';
 import type { Model, PortProtocol } from '../model/types.ts';
 import { podString } from '../model/types.ts';
 import { endpointOf, evaluate, expectedTruthTable, modelEndpointNames, renderTruthTable, verdictMark } from '../oracle/index.ts';
 import type { FlowProtocol } from '../oracle/index.ts';
 import { loadScenario, type Scenario } from '../scenario/index.ts';
+import { expectPositionals } from './args.ts';
 import type { Command } from './main.ts';
-import { parseArgs } from './main.ts';
 
 const usage = `usage: netpol-conformance expect <scenario.yaml> [--json]
 
@@ -40,16 +39,16 @@ interface Traffic {
   port: number;
 }
 
-export const command: Command = {
+const options = { json: { type: 'boolean' } } as const;
+
+export const command: Command<typeof options> = {
   summary: "print what a scenario file's policies allow, from the NetworkPolicy oracle",
   usage,
-  async run(args) {
-    const { flags, positionals } = parseArgs(args, { booleans: ['json'] });
-    if (positionals.length !== 1) {
-      throw new InputError(`expected exactly one scenario file, got ${positionals.length}; see --help`);
-    }
+  options,
+  async run({ values, positionals }) {
+    expectPositionals('expect', positionals, 1, 1, 'one scenario file');
     const scenario = await loadScenario(positionals[0]!);
-    const text = flags.json === true ? JSON.stringify({ results: expectations(scenario) }, null, 2) + '\n' : renderTables(scenario);
+    const text = values.json === true ? JSON.stringify({ results: expectations(scenario) }, null, 2) + '\n' : renderTables(scenario);
     await writeOut(text);
     return 0;
   },

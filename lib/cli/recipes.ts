@@ -1,8 +1,7 @@
 // `netpol-conformance recipes`: the catalog with what the oracle expects of every probe.
-import { InputError } from '../errors.ts';
 import { findRecipe, loadCatalog, planRecipe, type RecipePlan } from '../recipes/index.ts';
+import { commaList, expectPositionals } from './args.ts';
 import type { Command } from './main.ts';
-import { parseArgs } from './main.ts';
 
 const usage = `usage: netpol-conformance recipes [--json] [--recipe <id>] [--catalog <dir>]
 
@@ -11,22 +10,31 @@ NetworkPolicy oracle expects (before and after the policies are applied), plus w
 recipe's prose and the oracle disagree and the note that explains it.
 
   --json            one JSON object {"schemaVersion": 1, "recipes": [...]} on stdout
-  --recipe <id>     only this recipe (e.g. 06, 02a, calico-backend)
-  --catalog <dir>   read recipes from <dir> instead of the built-in recipes/`;
+  --recipe <id>     only this recipe (e.g. 06, 02a, calico-backend); repeat or
+                    comma-separate for several
+  --catalog <dir>   read the recipes in <dir> (every *.yaml file; format: docs/recipes.md)
+                    instead of the built-in recipes/
 
-export const command: Command = {
+Exit status: 0, or 2 for bad input (an unknown recipe, a malformed recipe file).`;
+
+const options = {
+  json: { type: 'boolean' },
+  recipe: { type: 'string', multiple: true },
+  catalog: { type: 'string' },
+} as const;
+
+export const command: Command<typeof options> = {
   summary: 'list the recipe catalog with expected results',
   usage,
-  async run(args) {
-    const { flags, positionals } = parseArgs(args, { booleans: ['json'], strings: ['recipe', 'catalog'] });
-    if (positionals.length > 0) {
-      throw new InputError(`unexpected argument "${positionals[0]}"; see --help`);
-    }
-    const catalog = loadCatalog(typeof flags.catalog === 'string' ? flags.catalog : undefined);
-    const recipes = typeof flags.recipe === 'string' ? [findRecipe(catalog, flags.recipe)] : catalog;
+  options,
+  async run({ values, positionals }) {
+    expectPositionals('recipes', positionals, 0, 0, 'no arguments');
+    const catalog = loadCatalog(values.catalog);
+    const ids = commaList(values.recipe);
+    const recipes = ids.length > 0 ? ids.map((id) => findRecipe(catalog, id)) : catalog;
     // Listing uses the recipes' own namespace names (no run suffix) and placeholder addresses.
     const plans = recipes.map((recipe) => planRecipe(recipe, ''));
-    await writeOut(flags.json === true ? JSON.stringify(toJson(plans), null, 2) + '\n' : plans.map(renderPlan).join('\n'));
+    await writeOut(values.json === true ? JSON.stringify(toJson(plans), null, 2) + '\n' : plans.map(renderPlan).join('\n'));
     return 0;
   },
 };

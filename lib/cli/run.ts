@@ -1,12 +1,14 @@
-// `netpol-conformance run`: the main job. Validates the options, then runs the catalog specs
+// `netpol-conformance run`: the main job. Parses and checks everything first (options, --grep,
+// the reports directory, the provider's prerequisites, the run id), then runs the catalog specs
 // (suites/catalog.spec.ts) in-process with mocha, so the CLI and `npm test` share one code path.
 import { fileURLToPath } from 'node:url';
-import { InputError } from '../errors.ts';
+import { excerpt, InputError } from '../errors.ts';
 import { createRootSignal } from '../run/lifecycle.ts';
-import { checkProviderPrerequisites } from '../run/session.ts';
-import { dataplanes, defaultRunOptions, providers, runOptionsToEnv, validateRunOptions, type RunOptions } from '../run/options.ts';
+import { checkProviderPrerequisites, newRunId } from '../run/session.ts';
+import { dataplanes, defaultRunOptions, maxDeadlineMinutes, providers, runOptionsToEnv, validateRunOptions, type RunOptions } from '../run/options.ts';
+import { commaList, expectPositionals, numberOption, parseCommandLine, type OptionValues } from './args.ts';
 import type { Command } from './main.ts';
-import { parseArgs } from './main.ts';
+import { checkGrep, checkReportsDir, lockRunId } from './run-checks.ts';
 
 const usage = `usage: netpol-conformance run [options]
 
@@ -18,82 +20,114 @@ and writes reports/<run-id>/{report.json,junit.xml,report.html,summary.md}.
   --calico <version>         Calico version from versions.json (default: its calico.default)
   --dataplane <d>            ${dataplanes.join(' | ')} (default iptables-nft)
   --recipe <id>              run only this recipe; repeat or comma-separate for several
+  --catalog <dir>            run the recipes in <dir> (every *.yaml; format: docs/recipes.md)
+                             instead of the built-in recipes/
   --grep <pattern>           run only recipes/probes whose title matches (mocha --grep)
   --felix-setting <K=V>      set a FelixConfiguration field, e.g. DefaultEndpointToHostAction=Accept; repeatable
-  --calico-resources <file> apply the objects in this YAML file (e.g. a Calico Tier or
+  --calico-resources <file>  apply the objects in this YAML file (e.g. a Calico Tier or
                              FelixConfiguration) once the cluster is ready; repeatable
-  --connect-timeout <s>      seconds a probe waits before calling a flow blocked (default 2)
-  --reports <dir>            where run directories go (default reports)
-  --run-id <id>              name the run (default: random)
-  --deadline <minutes>       abort the run after this long (default 60)
+  --connect-timeout <s>      seconds a probe waits before calling a flow blocked (1 to 30, default 2)
+  --reports <dir>            where run directories go (default reports); must be new, empty or
+                             hold only earlier runs
+  --run-id <id>              name the run: 1 to 8 lowercase letters or digits (default: random)
+  --deadline <minutes>       abort the run after this long (at most ${maxDeadlineMinutes}, default 60)
   --keep-cluster-on-failure  leave the cluster up when a probe failed, and print how to reach it
   --registry-mirror <prefix> kind: pull every image through this registry mirror
   --preload-images           kind: \`kind load docker-image\` the fixture images from the local Docker
 
-Exit status: 0 every probe passed, 1 a probe failed, 2 bad input, 3 a missing prerequisite.`;
+Exit status: 0 every probe passed, 1 a probe failed, 2 bad input, 3 a missing prerequisite,
+4 an infrastructure failure, 130 interrupted. Bad input and missing prerequisites are found
+before anything is created or written.`;
 
-export const command: Command = {
+export const runOptionSpecs = {
+  provider: { type: 'string' },
+  calico: { type: 'string' },
+  dataplane: { type: 'string' },
+  recipe: { type: 'string', multiple: true },
+  catalog: { type: 'string' },
+  grep: { type: 'string' },
+  'felix-setting': { type: 'string', multiple: true },
+  'calico-resources': { type: 'string', multiple: true },
+  'connect-timeout': { type: 'string' },
+  reports: { type: 'string' },
+  'run-id': { type: 'string' },
+  deadline: { type: 'string' },
+  'keep-cluster-on-failure': { type: 'boolean' },
+  'registry-mirror': { type: 'string' },
+  'preload-images': { type: 'boolean' },
+} as const;
+
+/** A run as the command line asks for it: the options and mocha's --grep. */
+export interface RunRequest {
+  options: RunOptions;
+  grep?: string;
+}
+
+export const command: Command<typeof runOptionSpecs> = {
   summary: 'run the recipe catalog on a cluster and write reports',
   usage,
-  async run(args) {
-    const options = parseRunArgs(args);
-    const { options: checked } = validateRunOptions(options);
-    {
-      using root = createRootSignal();
-      await checkProviderPrerequisites(checked, root.signal);
-    }
-    return runCatalogSpecs(checked, grepOf(args));
+  options: runOptionSpecs,
+  async run({ values, positionals }) {
+    expectPositionals('run', positionals, 0, 0, 'no arguments');
+    const { options, grep } = await checkRunRequest(runRequestFrom(values));
+    using _lock = lockRunId(options.runId!);
+    return runCatalogSpecs(options, grep);
   },
 };
 
-function grepOf(args: string[]): string | undefined {
-  const { flags } = parseArgs(args, { strings: runStringFlags, booleans: runBooleanFlags });
-  return typeof flags.grep === 'string' ? flags.grep : undefined;
+/** `run`'s arguments as a RunRequest (the options' syntax only; see checkRunRequest). */
+export function parseRunArgs(args: string[]): RunRequest {
+  const { values, positionals, help } = parseCommandLine('run', args, runOptionSpecs);
+  if (help) throw new InputError('--help is not a run option here');
+  expectPositionals('run', positionals, 0, 0, 'no arguments');
+  return runRequestFrom(values);
 }
 
-const runStringFlags = ['registry-mirror', 'provider', 'calico', 'dataplane', 'recipe', 'grep', 'felix-setting', 'calico-resources', 'connect-timeout', 'reports', 'run-id', 'deadline'];
-const runBooleanFlags = ['keep-cluster-on-failure', 'preload-images'];
-
-export function parseRunArgs(args: string[]): RunOptions {
+function runRequestFrom(values: OptionValues<typeof runOptionSpecs>): RunRequest {
   const options = defaultRunOptions();
-  const { flags, positionals } = parseArgs(args, { strings: runStringFlags, booleans: runBooleanFlags });
-  if (positionals.length > 0) throw new InputError(`unexpected argument "${positionals[0]}"; see --help`);
-  if (typeof flags.provider === 'string') options.provider = flags.provider as RunOptions['provider'];
-  if (typeof flags.calico === 'string') options.calicoVersion = flags.calico;
-  if (typeof flags.dataplane === 'string') options.dataplane = flags.dataplane as RunOptions['dataplane'];
-  if (typeof flags.reports === 'string') options.reportsDir = flags.reports;
-  if (typeof flags['run-id'] === 'string') {
-    if (!/^[a-z0-9]{1,8}$/.test(flags['run-id'])) throw new InputError('--run-id must be 1 to 8 lowercase letters or digits');
-    options.runId = flags['run-id'];
+  if (values.provider !== undefined) options.provider = values.provider as RunOptions['provider'];
+  if (values.calico !== undefined) options.calicoVersion = values.calico;
+  if (values.dataplane !== undefined) options.dataplane = values.dataplane as RunOptions['dataplane'];
+  if (values.reports !== undefined) options.reportsDir = values.reports;
+  if (values.catalog !== undefined) options.catalogDir = values.catalog;
+  if (values['run-id'] !== undefined) {
+    if (!/^[a-z0-9]{1,8}$/.test(values['run-id'])) throw new InputError(`--run-id must be 1 to 8 lowercase letters or digits, got ${excerpt(values['run-id'], 40)}`);
+    options.runId = values['run-id'];
   }
-  if (typeof flags['connect-timeout'] === 'string') options.connectSeconds = Number(flags['connect-timeout']);
-  if (typeof flags.deadline === 'string') {
-    options.deadlineMinutes = Number(flags.deadline);
-    if (!(options.deadlineMinutes > 0)) throw new InputError('--deadline must be a positive number of minutes');
+  if (values['connect-timeout'] !== undefined) {
+    options.connectSeconds = numberOption('--connect-timeout', values['connect-timeout'], { min: 1, max: 30, unit: 'seconds' });
   }
-  options.keepClusterOnFailure = flags['keep-cluster-on-failure'] === true;
-  options.preloadImages = flags['preload-images'] === true;
-  if (typeof flags['registry-mirror'] === 'string') options.registryMirror = flags['registry-mirror'];
-  options.recipes = repeatedFlag(args, 'recipe').flatMap((v) => v.split(',')).map((v) => v.trim()).filter(Boolean);
-  options.calicoResources = repeatedFlag(args, 'calico-resources');
-  for (const setting of repeatedFlag(args, 'felix-setting')) {
+  if (values.deadline !== undefined) {
+    options.deadlineMinutes = numberOption('--deadline', values.deadline, { min: 0.1, max: maxDeadlineMinutes, unit: 'minutes' });
+  }
+  options.keepClusterOnFailure = values['keep-cluster-on-failure'] === true;
+  options.preloadImages = values['preload-images'] === true;
+  if (values['registry-mirror'] !== undefined) options.registryMirror = values['registry-mirror'];
+  options.recipes = commaList(values.recipe);
+  options.calicoResources = values['calico-resources'] ?? [];
+  for (const setting of values['felix-setting'] ?? []) {
     const eq = setting.indexOf('=');
-    if (eq <= 0) throw new InputError(`--felix-setting "${setting}" must be Field=value`);
+    if (eq <= 0) throw new InputError(`--felix-setting ${excerpt(setting, 60)} must be Field=value, e.g. DefaultEndpointToHostAction=Accept`);
     options.felixSettings[setting.slice(0, eq)] = setting.slice(eq + 1);
   }
-  return options;
+  return { options, ...(values.grep !== undefined ? { grep: values.grep } : {}) };
 }
 
-/** Every value of a repeatable flag (`--x a --x=b`); parseArgs keeps only the last. */
-export function repeatedFlag(args: string[], name: string): string[] {
-  const values: string[] = [];
-  for (let i = 0; i < args.length; i++) {
-    const arg = args[i]!;
-    if (arg === `--${name}`) values.push(args[i + 1] ?? '');
-    else if (arg.startsWith(`--${name}=`)) values.push(arg.slice(name.length + 3));
+/**
+ * Everything that can be checked before a run starts, in the order a person would fix it:
+ * the options, --grep, the reports directory, then the provider's prerequisites (exit 3).
+ * Resolves to the request with defaults filled in, the run id included.
+ */
+export async function checkRunRequest(request: RunRequest): Promise<RunRequest> {
+  const { options, recipes } = validateRunOptions(request.options);
+  checkGrep(request.grep, options, recipes);
+  const runId = options.runId ?? newRunId();
+  checkReportsDir(options.reportsDir, runId);
+  {
+    using root = createRootSignal();
+    await checkProviderPrerequisites(options, root.signal);
   }
-  if (values.some((v) => v === '')) throw new InputError(`--${name} needs a value`);
-  return values;
+  return { ...request, options: { ...options, runId } };
 }
 
 /** Runs suites/catalog.spec.ts with these options; resolves to the exit status. */

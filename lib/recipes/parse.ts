@@ -1,9 +1,9 @@
 // One recipe file -> a strictly validated Recipe. Every error names the file and the offending
 // path (e.g. `recipes/06-x.yaml: pods[2].serve[0].port: ...`), so a catalog author can fix it.
 import { basename } from 'node:path';
-import { InputError } from '../errors.ts';
+import { excerpt, InputError } from '../errors.ts';
 import type { Labels, NamespaceSpec, NetworkPolicy, ProbeProtocol } from '../model/types.ts';
-import { Location, parseContainerPorts, parseYamlDocument, readLabels } from '../scenario/index.ts';
+import { Location, parseContainerPorts, parseYamlDocument, readLabels, yamlLineOf } from '../scenario/index.ts';
 import { validateRecipePolicy } from './policy.ts';
 import { externalPlaceholders } from './placeholders.ts';
 import { expandMatrix, probeKey } from './probes.ts';
@@ -30,7 +30,7 @@ class RecipeReader {
   constructor(readonly file: string) {}
 
   fail(path: string, message: string): never {
-    throw new InputError(`${this.file}: ${path ? `${path}: ` : ''}${message}`);
+    throw new InputError(`${this.file}: ${path ? `${path}: ` : ''}${message}`, { at: { file: this.file, path } });
   }
 
   /** An object with only the allowed keys; `required` ones must be present. */
@@ -98,9 +98,20 @@ class RecipeReader {
   }
 }
 
+/** Every error names the file, the field's path and, after it, the field's line in the file. */
 export function parseRecipe(text: string, file: string): Recipe {
-  const r = new RecipeReader(file);
   const document = parseYamlDocument(text, file);
+  try {
+    return readRecipe(document, file);
+  } catch (e) {
+    if (!(e instanceof InputError) || e.at === undefined || e.at.file !== file) throw e;
+    const line = yamlLineOf(text, e.at.path);
+    throw line === undefined ? e : new InputError(`${e.message} (line ${line})`, { cause: e, at: e.at });
+  }
+}
+
+function readRecipe(document: unknown, file: string): Recipe {
+  const r = new RecipeReader(file);
   const top = r.object(
     document,
     '',
@@ -213,7 +224,7 @@ function readPolicies(r: RecipeReader, value: unknown, namespaces: NamespaceSpec
   const policies = r.array(value, 'policies').map((item, i) => {
     const path = `policies[${i}]`;
     for (const name of externalPlaceholders(item)) {
-      if (!externals.some((h) => h.name === name)) r.fail(path, `{{external:${name}}} names no host under externals`);
+      if (!externals.some((h) => h.name === name)) r.fail(path, `{{external:${excerpt(name).slice(1, -1)}}} names no host under externals`);
     }
     // No defaultNamespace: the validator then requires metadata.namespace, as the catalog wants.
     const policy = validateRecipePolicy(item, r.file, path, externals.map((h) => h.name));
@@ -244,12 +255,12 @@ function checkNamespaceNameSelectors(r: RecipeReader, policy: NetworkPolicy, pat
       if (!selector) return;
       const named = selector.matchLabels?.['kubernetes.io/metadata.name'];
       if (named !== undefined && !declared(named)) {
-        r.fail(`${at}[${j}].namespaceSelector.matchLabels`, `kubernetes.io/metadata.name "${named}" is not a namespace of the recipe`);
+        r.fail(`${at}[${j}].namespaceSelector.matchLabels`, `kubernetes.io/metadata.name ${excerpt(named)} is not a namespace of the recipe`);
       }
       (selector.matchExpressions ?? []).forEach((expr, k) => {
         if (expr.key !== 'kubernetes.io/metadata.name') return;
         for (const value of expr.values ?? []) {
-          if (!declared(value)) r.fail(`${at}[${j}].namespaceSelector.matchExpressions[${k}].values`, `"${value}" is not a namespace of the recipe`);
+          if (!declared(value)) r.fail(`${at}[${j}].namespaceSelector.matchExpressions[${k}].values`, `${excerpt(value)} is not a namespace of the recipe`);
         }
       });
     });
@@ -259,9 +270,9 @@ function checkNamespaceNameSelectors(r: RecipeReader, policy: NetworkPolicy, pat
 function readEndpoint(r: RecipeReader, value: unknown, path: string, pods: RecipePod[], externals: RecipeExternal[]): string {
   const name = r.string(value, path);
   if (name.includes('/')) {
-    if (!pods.some((p) => `${p.namespace}/${p.name}` === name)) r.fail(path, `pod ${name} is not declared under pods`);
+    if (!pods.some((p) => `${p.namespace}/${p.name}` === name)) r.fail(path, `pod ${excerpt(name)} is not declared under pods`);
   } else if (!externals.some((h) => h.name === name)) {
-    r.fail(path, `"${name}" is neither a pod ("namespace/name") nor an external host of the recipe`);
+    r.fail(path, `${excerpt(name)} is neither a pod ("namespace/name") nor an external host of the recipe`);
   }
   return name;
 }
@@ -337,7 +348,7 @@ function readNote(r: RecipeReader, value: unknown, path: string, prose: ProseCla
   if (n.prose !== undefined) {
     const id = r.string(n.prose, `${path}.prose`);
     const claim = prose.find((c) => c.id === id);
-    if (!claim) r.fail(`${path}.prose`, `no prose claim has id "${id}"`);
+    if (!claim) r.fail(`${path}.prose`, `no prose claim has id ${excerpt(id)}`);
     if (!claim.check) r.fail(`${path}.prose`, `prose claim "${id}" is not checkable, so it cannot disagree with the oracle`);
     note.prose = id;
   }
@@ -355,12 +366,13 @@ function checkProseIsProbed(r: RecipeReader, recipe: Recipe): void {
 }
 
 function join(path: string, key: string): string {
-  return path ? `${path}.${key}` : key;
+  const step = /^[A-Za-z_][A-Za-z0-9_-]{0,99}$/.test(key) ? key : `[${excerpt(key, 40)}]`;
+  return path === '' ? step : step.startsWith('[') ? path + step : `${path}.${step}`;
 }
 
 function describe(value: unknown): string {
   if (value === null || value === undefined) return 'nothing';
   if (Array.isArray(value)) return 'a list';
   if (typeof value === 'object') return 'a mapping';
-  return `${typeof value} ${JSON.stringify(value)}`;
+  return `${typeof value} ${excerpt(value)}`;
 }

@@ -39,7 +39,7 @@ describe('validateReport', () => {
   });
 
   it('refuses something that is not a report at all', () => {
-    expect(() => validateReport([1, 2], 'e.json')).to.throw(InputError, 'e.json: $: expected an object, got [1,2]');
+    expect(() => validateReport([1, 2], 'e.json')).to.throw(InputError, 'e.json: $: expected an object, got a list');
     expect(() => validateReport({ hello: 1 }, 'f.json')).to.throw(InputError, /f\.json: schemaVersion undefined is not supported/);
   });
 });

@@ -1,6 +1,6 @@
 // Reads report.json back (for compare) and refuses anything that is not schema version 1,
 // naming the file and the JSON path of the first mismatch so a person can fix or regenerate it.
-import { InputError } from '../errors.ts';
+import { excerpt, InputError } from '../errors.ts';
 import {
   dataplanes,
   decisionKinds,
@@ -15,7 +15,7 @@ class Shape {
   constructor(private readonly file: string) {}
 
   fail(path: string, wanted: string, value: unknown): never {
-    const got = value === undefined ? 'nothing' : JSON.stringify(value)?.slice(0, 60);
+    const got = value === undefined ? 'nothing' : excerpt(value);
     throw new InputError(`${this.file}: ${path}: expected ${wanted}, got ${got}`);
   }
 
@@ -52,7 +52,7 @@ export function validateReport(value: unknown, file: string): Report {
   const root = s.object(value, '$');
   if (root.schemaVersion !== reportSchemaVersion) {
     throw new InputError(
-      `${file}: schemaVersion ${JSON.stringify(root.schemaVersion)} is not supported; this harness reads schemaVersion ${reportSchemaVersion} (regenerate the report with this version)`,
+      `${file}: schemaVersion ${excerpt(root.schemaVersion)} is not supported; this harness reads schemaVersion ${reportSchemaVersion} (regenerate the report with this version)`,
     );
   }
   checkRun(s, root.run);

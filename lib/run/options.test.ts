@@ -6,7 +6,7 @@ import type { UpstreamVersions } from '../upstream/index.ts';
 
 describe('run options', () => {
   it('parses repeatable recipes and felix settings', () => {
-    const options = parseRunArgs(['--recipe', '01', '--recipe=02a,06', '--felix-setting', 'IptablesFilterDenyAction=REJECT', '--dataplane', 'nftables']);
+    const { options } = parseRunArgs(['--recipe', '01', '--recipe=02a,06', '--felix-setting', 'IptablesFilterDenyAction=REJECT', '--dataplane', 'nftables']);
     expect(options.recipes).to.deep.equal(['01', '02a', '06']);
     expect(options.felixSettings).to.deep.equal({ IptablesFilterDenyAction: 'REJECT' });
     expect(options.dataplane).to.equal('nftables');
@@ -27,7 +27,7 @@ describe('run options', () => {
   it('rejects malformed flags', () => {
     expect(() => parseRunArgs(['--felix-setting', 'nonsense'])).to.throw(InputError, /must be Field=value/);
     expect(() => parseRunArgs(['--run-id', 'Bad_Id'])).to.throw(InputError, /--run-id/);
-    expect(() => parseRunArgs(['--bogus'])).to.throw(InputError, /unknown option --bogus/);
+    expect(() => parseRunArgs(['--bogus'])).to.throw(InputError, /unknown option "--bogus"/);
   });
 
   it('round-trips through the environment the specs read', () => {

@@ -1,12 +1,13 @@
 // What one run is asked to do, validated before anything is created: bad input never leaves
 // half-made clusters behind.
 import type { Dataplane, ProviderName } from '../cluster/provider.ts';
-import { readFileSync } from 'node:fs';
 import { parseAllDocuments } from 'yaml';
-import { InputError, messageOf } from '../errors.ts';
+import { InputError } from '../errors.ts';
+import { readInputFile } from '../input-file.ts';
 import type { KubeObject } from '../kube/client.ts';
 import { findRecipe, loadCatalog, type Recipe } from '../recipes/index.ts';
 import { loadVersions, type UpstreamVersions } from '../upstream/index.ts';
+import { calicoPins } from '../upstream/versions.ts';
 
 export interface RunOptions {
   provider: ProviderName;
@@ -15,6 +16,8 @@ export interface RunOptions {
   dataplane: Dataplane;
   /** Recipe ids to run; empty = the whole catalog. */
   recipes: string[];
+  /** A directory of the user's own recipe files, instead of the built-in recipes/. */
+  catalogDir?: string;
   reportsDir: string;
   keepClusterOnFailure: boolean;
   /** FelixConfiguration fields to set (e.g. for a release-gate check of a setting's effect). */
@@ -35,6 +38,8 @@ export interface RunOptions {
 }
 
 export const providers: readonly ProviderName[] = ['netns', 'kind'];
+/** A day: a longer timer would overflow Node's 32-bit timeout and fire at once. */
+export const maxDeadlineMinutes = 1440;
 export const dataplanes: readonly Dataplane[] = ['iptables-nft', 'iptables-legacy', 'nftables'];
 
 export function defaultRunOptions(): RunOptions {
@@ -80,8 +85,23 @@ export function validateRunOptions(options: RunOptions): { options: RunOptions; 
       `unknown Calico version "${options.calicoVersion}"; versions.json pins: ${versions.calicoReleases.join(', ')}`,
     );
   }
+  if (options.provider === 'netns') {
+    // felix and Calico's CRDs come from Calico's Go modules: no pins, nothing to run.
+    try {
+      calicoPins(versions, options.calicoVersion);
+    } catch (e) {
+      const pinned = [...versions.calicoGoModules.keys()].join(', ');
+      throw new InputError(`Calico ${options.calicoVersion} cannot run on the netns provider: versions.json pins no Go modules for it; use --calico ${pinned.split(', ')[0]} (pinned: ${pinned}) or --provider kind`, { cause: e });
+    }
+    for (const [flag, given] of [['--registry-mirror', options.registryMirror !== undefined], ['--preload-images', options.preloadImages]] as const) {
+      if (given) throw new InputError(`${flag} is for --provider kind; the netns provider pulls no images`);
+    }
+  }
   if (!(options.connectSeconds >= 1 && options.connectSeconds <= 30)) {
     throw new InputError(`--connect-timeout must be between 1 and 30 seconds, got ${options.connectSeconds}`);
+  }
+  if (!(options.deadlineMinutes > 0 && options.deadlineMinutes <= maxDeadlineMinutes)) {
+    throw new InputError(`--deadline must be more than 0 and at most ${maxDeadlineMinutes} minutes, got ${options.deadlineMinutes}`);
   }
   for (const [key, value] of Object.entries(options.felixSettings)) {
     if (!/^[A-Z][A-Za-z0-9]*$/.test(key) || value === '') {
@@ -89,7 +109,7 @@ export function validateRunOptions(options: RunOptions): { options: RunOptions; 
     }
   }
   for (const file of options.calicoResources) loadResources(file);
-  const catalog = loadCatalog();
+  const catalog = loadCatalog(options.catalogDir);
   const recipes = options.recipes.length === 0 ? catalog : options.recipes.map((id) => findRecipe(catalog, id));
   return { options, recipes };
 }
@@ -113,12 +133,7 @@ export function runOptionsFromEnv(env: NodeJS.ProcessEnv = process.env): RunOpti
 
 /** The objects of a --calico-resources file; InputError naming the file and document when malformed. */
 export function loadResources(file: string): KubeObject[] {
-  let text: string;
-  try {
-    text = readFileSync(file, 'utf8');
-  } catch (e) {
-    throw new InputError(`--calico-resources ${file}: cannot read: ${messageOf(e)}`);
-  }
+  const text = readInputFile(file, 'calicoResources', `--calico-resources ${file}`);
   const objects: KubeObject[] = [];
   parseAllDocuments(text).forEach((doc, i) => {
     if (doc.errors.length > 0) throw new InputError(`${file}: document ${i + 1}: ${doc.errors[0]!.message.split('\n')[0]}`);

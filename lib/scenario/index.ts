@@ -6,5 +6,5 @@ export type { NetworkPolicyOptions } from './network-policy.ts';
 export { parseModel, parseNamespaces, parsePods, parseContainerPorts, parseExternals } from './fixtures.ts';
 export { readLabels, readLabelSelector } from './labels.ts';
 export { Location } from './location.ts';
-export { parseYamlDocument } from './yaml-document.ts';
+export { parseYamlDocument, yamlLineOf } from './yaml-document.ts';
 export { isAbsent, readObject, readList, readString, readInteger, readStringMap, required } from './fields.ts';

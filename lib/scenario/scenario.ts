@@ -1,6 +1,6 @@
 // The scenario file read by `netpol-conformance expect`: fixtures plus the policies to evaluate.
-import { readFile } from 'node:fs/promises';
-import { InputError } from '../errors.ts';
+import { excerpt } from '../errors.ts';
+import { readInputFile } from '../input-file.ts';
 import type { Model, NetworkPolicy, NetworkPolicyPort, PodSpec } from '../model/types.ts';
 import { isAbsent, readInteger, readList, readObject } from './fields.ts';
 import { parseModel } from './fixtures.ts';
@@ -21,13 +21,7 @@ export interface Scenario {
 const SCENARIO_KEYS = ['schemaVersion', 'namespaces', 'pods', 'externals', 'policies'];
 
 export async function loadScenario(path: string): Promise<Scenario> {
-  let text: string;
-  try {
-    text = await readFile(path, 'utf8');
-  } catch (e) {
-    throw new InputError(`${path}: cannot read the scenario file (${(e as NodeJS.ErrnoException).code ?? String(e)})`, { cause: e });
-  }
-  return parseScenario(text, path);
+  return parseScenario(readInputFile(path, 'scenario'), path);
 }
 
 export function parseScenario(text: string, file: string): Scenario {
@@ -57,7 +51,7 @@ export function checkPolicyReferences(model: Model, policies: NetworkPolicy[], r
     const here = at.index(i);
     const { name, namespace } = policy.metadata;
     if (!model.namespaces.some((ns) => ns.name === namespace)) {
-      here.key('metadata').key('namespace').fail(`namespace ${JSON.stringify(namespace)} is not declared in namespaces`);
+      here.key('metadata').key('namespace').fail(`namespace ${excerpt(namespace)} is not declared in namespaces`);
     }
     if (seen.has(`${namespace}/${name}`)) here.key('metadata').key('name').fail(`duplicate policy ${namespace}/${name}`);
     seen.add(`${namespace}/${name}`);
@@ -81,7 +75,7 @@ function checkNamedPort(pods: PodSpec[], port: NetworkPolicyPort, at: Location):
   if (typeof port.port !== 'string') return;
   const protocol = port.protocol ?? 'TCP';
   const declared = pods.some((pod) => pod.ports.some((p) => p.name === port.port && p.protocol === protocol));
-  if (!declared) at.key('port').fail(`named port ${JSON.stringify(port.port)} (${protocol}) is not declared by any pod`);
+  if (!declared) at.key('port').fail(`named port ${excerpt(port.port)} (${protocol}) is not declared by any pod`);
 }
 
 function firstIpBlock(policies: NetworkPolicy[], at: Location): Location | undefined {

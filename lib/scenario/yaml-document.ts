@@ -1,5 +1,5 @@
 // Reading one YAML document as plain data, with syntax errors as one-line InputErrors.
-import { parseDocument } from 'yaml';
+import { isNode, LineCounter, parseDocument } from 'yaml';
 import { InputError, messageOf } from '../errors.ts';
 
 /** YAML 1.2 core schema; duplicate keys, multiple documents and unresolved aliases are errors. */
@@ -21,4 +21,25 @@ export function parseYamlDocument(text: string, file: string): unknown {
   } catch (e) {
     throw new InputError(`${file}: ${messageOf(e).split('\n')[0]}`, { cause: e });
   }
+}
+
+/**
+ * The line (from 1) of the value at `path` (`pods[2].serve[0].port`, `metadata["a/b"]`) in a
+ * YAML text, or of its nearest ancestor that exists (a missing field points at its parent).
+ * For error messages only: the text is parsed again.
+ */
+export function yamlLineOf(text: string, path: string): number | undefined {
+  const segments: (string | number)[] = [];
+  for (const match of path.matchAll(/([A-Za-z_][A-Za-z0-9_-]*)|\[(\d+)\]|\[("(?:[^"\\]|\\.)*")\]/g)) {
+    if (match[1] !== undefined) segments.push(match[1]);
+    else if (match[2] !== undefined) segments.push(Number(match[2]));
+    else segments.push(JSON.parse(match[3]!) as string);
+  }
+  const lines = new LineCounter();
+  const document = parseDocument(text, { lineCounter: lines, uniqueKeys: false });
+  for (let n = segments.length; n >= 0; n--) {
+    const node: unknown = document.getIn(segments.slice(0, n), true);
+    if (isNode(node) && node.range) return lines.linePos(node.range[0]).line;
+  }
+  return undefined;
 }
