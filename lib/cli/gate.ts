@@ -5,14 +5,14 @@ import { existsSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { execa } from 'execa';
-import { CancelledError, InfrastructureError, InputError, PrerequisiteError } from '../errors.ts';
+import { CancelledError, InfrastructureError, InputError, PrerequisiteError, type HarnessError } from '../errors.ts';
 import { createRootSignal } from '../run/lifecycle.ts';
 import { dataplanes } from '../run/options.ts';
 import { newRunId } from '../run/session.ts';
 import { expectPositionals, type OptionValues } from './args.ts';
 import { compareReportFiles, slowdownRatioOption } from './compare.ts';
 import type { Command } from './main.ts';
-import { checkRunRequest, parseRunArgs } from './run.ts';
+import { checkPrerequisites, checkRunInput, parseRunArgs } from './run.ts';
 
 const usage = `usage: netpol-conformance gate --baseline <calico version> --candidate <calico version> [options]
 
@@ -89,7 +89,8 @@ export const command: Command<typeof options> = {
     for (const side of ['baseline', 'candidate'] as const) {
       const runId = `${gateId}${side === 'baseline' ? 'b' : 'c'}`;
       const runArgs = sideRunArgs(values, side, runId);
-      await checkRunRequest(parseRunArgs(runArgs));
+      const { options } = checkRunInput(parseRunArgs(runArgs));
+      if (side === 'baseline') await checkPrerequisites(options);
       sides.push({ side, runId, runArgs });
     }
     const reportsDir = resolve(values.reports ?? 'reports');
@@ -105,15 +106,20 @@ export const command: Command<typeof options> = {
         reports.push(report);
         continue;
       }
-      const why = `the ${side} run exited ${exitCode ?? 'on a signal'} without a report (${report}); see its output above`;
-      if (exitCode === 2) throw new InputError(why);
-      if (exitCode === 3) throw new PrerequisiteError(why);
-      if (exitCode === 130) throw new CancelledError(why);
-      throw new InfrastructureError(why);
+      throw sideFailure(side, exitCode, report);
     }
     return compareReportFiles(reports[0]!, reports[1]!, { slowdownRatio, allowPartial: false, json: false });
   },
 };
+
+/** Why the gate stops after a side gave no report, with the exit status that side stands for. */
+export function sideFailure(side: Side, exitCode: number | undefined, report: string): HarnessError {
+  const why = `the ${side} run exited ${exitCode ?? 'on a signal'} without a report (${report}); see its output above`;
+  if (exitCode === 2) return new InputError(why);
+  if (exitCode === 3) return new PrerequisiteError(why);
+  if (exitCode === 130) return new CancelledError(why);
+  return new InfrastructureError(why);
+}
 
 /**
  * Runs `netpol-conformance run` as a child and resolves to its exit code. When the gate is

@@ -69,8 +69,9 @@ export const command: Command<typeof runOptionSpecs> = {
   options: runOptionSpecs,
   async run({ values, positionals }) {
     expectPositionals('run', positionals, 0, 0, 'no arguments');
-    const { options, grep } = await checkRunRequest(runRequestFrom(values));
+    const { options, grep } = checkRunInput(runRequestFrom(values));
     using _lock = lockRunId(options.runId!);
+    await checkPrerequisites(options);
     return runCatalogSpecs(options, grep);
   },
 };
@@ -114,20 +115,21 @@ function runRequestFrom(values: OptionValues<typeof runOptionSpecs>): RunRequest
 }
 
 /**
- * Everything that can be checked before a run starts, in the order a person would fix it:
- * the options, --grep, the reports directory, then the provider's prerequisites (exit 3).
- * Resolves to the request with defaults filled in, the run id included.
+ * The input checks a run makes before it creates or writes anything: the options, --grep and
+ * the reports directory. Returns the request with the defaults filled in, the run id included.
  */
-export async function checkRunRequest(request: RunRequest): Promise<RunRequest> {
+export function checkRunInput(request: RunRequest): RunRequest {
   const { options, recipes } = validateRunOptions(request.options);
   checkGrep(request.grep, options, recipes);
   const runId = options.runId ?? newRunId();
   checkReportsDir(options.reportsDir, runId);
-  {
-    using root = createRootSignal();
-    await checkProviderPrerequisites(options, root.signal);
-  }
   return { ...request, options: { ...options, runId } };
+}
+
+/** The provider's prerequisites (root, programs, Docker, ...): a PrerequisiteError, exit 3. */
+export async function checkPrerequisites(options: RunOptions): Promise<void> {
+  using root = createRootSignal();
+  await checkProviderPrerequisites(options, root.signal);
 }
 
 /** Runs suites/catalog.spec.ts with these options; resolves to the exit status. */

@@ -3,7 +3,7 @@
 import { basename } from 'node:path';
 import { excerpt, InputError } from '../errors.ts';
 import type { Labels, NamespaceSpec, NetworkPolicy, ProbeProtocol } from '../model/types.ts';
-import { Location, parseContainerPorts, parseYamlDocument, readLabels, yamlLineOf } from '../scenario/index.ts';
+import { checkCounts, Location, parseContainerPorts, parseYamlDocument, readLabels, yamlLineOf } from '../scenario/index.ts';
 import { validateRecipePolicy } from './policy.ts';
 import { externalPlaceholders } from './placeholders.ts';
 import { expandMatrix, probeKey } from './probes.ts';
@@ -19,6 +19,11 @@ import type {
   RecipePod,
   ServedPort,
 } from './types.ts';
+
+/** docs/recipes.md, "Limits". */
+export const recipeLimits = { namespaces: 20, pods: 50, externals: 20, policies: 50, probes: 100, prose: 100, notes: 100 } as const;
+
+const maxProbesPerMatrix = 1000;
 
 const dnsLabel = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/;
 const phases: readonly Phase[] = ['before', 'after'];
@@ -118,6 +123,8 @@ function readRecipe(document: unknown, file: string): Recipe {
     ['id', 'title', 'source', 'prose', 'notes', 'namespaces', 'pods', 'externals', 'policies', 'probes'],
     ['id', 'title', 'source', 'namespaces', 'pods', 'policies', 'probes'],
   );
+  // A recipe runs on a real cluster: every pod and external host is a process and a namespace.
+  checkCounts(top, r.at(''), recipeLimits);
   const id = r.name(top.id, 'id');
   const base = basename(file);
   if (base !== `${id}.yaml` && !base.startsWith(`${id}-`)) r.fail('id', `"${id}" must start the file name (e.g. ${id}-short-title.yaml)`);
@@ -295,6 +302,8 @@ function readMatrix(r: RecipeReader, value: unknown, path: string, pods: RecipeP
       if (!a.includes('/') && !b.includes('/')) r.fail(path, `${a} -> ${b}: a probe between two external hosts says nothing about policy`);
     }
   }
+  const size = matrixPhases.length * from.length * to.length * protocols.length * Math.max(1, ports.length);
+  if (size > maxProbesPerMatrix) r.fail(path, `expands to ${size} probes; at most ${maxProbesPerMatrix} per matrix`);
   const matrix: ProbeMatrix = { phases: matrixPhases, from, to, protocols, ports };
   for (const probe of expandMatrix(matrix)) {
     const served = servedBy(probe.to, pods, externals);

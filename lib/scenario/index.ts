@@ -1,5 +1,5 @@
 // The scenario file and the validators recipes reuse for their own YAML.
-export { parseScenario, loadScenario, checkPolicyReferences, SCENARIO_SCHEMA_VERSION } from './scenario.ts';
+export { parseScenario, loadScenario, checkCounts, checkPolicyReferences, scenarioLimits, SCENARIO_SCHEMA_VERSION } from './scenario.ts';
 export type { Scenario } from './scenario.ts';
 export { validateNetworkPolicy, PORT_PROTOCOLS } from './network-policy.ts';
 export type { NetworkPolicyOptions } from './network-policy.ts';

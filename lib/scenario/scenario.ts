@@ -30,6 +30,7 @@ export function parseScenario(text: string, file: string): Scenario {
   if (!isAbsent(object.schemaVersion) && readInteger(object.schemaVersion, root.key('schemaVersion')) !== SCENARIO_SCHEMA_VERSION) {
     root.key('schemaVersion').fail(`unsupported schemaVersion ${String(object.schemaVersion)}; this harness reads version ${SCENARIO_SCHEMA_VERSION}`);
   }
+  checkCounts(object, root, scenarioLimits);
   const model = parseModel(object, root);
   const policiesAt = root.key('policies');
   const policies = isAbsent(object.policies)
@@ -37,6 +38,19 @@ export function parseScenario(text: string, file: string): Scenario {
     : readList(object.policies, policiesAt).map((entry, i) => validateNetworkPolicy(entry, policiesAt.index(i)));
   checkPolicyReferences(model, policies, root);
   return { schemaVersion: SCENARIO_SCHEMA_VERSION, file, model, policies };
+}
+
+/** `expect` evaluates every pair of endpoints against every policy: bounded so it answers in seconds. */
+export const scenarioLimits = { pods: 500, externals: 100, policies: 500 } as const;
+
+/** Refuses lists longer than `limits` before any entry is validated. Shared with recipes. */
+export function checkCounts(object: Record<string, unknown>, root: Location, limits: Partial<Record<string, number>>): void {
+  for (const [key, limit] of Object.entries(limits)) {
+    const list = object[key];
+    if (limit !== undefined && Array.isArray(list) && list.length > limit) {
+      root.key(key).fail(`${list.length} entries; at most ${limit} are allowed`);
+    }
+  }
 }
 
 /**

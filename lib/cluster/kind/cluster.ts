@@ -1,8 +1,9 @@
 // The kind provider: a real kind cluster (kind CLI), Calico from its pinned manifest, fixtures as
 // agnhost pods, probes through the pod exec API, node counters by exec'ing in the kind node
 // containers through Docker, external hosts as containers on the `kind` network.
-import { mkdir, writeFile } from 'node:fs/promises';
-import { join } from 'node:path';
+import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { dirname, join } from 'node:path';
 import { InfrastructureError, PrerequisiteError, messageOf } from '../../errors.ts';
 import { KubeClient, pollUntil, type KubeObject } from '../../kube/client.ts';
 import { execInPod as kubeExecInPod } from '../../kube/pod-exec.ts';
@@ -61,7 +62,6 @@ export async function createKindCluster(options: KindClusterOptions): Promise<Ki
   const dir = join(options.workDir, 'kind');
   await mkdir(dir, { recursive: true });
   const configPath = join(dir, 'kind-config.yaml');
-  const kubeconfigPath = join(dir, 'kubeconfig');
   const preloaded = options.preloadImages ?? false;
   const fixtureImage = imageRef(pins.agnhost, { preloaded, ...(options.registryMirror ? { registryMirror: options.registryMirror } : {}) });
   // Verify the manifest before the cluster exists: a bad pin fails in a second, not after minutes.
@@ -78,6 +78,11 @@ export async function createKindCluster(options: KindClusterOptions): Promise<Ki
     }),
   );
   const teardown = new TeardownStack(log);
+  // The admin kubeconfig holds a client key: a private temp dir, never the work dir inside the
+  // reports directory CI uploads.
+  const secretsDir = await mkdtemp(join(tmpdir(), `netpol-conformance-${name}-`));
+  const kubeconfigPath = join(secretsDir, 'kubeconfig');
+  teardown.defer('remove the kubeconfig', () => rm(secretsDir, { recursive: true, force: true }));
   teardown.defer(`kind delete cluster ${name}`, () => kind.deleteCluster(name));
   try {
     log.info(`creating kind cluster ${name} (${configPath})`);
@@ -258,6 +263,7 @@ export class KindCluster implements Cluster {
       await host.container.stop({ remove: true, timeout: 1_000 }).catch((e: unknown) => errors.push(`external host ${host.name}: ${messageOf(e)}`));
     }
     await this.parts.kind.deleteCluster(this.name).catch((e: unknown) => errors.push(messageOf(e)));
+    await rm(dirname(this.kubeconfigPath), { recursive: true, force: true });
     if (errors.length > 0) throw new InfrastructureError(`destroying kind cluster ${this.name}: ${errors.join('; ')}`);
   }
 
