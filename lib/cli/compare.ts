@@ -1,6 +1,5 @@
 // `netpol-conformance compare <baseline report.json> <candidate report.json>`: the release gate's
 // verdict on two runs. Exit 0 nothing regressed, 1 a regression, 2 bad input (via InputError).
-import { writeFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { InputError, messageOf } from '../errors.ts';
 import { compareReports, type Comparison } from '../report/compare.ts';
@@ -8,6 +7,7 @@ import { renderCompareHtml } from '../report/compare-html.ts';
 import { renderCompareMarkdown } from '../report/compare-markdown.ts';
 import { renderCompareTable } from '../report/compare-table.ts';
 import { readReportFile } from '../report/read.ts';
+import { writeAtomically } from '../report/write.ts';
 import { expectPositionals, numberOption } from './args.ts';
 import type { Command } from './main.ts';
 
@@ -79,7 +79,7 @@ async function writeComparison(comparison: Comparison, dir: string): Promise<str
     [join(dir, 'compare.html'), renderCompareHtml(comparison)],
   ];
   try {
-    await Promise.all(files.map(([file, text]) => writeFile(file, text)));
+    await Promise.all(files.map(([file, text]) => writeAtomically(file, text)));
   } catch (e) {
     throw new InputError(`cannot write the comparison next to the candidate report in ${dir}: ${messageOf(e)}; copy the report to a writable directory`, { cause: e });
   }

@@ -4,7 +4,7 @@ import { cellOf, connectivityMark, type TruthTable } from '../oracle/truth-table
 import type { Connectivity } from '../model/types.ts';
 import { formatDuration } from './duration.ts';
 import { reportCss } from './html-style.ts';
-import { escapeHtml as h } from './markup.ts';
+import { escapeHtml as h, isWebAddress } from './markup.ts';
 import { isMismatch, phaseLabel, probeAt, probeTables, trafficOf, type ProbeTables } from './probe-tables.ts';
 import type { Decision, ProbeReport, RecipeReport, Report } from './schema.ts';
 import { countsLine } from './summary-line.ts';
@@ -72,7 +72,7 @@ function recipeSection(recipe: RecipeReport): string {
   const tables = probeTables(recipe);
   return `<section class="recipe" id="recipe-${h(recipe.id)}" data-recipe="${h(recipe.id)}" data-status="${recipeStatus(recipe)}">
 <div class="recipe-head"><h2>${h(recipe.id)} ${h(recipe.title)}</h2>
-<a class="source" href="${h(safeHref(recipe.source))}">source</a>
+${sourceHtml(recipe.source)}
 <span class="muted">${recipe.probes.length - failed} passed, ${failed} failed · programmed in ${h(formatDuration(recipe.enforcement.programmedMs))} · ${h(recipe.tries)} ${recipe.tries === 1 ? 'try' : 'tries'}</span></div>
 ${recipe.notes ? `<p class="notes">${h(recipe.notes)}</p>` : ''}
 <h3>Policies</h3>
@@ -85,9 +85,10 @@ ${probeTable(recipe.probes)}
 </section>`;
 }
 
-// Only http(s) links: a report is opened by people, and a `javascript:` source must not run.
-function safeHref(url: string): string {
-  return /^https?:\/\//i.test(url) ? url : '#';
+// Only http(s) sources become links: a report is opened by people, and a `javascript:` source
+// must not run. Anything else (a user catalog's note) is shown as text.
+function sourceHtml(source: string): string {
+  return isWebAddress(source) ? `<a class="source" href="${h(source)}">source</a>` : `<span class="source">source: ${h(source)}</span>`;
 }
 
 const legend = `<div class="legend" aria-label="legend">

@@ -1,5 +1,5 @@
 // summary.md: short enough for $GITHUB_STEP_SUMMARY; the HTML report holds the details.
-import { escapeMarkdownText as text, markdownCode } from './markup.ts';
+import { escapeMarkdownText as text, isWebAddress, markdownCode } from './markup.ts';
 import { phaseLabel, trafficOf } from './probe-tables.ts';
 import type { ProbeReport, Report } from './schema.ts';
 import { countsLine, runLine } from './summary-line.ts';
@@ -15,7 +15,8 @@ export function renderMarkdown(report: Report): string {
     '| --- | --- | ---: | ---: | ---: |',
     ...report.recipes.map((r) => {
       const failed = r.probes.filter((p) => p.verdict === 'fail').length;
-      const title = `[${text(r.title)}](${r.source.replace(/[()\s]/g, encodeURIComponent)})`;
+      // A source that is no web address (a user catalog's note) is text, not a broken link.
+      const title = isWebAddress(r.source) ? `[${text(r.title)}](${r.source.replace(/[()\s<>]/g, encodeURIComponent)})` : `${text(r.title)} (${text(r.source)})`;
       return `| ${failed > 0 ? '❌' : '✅'} ${text(r.id)} | ${title} | ${r.probes.length - failed} | ${failed} | ${r.enforcement.programmedMs} ms |`;
     }),
   ];
