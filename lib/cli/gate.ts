@@ -7,7 +7,7 @@ import { fileURLToPath } from 'node:url';
 import { execa } from 'execa';
 import { CancelledError, InfrastructureError, InputError, PrerequisiteError, type HarnessError } from '../errors.ts';
 import { createRootSignal } from '../run/lifecycle.ts';
-import { dataplanes } from '../run/options.ts';
+import { dataplanes, type RunOptions } from '../run/options.ts';
 import { newRunId } from '../run/session.ts';
 import { expectPositionals, type OptionValues } from './args.ts';
 import { compareReportFiles, slowdownRatioOption } from './compare.ts';
@@ -85,14 +85,15 @@ export const command: Command<typeof options> = {
     const slowdownRatio = slowdownRatioOption(values['slowdown-ratio']);
     const gateId = newRunId().slice(0, 5);
     // Check both sides before running either: bad input leaves nothing behind.
-    const sides: { side: Side; runId: string; runArgs: string[] }[] = [];
+    const sides: { side: Side; runId: string; runArgs: string[]; options: RunOptions }[] = [];
     for (const side of ['baseline', 'candidate'] as const) {
       const runId = `${gateId}${side === 'baseline' ? 'b' : 'c'}`;
       const runArgs = sideRunArgs(values, side, runId);
       const { options } = checkRunInput(parseRunArgs(runArgs));
-      if (side === 'baseline') await checkPrerequisites(options);
-      sides.push({ side, runId, runArgs });
+      sides.push({ side, runId, runArgs, options });
     }
+    // One provider for both sides: its prerequisites once, after all the input.
+    await checkPrerequisites(sides[0]!.options);
     const reportsDir = resolve(values.reports ?? 'reports');
     using root = createRootSignal();
     const reports: string[] = [];

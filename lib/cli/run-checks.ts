@@ -36,20 +36,19 @@ export function checkGrep(grep: string | undefined, options: RunOptions, recipes
   }
 }
 
-/** A directory entry a reports directory may hold: a run's directory, `latest`, a dotfile. */
+/** What a reports directory may hold: directories (runs, screenshots), `latest`, dotfiles. */
 function isReportsEntry(dir: string, name: string): boolean {
   if (name === 'latest' || name.startsWith('.')) return true;
-  const path = join(dir, name);
   try {
-    return lstatSync(path).isDirectory() && ['report.json', 'harness.log'].some((file) => existsSync(join(path, file)));
+    return lstatSync(join(dir, name)).isDirectory();
   } catch {
     return false;
   }
 }
 
 /**
- * The reports directory must be new, empty, or hold only earlier runs (so `--reports /etc` or a
- * home directory is refused), be writable, and not yet hold this run id.
+ * The reports directory must be new, empty, or hold only directories such as earlier runs (so
+ * `--reports /etc` or a file is refused), be writable, and not yet hold this run id.
  */
 export function checkReportsDir(reportsDir: string, runId: string): void {
   const dir = resolve(reportsDir);

@@ -1,13 +1,14 @@
 // What one run is asked to do, validated before anything is created: bad input never leaves
 // half-made clusters behind.
 import type { Dataplane, ProviderName } from '../cluster/provider.ts';
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
 import { parseAllDocuments } from 'yaml';
 import { InputError } from '../errors.ts';
 import { readInputFile } from '../input-file.ts';
 import type { KubeObject } from '../kube/client.ts';
 import { findRecipe, loadCatalog, type Recipe } from '../recipes/index.ts';
-import { loadVersions, type UpstreamVersions } from '../upstream/index.ts';
-import { calicoPins } from '../upstream/versions.ts';
+import { calicoBuildDir, loadVersions, type UpstreamVersions } from '../upstream/index.ts';
 
 export interface RunOptions {
   provider: ProviderName;
@@ -59,15 +60,26 @@ export function defaultRunOptions(): RunOptions {
 }
 
 /**
- * versions.json's default Calico; on the netns provider, which builds felix from Go modules, the
- * newest release whose modules are pinned when the default's are not (the module proxy serves
- * only some Calico commits).
+ * versions.json's default Calico. The netns provider builds felix from the release's Go modules
+ * or its pinned source tree, so the default needs one of them.
  */
 export function defaultCalico(provider: ProviderName, versions: UpstreamVersions = loadVersions()): string {
-  if (provider !== 'netns' || versions.calicoGoModules.has(versions.calicoDefault)) return versions.calicoDefault;
-  const newest = [...versions.calicoGoModules.keys()].sort((a, b) => b.localeCompare(a, undefined, { numeric: true }))[0];
-  if (!newest) throw new InputError('versions.json pins no Calico Go modules, so felix cannot be built for the netns provider; add calico.versions[...].goModules');
-  return newest;
+  const v = versions.calicoDefault;
+  if (provider === 'netns' && !versions.calicoGoModules.has(v) && !versions.calicoSources.has(v)) {
+    throw new InputError(`versions.json pins neither Go modules nor a source tree for the default Calico ${v}, so felix cannot be built; add calico.versions["${v}"].source`);
+  }
+  return v;
+}
+
+/** A Calico version a run may ask for: a release in versions.json, or a user's own build from
+ * source (`build --calico-source <tree> --calico-version <label>`) found in the cache. */
+export function isKnownCalico(version: string, versions: UpstreamVersions, env: NodeJS.ProcessEnv = process.env): boolean {
+  if (versions.calicoReleases.includes(version)) return true;
+  try {
+    return existsSync(join(calicoBuildDir(version, env), 'source.json'));
+  } catch {
+    return false;
+  }
 }
 
 /** Checks every field; throws an InputError naming the field and the fix. */
@@ -80,18 +92,18 @@ export function validateRunOptions(options: RunOptions): { options: RunOptions; 
   }
   const versions = loadVersions();
   if (options.calicoVersion === '') options = { ...options, calicoVersion: defaultCalico(options.provider, versions) };
-  if (!versions.calicoReleases.includes(options.calicoVersion)) {
+  if (!isKnownCalico(options.calicoVersion, versions)) {
     throw new InputError(
-      `unknown Calico version "${options.calicoVersion}"; versions.json pins: ${versions.calicoReleases.join(', ')}`,
+      `unknown Calico version "${options.calicoVersion}"; versions.json pins: ${versions.calicoReleases.join(', ')} (or build your own with build --calico-source <tree> --calico-version <label>)`,
     );
   }
   if (options.provider === 'netns') {
-    // felix and Calico's CRDs come from Calico's Go modules: no pins, nothing to run.
-    try {
-      calicoPins(versions, options.calicoVersion);
-    } catch (e) {
-      const pinned = [...versions.calicoGoModules.keys()].join(', ');
-      throw new InputError(`Calico ${options.calicoVersion} cannot run on the netns provider: versions.json pins no Go modules for it; use --calico ${pinned.split(', ')[0]} (pinned: ${pinned}) or --provider kind`, { cause: e });
+    // felix comes from the release's Go modules or its source tree; a release with neither pinned
+    // has nothing the netns provider can run (a user's own build is known by its label).
+    const v = options.calicoVersion;
+    if (versions.calicoReleases.includes(v) && !versions.calicoGoModules.has(v) && !versions.calicoSources.has(v)) {
+      const buildable = versions.calicoReleases.filter((r) => versions.calicoGoModules.has(r) || versions.calicoSources.has(r));
+      throw new InputError(`Calico ${v} cannot run on the netns provider: versions.json pins neither Go modules nor a source tree for it; use --calico ${buildable[0] ?? '<release>'} (buildable: ${buildable.join(', ') || 'none'}) or --provider kind`);
     }
     for (const [flag, given] of [['--registry-mirror', options.registryMirror !== undefined], ['--preload-images', options.preloadImages]] as const) {
       if (given) throw new InputError(`${flag} is for --provider kind; the netns provider pulls no images`);

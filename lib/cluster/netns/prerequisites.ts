@@ -42,10 +42,6 @@ export async function checkPrerequisites(): Promise<void> {
   for (const [program, pkg] of Object.entries(requiredPrograms)) {
     if (!(await findProgram(program))) missing.push(`${program} (Debian package ${pkg})`);
   }
-  if (missing.length === 0 && !(await findProgram('go'))) {
-    // Calico's CRDs come from its Go module (`go mod download`) on every run, cached binaries or not.
-    throw new PrerequisiteError('the netns provider needs the go command (Go 1.26, https://go.dev/dl) on PATH: it reads Calico\'s CRDs from Calico\'s Go module and builds the binaries the cache lacks');
-  }
   if (missing.length > 0) {
     const packages = [...new Set(Object.entries(requiredPrograms).filter(([p]) => missing.some((m) => m.startsWith(`${p} `))).map(([, pkg]) => pkg))];
     throw new PrerequisiteError(`the netns provider needs ${missing.join(', ')}; install with: apt-get install -y ${packages.join(' ')}`);
