@@ -109,7 +109,7 @@ export const command: Command<typeof options> = {
       }
       throw sideFailure(side, exitCode, report);
     }
-    return compareReportFiles(reports[0]!, reports[1]!, { slowdownRatio, allowPartial: false, json: false });
+    return await compareReportFiles(reports[0]!, reports[1]!, { slowdownRatio, allowPartial: false, json: false });
   },
 };
 

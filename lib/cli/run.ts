@@ -72,7 +72,9 @@ export const command: Command<typeof runOptionSpecs> = {
     const { options, grep } = checkRunInput(runRequestFrom(values));
     using _lock = lockRunId(options.runId!);
     await checkPrerequisites(options);
-    return runCatalogSpecs(options, grep);
+    // Awaited here: `using` releases the lock when this block is left, and a returned promise
+    // would leave it before the run is over.
+    return await runCatalogSpecs(options, grep);
   },
 };
 
