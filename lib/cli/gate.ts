@@ -129,7 +129,8 @@ export function sideFailure(side: Side, exitCode: number | undefined, report: st
  */
 async function runSide(runArgs: string[], signal: AbortSignal): Promise<number | undefined> {
   const cli = fileURLToPath(new URL('../../bin/netpol-conformance.js', import.meta.url));
-  const child = execa(process.execPath, [cli, 'run', ...runArgs], { stdio: 'inherit', reject: false });
+  // No forced kill: execa would SIGKILL the run 5 s after the SIGTERM, in the middle of its teardown.
+  const child = execa(process.execPath, [cli, 'run', ...runArgs], { stdio: 'inherit', reject: false, forceKillAfterDelay: false });
   const stop = (): void => {
     child.kill('SIGTERM');
   };
