@@ -2,6 +2,7 @@
 import { excerpt, InputError, messageOf } from '../errors.ts';
 import { createLogger } from '../log.ts';
 import { expectPositionals } from './args.ts';
+import { removeStaleLocks } from './run-checks.ts';
 import type { Command } from './main.ts';
 
 const usage = `usage: netpol-conformance clean [--run <prefix>] [--force] [--provider netns|kind]
@@ -77,6 +78,9 @@ export const command: Command<typeof options> = {
         process.stderr.write(`${sweep.provider}: ${messageOf(e)}\n`);
       }
     }
+    // The run id locks of killed runs (lib/cli/run-checks.ts), which would otherwise be taken over.
+    const locks = removeStaleLocks(values.run);
+    if (locks.length > 0) process.stdout.write(`run id locks of killed runs removed: ${locks.join(', ')}\n`);
     return failed ? 1 : 0;
   },
 };

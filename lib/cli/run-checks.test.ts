@@ -6,7 +6,7 @@ import { join } from 'node:path';
 import { InputError } from '../errors.ts';
 import { loadCatalog } from '../recipes/index.ts';
 import { defaultRunOptions } from '../run/options.ts';
-import { checkGrep, checkReportsDir, grepPattern, lockRunId } from './run-checks.ts';
+import { checkGrep, checkReportsDir, grepPattern, lockRunId, removeStaleLocks } from './run-checks.ts';
 
 describe('run checks', () => {
   let dir: string;
@@ -79,6 +79,19 @@ describe('run checks', () => {
       const lock = lockRunId('r1', locks);
       lock[Symbol.dispose]();
       expect(readdirSync(locks)).to.deep.equal([]);
+    });
+
+    it('clean removes only the locks of runs that are gone', () => {
+      const locks = join(dir, 'locks');
+      mkdirSync(locks);
+      const dead = spawnSync(process.execPath, ['-e', 'process.stdout.write(String(process.pid))'], { encoding: 'utf8' });
+      writeFileSync(join(locks, 'r1'), `${dead.stdout} 12345`);
+      writeFileSync(join(locks, 'r2'), `${dead.stdout} 12345`);
+      using live = lockRunId('r3', locks);
+      expect(removeStaleLocks('r1', locks)).to.deep.equal(['r1']);
+      expect(removeStaleLocks(undefined, locks)).to.deep.equal(['r2']);
+      expect(readdirSync(locks)).to.deep.equal(['r3']);
+      expect(live).to.not.equal(undefined);
     });
   });
 });

@@ -116,9 +116,8 @@ export function lockRunId(runId: string, dir = runLockDir()): Disposable {
     } catch (e) {
       if ((e as NodeJS.ErrnoException).code !== 'EEXIST') throw new InputError(`cannot lock run id ${runId} in ${dir}: ${messageOf(e)}`, { cause: e });
       const holder = readFileSafe(file);
-      const [pid, start] = holder.split(' ');
-      if (pid !== undefined && start !== undefined && processStart(Number(pid)) === start && start !== '') {
-        throw new InputError(`run id ${runId} is in use by a run still going on this machine (pid ${pid}); give another --run-id or leave it out for a fresh one`);
+      if (lockHolderAlive(holder)) {
+        throw new InputError(`run id ${runId} is in use by a run still going on this machine (pid ${holder.split(' ')[0]}); give another --run-id or leave it out for a fresh one`);
       }
       // The holder died without releasing (SIGKILL): take the lock over.
       try {
@@ -129,6 +128,32 @@ export function lockRunId(runId: string, dir = runLockDir()): Disposable {
     }
   }
   throw new InputError(`run id ${runId} is being taken by another run starting right now; give another --run-id`);
+}
+
+/** Removes the locks of runs that died without releasing them (SIGKILL); returns their run ids. */
+export function removeStaleLocks(only?: string, dir = runLockDir()): string[] {
+  let names: string[];
+  try {
+    names = readdirSync(dir);
+  } catch {
+    return [];
+  }
+  const removed: string[] = [];
+  for (const runId of names.filter((name) => only === undefined || name === only)) {
+    if (lockHolderAlive(readFileSafe(join(dir, runId)))) continue;
+    try {
+      unlinkSync(join(dir, runId));
+      removed.push(runId);
+    } catch {
+      // taken over or removed meanwhile
+    }
+  }
+  return removed;
+}
+
+function lockHolderAlive(holder: string): boolean {
+  const [pid, start] = holder.split(' ');
+  return pid !== undefined && start !== undefined && start !== '' && processStart(Number(pid)) === start;
 }
 
 function readFileSafe(file: string): string {
