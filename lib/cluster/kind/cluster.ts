@@ -263,6 +263,7 @@ export class KindCluster implements Cluster {
   readonly name: string;
   private readonly externalHosts = new Map<string, StartedExternalHost>();
   private destroyed = false;
+  private nextNode = 0;
 
   constructor(private readonly parts: KindClusterParts) {
     this.name = parts.name;
@@ -312,7 +313,10 @@ export class KindCluster implements Cluster {
   }
 
   async deployPod(pod: FixturePod): Promise<DeployedPod> {
-    await this.parts.kube.apply(fixturePodObject(pod, { image: this.parts.fixtureImage, runId: this.runId }));
+    // Fixtures take turns over every node, the control plane too (as on netns), so probes cross
+    // nodes; a pod given its node by name is not held back by the control plane's taint.
+    const node = pod.node ?? this.nodes[this.nextNode++ % this.nodes.length]!;
+    await this.parts.kube.apply(fixturePodObject({ ...pod, node }, { image: this.parts.fixtureImage, runId: this.runId }));
     const ref = { apiVersion: 'v1', kind: 'Pod', metadata: { name: pod.name, namespace: pod.namespace } };
     let last: PodObject | undefined;
     try {

@@ -14,7 +14,7 @@ export interface KindConfigOptions {
   runId: string;
   /** kindest/node:<version>@sha256:<digest> */
   nodeImage: string;
-  /** Worker nodes beside the control plane (default 2). */
+  /** Worker nodes beside the control plane (default 1: fixtures go to both nodes). */
   workers?: number;
   kubeProxyMode: KubeProxyMode;
   /** Default 192.168.0.0/16: Calico's manifest's default IPv4 pool. */
@@ -51,7 +51,7 @@ export function labelValue(value: string): string {
 }
 
 export function kindConfig(options: KindConfigOptions): Record<string, unknown> {
-  const workers = options.workers ?? 2;
+  const workers = options.workers ?? 1;
   if (!Number.isInteger(workers) || workers < 0 || workers > 10) throw new InputError(`workers must be 0..10, got ${workers}`);
   const node = (role: 'control-plane' | 'worker'): Record<string, unknown> => ({
     role,
