@@ -5,7 +5,7 @@
 // is judged once per endpoint however many flows cross it.
 import type { CalicoAction } from '../model/calico.ts';
 import type { ResolvedEndpoint } from './endpoint.ts';
-import type { Direction, FlowProtocol } from './types.ts';
+import type { Direction, FlowProtocol, RuleRef, SideDecision } from './types.ts';
 
 /** One flow with its endpoints resolved. */
 export interface FlowContext {
@@ -24,6 +24,9 @@ export interface CompiledRule {
   index: number;
   action: CalicoAction;
   matches(flow: FlowContext): boolean;
+  /** Set by the PolicySet once the policy's id, tier and direction are known: shared by every verdict it decides. */
+  ref?: RuleRef;
+  decision?: SideDecision;
 }
 
 export type PolicyKindName = 'KubernetesNetworkPolicy' | 'NetworkPolicy' | 'GlobalNetworkPolicy';

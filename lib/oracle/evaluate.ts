@@ -15,7 +15,7 @@
 // it never leaves the pod, so it is always allowed (Kubernetes' netpol e2e `AllowLoopback`); the
 // sides still show what policy says.
 import type { Model, PolicyResource } from '../model/types.ts';
-import type { CompiledPolicy, FlowContext } from './compiled.ts';
+import type { CompiledPolicy, CompiledRule, FlowContext } from './compiled.ts';
 import { EndpointTable, type ResolvedEndpoint } from './endpoint.ts';
 import { PolicySet, type ApplyingTier } from './policy-set.ts';
 import type { Direction, Flow, RuleRef, SideDecision, SideVerdict, Verdict } from './types.ts';
@@ -23,7 +23,21 @@ import type { Direction, Flow, RuleRef, SideDecision, SideVerdict, Verdict } fro
 /** What a ping sends. */
 const ECHO_REQUEST = { type: 8, code: 0 };
 
-const NOT_ISOLATED: SideVerdict = Object.freeze({ isolated: false, selectedBy: [], decision: { kind: 'not-isolated' } }) as SideVerdict;
+const NOT_ISOLATED_DECISION: SideDecision = Object.freeze({ kind: 'not-isolated' });
+const NOT_ISOLATED: SideVerdict = Object.freeze({ isolated: false, selectedBy: [], decision: NOT_ISOLATED_DECISION }) as SideVerdict;
+
+function flowContext(from: ResolvedEndpoint, to: ResolvedEndpoint, traffic: Pick<Flow, 'protocol' | 'port' | 'icmp'>): FlowContext {
+  const context: FlowContext = {
+    source: from,
+    destination: to,
+    protocol: traffic.protocol,
+    icmpType: (traffic.icmp ?? ECHO_REQUEST).type,
+    icmpCode: (traffic.icmp ?? ECHO_REQUEST).code,
+    family: (from.address ?? to.address)?.family ?? 4,
+  };
+  if (traffic.port !== undefined) context.port = traffic.port;
+  return context;
+}
 
 /** A model and its policies, compiled once; evaluate as many flows as needed. */
 export class Oracle {
@@ -37,61 +51,78 @@ export class Oracle {
     this.byId = new Map(this.set.policies.map((p) => [p.id, p]));
   }
 
+  /**
+   * True when no name a reason can contain (endpoints, policies, tiers) needs escaping in JSON, so
+   * a writer can quote reasons as they are. Validated scenario names always qualify.
+   */
+  reasonsArePlain(): boolean {
+    // eslint-disable-next-line no-control-regex
+    const plain = /^[^"\\\u0000-\u001f]*$/;
+    const names = [...this.table.endpoints.map((e) => e.name), ...this.set.policies.map((p) => p.label), ...this.set.tiers.keys()];
+    return names.every((name) => plain.test(name));
+  }
+
   evaluate(flow: Flow): Verdict {
     return this.evaluateResolved(this.table.resolve(flow.from), this.table.resolve(flow.to), flow);
   }
 
   /** `from`/`to` must come from this oracle's table. */
   evaluateResolved(from: ResolvedEndpoint, to: ResolvedEndpoint, traffic: Pick<Flow, 'protocol' | 'port' | 'icmp'>): Verdict {
-    const context: FlowContext = {
-      source: from,
-      destination: to,
-      protocol: traffic.protocol,
-      icmpType: (traffic.icmp ?? ECHO_REQUEST).type,
-      icmpCode: (traffic.icmp ?? ECHO_REQUEST).code,
-      family: (from.address ?? to.address)?.family ?? 4,
-    };
-    if (traffic.port !== undefined) context.port = traffic.port;
-    const egress = this.decideSide('egress', from, context);
-    const ingress = this.decideSide('ingress', to, context);
+    const context = flowContext(from, to, traffic);
+    const egress = this.sideVerdict('egress', from, context);
+    const ingress = this.sideVerdict('ingress', to, context);
     const loopback = from.kind === 'pod' && to.kind === 'pod' && from.index === to.index;
     const allowed = loopback || (sideAllows(egress) && sideAllows(ingress));
     return { allowed, egress, ingress, reason: this.explain(context, egress, ingress, loopback) };
   }
 
+  /** Only whether the flow is allowed: no verdict, no sentence (for counting many flows). */
+  allows(from: ResolvedEndpoint, to: ResolvedEndpoint, traffic: Pick<Flow, 'protocol' | 'port' | 'icmp'>): boolean {
+    if (from.kind === 'pod' && to.kind === 'pod' && from.index === to.index) return true;
+    const context = flowContext(from, to, traffic);
+    return decisionAllows(this.decide('egress', from, context)) && decisionAllows(this.decide('ingress', to, context));
+  }
+
+  private sideVerdict(direction: Direction, subject: ResolvedEndpoint, flow: FlowContext): SideVerdict {
+    const decision = this.decide(direction, subject, flow);
+    if (decision.kind === 'not-isolated') return NOT_ISOLATED;
+    const selectedBy = this.set.applyingTo(subject, direction).policyIds;
+    return decision.kind === 'rule' && decision.action === 'Allow' ? { isolated: true, selectedBy, allowedBy: decision.rule, decision } : { isolated: true, selectedBy, decision };
+  }
+
   /** `subject` is the pod whose policies decide this side: the source for egress, the destination for ingress. */
-  private decideSide(direction: Direction, subject: ResolvedEndpoint, flow: FlowContext): SideVerdict {
-    if (subject.kind !== 'pod') return NOT_ISOLATED;
+  private decide(direction: Direction, subject: ResolvedEndpoint, flow: FlowContext): SideDecision {
+    if (subject.kind !== 'pod') return NOT_ISOLATED_DECISION;
     const applying = this.set.applyingTo(subject, direction);
-    if (applying.tiers.length === 0) return NOT_ISOLATED;
-    const side = (decision: SideDecision): SideVerdict => {
-      const verdict: SideVerdict = { isolated: true, selectedBy: applying.policyIds, decision };
-      if (decision.kind === 'rule' && decision.action === 'Allow') verdict.allowedBy = decision.rule;
-      return verdict;
-    };
-    let passed: SideDecision | undefined;
-    for (const { tier, policies } of applying.tiers) {
-      const outcome = decideTier(policies, direction, flow);
-      if (outcome?.action === 'Allow' || outcome?.action === 'Deny') return side({ kind: 'rule', action: outcome.action, rule: outcome.rule });
-      if (outcome?.action === 'Pass') passed = { kind: 'passed', tier: tier.name, rule: outcome.rule };
-      else if (tier.defaultAction === 'Pass') passed = { kind: 'passed', tier: tier.name };
-      else return side({ kind: 'end-of-tier', tier: tier.name });
+    let passed: SideDecision = NOT_ISOLATED_DECISION;
+    for (const { policies, undecided } of applying.tiers) {
+      const decision = decideTier(policies, direction, flow)?.decision ?? undecided;
+      if (decision.kind !== 'passed') return decision;
+      passed = decision;
     }
-    return side(passed!);
+    return passed;
   }
 
   private explain(flow: FlowContext, egress: SideVerdict, ingress: SideVerdict, loopback: boolean): string {
     const { source: from, destination: to } = flow;
     if (loopback) return `${from.name} to itself is loopback, which NetworkPolicy does not filter`;
     const what = flow.protocol === 'ICMP' || flow.port === undefined ? flow.protocol : `${flow.protocol}/${flow.port}`;
-    const ingressText = this.describeSide('ingress', `ingress to ${to.name}`, ingress, to, `${what} from ${from.name}`);
-    const egressText = this.describeSide('egress', `egress from ${from.name}`, egress, from, `${what} to ${to.name}`);
+    const ingressText = this.describeSide('ingress', ingress, to, from, what);
+    const egressText = this.describeSide('egress', egress, from, to, what);
     // The side that blocks comes first: it is the answer to "why".
-    const ordered = !sideAllows(egress) && sideAllows(ingress) ? [egressText, ingressText] : [ingressText, egressText];
-    return ordered.join('; ');
+    return !sideAllows(egress) && sideAllows(ingress) ? `${egressText}; ${ingressText}` : `${ingressText}; ${egressText}`;
   }
 
-  private describeSide(direction: Direction, label: string, side: SideVerdict, subject: ResolvedEndpoint, what: string): string {
+  /** "ingress to x/a" / "egress from x/a", made once per endpoint. */
+  private readonly labels: Record<Direction, string[]> = { ingress: [], egress: [] };
+  private readonly ruleTexts = new Map<RuleRef, string>();
+
+  private describeSide(direction: Direction, side: SideVerdict, subject: ResolvedEndpoint, peer: ResolvedEndpoint, what: string): string {
+    let label = this.labels[direction][subject.index];
+    if (label === undefined) {
+      label = direction === 'ingress' ? `ingress to ${subject.name}` : `egress from ${subject.name}`;
+      this.labels[direction][subject.index] = label;
+    }
     if (subject.kind !== 'pod') return `${label} not isolated (${subject.name} is outside the cluster)`;
     const decision = side.decision;
     switch (decision.kind) {
@@ -101,9 +132,10 @@ export class Oracle {
         return `${label} ${decision.action === 'Allow' ? 'allowed' : 'denied'} by ${this.ruleText(decision.rule)}`;
       case 'end-of-tier': {
         const tier = this.set.applyingTo(subject, direction).tiers.find((t) => t.tier.name === decision.tier);
-        const names = (tier?.policies ?? []).map((p) => p.label).join(', ');
-        if (!this.set.calico) return `${label} blocked: no ${direction} rule of ${names} allows ${what}`;
-        return `${label} blocked at the end of tier ${decision.tier} (its default action is Deny): no ${direction} rule of ${names} allows, denies or passes ${what}`;
+        const names = tier ? (tier.labels ??= tier.policies.map((p) => p.label).join(', ')) : '';
+        const traffic = `${what} ${direction === 'ingress' ? 'from' : 'to'} ${peer.name}`;
+        if (!this.set.calico) return `${label} blocked: no ${direction} rule of ${names} allows ${traffic}`;
+        return `${label} blocked at the end of tier ${decision.tier} (its default action is Deny): no ${direction} rule of ${names} allows, denies or passes ${traffic}`;
       }
       case 'passed': {
         const how = decision.rule ? `passed on by ${this.ruleText(decision.rule)}` : `passed on by tier ${decision.tier} (its default action is Pass)`;
@@ -113,29 +145,32 @@ export class Oracle {
   }
 
   private ruleText(rule: RuleRef): string {
-    const policy = this.byId.get(rule.policy);
-    const label = policy?.label ?? rule.policy;
-    return this.set.calico ? `${label} rule ${rule.rule} (tier ${rule.tier})` : `${label} rule ${rule.rule}`;
+    let text = this.ruleTexts.get(rule);
+    if (text === undefined) {
+      const label = this.byId.get(rule.policy)?.label ?? rule.policy;
+      text = this.set.calico ? `${label} rule ${rule.rule} (tier ${rule.tier})` : `${label} rule ${rule.rule}`;
+      this.ruleTexts.set(rule, text);
+    }
+    return text;
   }
 }
 
 /** The first Allow, Deny or Pass rule of the tier's policies that matches; Log rules only log. */
-function decideTier(
-  policies: ApplyingTier['policies'],
-  direction: Direction,
-  flow: FlowContext,
-): { action: 'Allow' | 'Deny' | 'Pass'; rule: RuleRef } | undefined {
+function decideTier(policies: ApplyingTier['policies'], direction: Direction, flow: FlowContext): CompiledRule | undefined {
   for (const policy of policies) {
     for (const rule of policy.rules[direction]) {
       if (rule.action === 'Log' || !rule.matches(flow)) continue;
-      return { action: rule.action, rule: { policy: policy.id, direction, rule: rule.index, tier: policy.tier } };
+      return rule;
     }
   }
   return undefined;
 }
 
 export function sideAllows(side: SideVerdict): boolean {
-  const decision = side.decision;
+  return decisionAllows(side.decision);
+}
+
+function decisionAllows(decision: SideDecision): boolean {
   return decision.kind === 'not-isolated' || decision.kind === 'passed' || (decision.kind === 'rule' && decision.action === 'Allow');
 }
 

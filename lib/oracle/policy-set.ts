@@ -15,7 +15,7 @@ import { compileCalicoPolicy } from './calico/policy.ts';
 import type { CompiledPolicy } from './compiled.ts';
 import type { EndpointTable, ResolvedEndpoint } from './endpoint.ts';
 import { compileKubernetesPolicy } from './policy.ts';
-import type { Direction } from './types.ts';
+import type { Direction, SideDecision } from './types.ts';
 
 export interface TierInfo {
   name: string;
@@ -33,6 +33,10 @@ export const DEFAULT_TIER: TierInfo = { name: 'default', order: 1_000_000, defau
 export interface ApplyingTier {
   tier: TierInfo;
   policies: CompiledPolicy[];
+  /** What the tier does when none of its policies decided: its default action. */
+  undecided: SideDecision;
+  /** The policies' labels joined, for sentences; filled in when first needed. */
+  labels?: string;
 }
 
 export interface Applying {
@@ -49,6 +53,7 @@ export class PolicySet {
   private readonly applying: Record<Direction, (Applying | undefined)[]>;
   private readonly byNamespace = new Map<string, CompiledPolicy[]>();
   private readonly global: CompiledPolicy[] = [];
+  private readonly undecided = new Map<string, SideDecision>();
 
   constructor(
     readonly table: EndpointTable,
@@ -72,6 +77,16 @@ export class PolicySet {
       if (!this.tiers.has(policy.tier)) this.tiers.set(policy.tier, { name: policy.tier, defaultAction: 'Deny', declared: false });
     }
     this.policies = compiled.sort(comparePolicies);
+    for (const policy of this.policies) {
+      for (const direction of ['ingress', 'egress'] as const) {
+        for (const rule of policy.rules[direction]) {
+          const ref = { policy: policy.id, direction, rule: rule.index, tier: policy.tier };
+          rule.ref = ref;
+          if (rule.action === 'Allow' || rule.action === 'Deny') rule.decision = { kind: 'rule', action: rule.action, rule: ref };
+          else if (rule.action === 'Pass') rule.decision = { kind: 'passed', tier: policy.tier, rule: ref };
+        }
+      }
+    }
     for (const policy of this.policies) {
       if (policy.namespace === undefined || policy.kind === 'GlobalNetworkPolicy') {
         this.global.push(policy);
@@ -98,11 +113,20 @@ export class PolicySet {
         list.push(policy);
         byTier.set(policy.tier, list);
       }
-      result.tiers = [...byTier].map(([name, policies]) => ({ tier: this.tiers.get(name)!, policies })).sort((a, b) => compareTiers(a.tier, b.tier));
+      result.tiers = [...byTier].map(([name, policies]) => ({ tier: this.tiers.get(name)!, policies, undecided: this.undecidedIn(name) })).sort((a, b) => compareTiers(a.tier, b.tier));
       result.policyIds = result.tiers.flatMap((t) => t.policies.map((p) => p.id));
     }
     this.applying[direction][endpoint.index] = result;
     return result;
+  }
+
+  private undecidedIn(name: string): SideDecision {
+    let decision = this.undecided.get(name);
+    if (!decision) {
+      decision = this.tiers.get(name)!.defaultAction === 'Pass' ? { kind: 'passed', tier: name } : { kind: 'end-of-tier', tier: name };
+      this.undecided.set(name, decision);
+    }
+    return decision;
   }
 
   /** Tiers in felix's order. */
