@@ -127,6 +127,11 @@ export function isKubernetesNetworkPolicy(resource: PolicyResource): resource is
   return resource.apiVersion === 'networking.k8s.io/v1';
 }
 
+/** The namespace of a namespaced resource; undefined for tiers and global policies. */
+export function namespaceOf(resource: PolicyResource): string | undefined {
+  return 'namespace' in resource.metadata ? resource.metadata.namespace : undefined;
+}
+
 export function podString(namespace: string, name: string): PodString {
   return `${namespace}/${name}`;
 }
