@@ -126,7 +126,7 @@ export function compareReports(baseline: Report, candidate: Report, options: Com
       regressions,
       fixes: count('fix'),
       observedChanges: count('observed'),
-      decisionChanges: count('decided-by-kind'),
+      decisionChanges: count('decided-by-kind') + count('decided-by-tier'),
       onlyInBaseline: onlyInBaseline.length,
       onlyInCandidate: onlyInCandidate.length,
       slowdowns: latency.recipes.filter((r) => r.slowdown).length,
