@@ -25,6 +25,13 @@ export interface RunInfo {
   /** ISO 8601 */
   startedAt: string;
   durationMs: number;
+  /** What the cluster was made from (images and IDs, the Calico manifest, the harness's changes). */
+  environment?: {
+    images?: 'local' | 'registry';
+    imageIds?: Record<string, string>;
+    calicoManifest?: { file: string; sha256: string };
+    changes?: string[];
+  };
 }
 
 export type Dataplane = 'iptables' | 'nftables' | 'bpf';

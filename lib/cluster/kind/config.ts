@@ -21,6 +21,10 @@ export interface KindConfigOptions {
   podSubnet?: string;
   /** Containerd registry mirror endpoint for every registry (e.g. http://registry.local:5000). */
   containerdMirror?: string;
+  /** kubeadm config patches (e.g. the host's adaptations, host.ts). */
+  kubeadmConfigPatches?: string[];
+  /** containerd config patches (TOML; kind merges each into the node's config.toml). */
+  containerdConfigPatches?: string[];
 }
 
 // kind prefixes and suffixes the cluster name into container and network names: keep it short.
@@ -66,14 +70,12 @@ export function kindConfig(options: KindConfigOptions): Record<string, unknown> 
     },
     nodes: [node('control-plane'), ...Array.from({ length: workers }, () => node('worker'))],
   };
+  const containerd = [...(options.containerdConfigPatches ?? [])];
   if (options.containerdMirror) {
-    config.containerdConfigPatches = [
-      [
-        '[plugins."io.containerd.grpc.v1.cri".registry.mirrors."*"]',
-        `  endpoint = [${JSON.stringify(options.containerdMirror)}]`,
-      ].join('\n'),
-    ];
+    containerd.push(['[plugins."io.containerd.grpc.v1.cri".registry.mirrors."*"]', `  endpoint = [${JSON.stringify(options.containerdMirror)}]`].join('\n'));
   }
+  if (containerd.length > 0) config.containerdConfigPatches = containerd;
+  if (options.kubeadmConfigPatches?.length) config.kubeadmConfigPatches = options.kubeadmConfigPatches;
   return config;
 }
 
