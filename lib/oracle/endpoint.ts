@@ -65,10 +65,6 @@ function address(ip: string | undefined): { ip?: string; address?: IpAddress } {
   return parsed ? { ip, address: parsed } : { ip };
 }
 
-export function resolveEndpoint(model: Model, endpoint: Endpoint): ResolvedEndpoint {
-  return new EndpointTable(model).resolve(endpoint);
-}
-
 /** The API server always sets kubernetes.io/metadata.name, so a selector on it works even if the model omits it. */
 export function namespaceLabels(model: Model, namespace: string): Labels {
   const declared = model.namespaces.find((ns) => ns.name === namespace)?.labels ?? {};

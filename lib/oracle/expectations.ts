@@ -13,13 +13,6 @@ export interface Traffic {
   port: number;
 }
 
-export interface Expectation {
-  from: ResolvedEndpoint;
-  to: ResolvedEndpoint;
-  traffic: Traffic;
-  verdict: Verdict;
-}
-
 const PROTOCOL_ORDER: PortProtocol[] = ['TCP', 'UDP', 'SCTP'];
 
 export function sortTraffic(traffic: Traffic[]): Traffic[] {
@@ -90,11 +83,4 @@ export async function forEachExpectation(
     }
     await onRow();
   }
-}
-
-/** The same, collected: for tests and small scenarios. */
-export async function listExpectations(oracle: Oracle, froms: ResolvedEndpoint[], tos: ResolvedEndpoint[]): Promise<Expectation[]> {
-  const list: Expectation[] = [];
-  await forEachExpectation(oracle, froms, tos, (from, to, traffic, verdict) => list.push({ from, to, traffic, verdict }));
-  return list;
 }

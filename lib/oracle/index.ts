@@ -8,7 +8,7 @@ export { PolicySet, DEFAULT_TIER, compareTiers, comparePolicies } from './policy
 export type { Applying, ApplyingTier, TierInfo } from './policy-set.ts';
 export type { CompiledPolicy } from './compiled.ts';
 export { calicoPolicyId, calicoPolicyLabel, policyEndpointSelector, entitySelector } from './calico/policy.ts';
-export { parseSelector, selectorText, selectorMatches as calicoSelectorMatches, mapSelector, prefixLabels, selectorKeys, SelectorSyntaxError } from './calico/selector.ts';
+export { parseSelector, selectorText, selectorMatches as calicoSelectorMatches, mapSelector, prefixLabels, SelectorSyntaxError } from './calico/selector.ts';
 export type { CalicoSelector, SelectorNode } from './calico/selector.ts';
 export { parseIp, parseCidr, cidrContainsIp, cidrContainsCidr } from './cidr.ts';
 export type { Cidr, IpAddress, IpFamily } from './cidr.ts';

@@ -129,10 +129,6 @@ export class PolicySet {
     return decision;
   }
 
-  /** Tiers in felix's order. */
-  orderedTiers(): TierInfo[] {
-    return [...this.tiers.values()].sort(compareTiers);
-  }
 }
 
 function tierInfo(tier: CalicoTier): TierInfo {

@@ -367,13 +367,3 @@ export function mapSelector(node: SelectorNode, f: (node: SelectorNode) => Selec
 export function prefixLabels(node: SelectorNode, prefix: string): SelectorNode {
   return mapSelector(node, (n) => ('key' in n ? { ...n, key: prefix + n.key } : undefined));
 }
-
-/** Every label name a selector reads. */
-export function selectorKeys(node: SelectorNode): string[] {
-  const keys: string[] = [];
-  mapSelector(node, (n) => {
-    if ('key' in n) keys.push(n.key);
-    return undefined;
-  });
-  return [...new Set(keys)];
-}
