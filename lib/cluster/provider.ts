@@ -43,6 +43,8 @@ export interface FixturePod {
   node?: string;
   /** Ports the pod serves; HTTP ports answer GET / with 200, the others accept TCP/UDP. */
   serve: (ContainerPort & { http?: boolean })[];
+  /** spec.serviceAccountName; the ServiceAccount must exist (the run engine creates it). */
+  serviceAccount?: string;
 }
 
 export interface DeployedPod {
