@@ -8,7 +8,7 @@ const MiB = 1024 * 1024;
 
 /** The size limits docs/scenario.md and docs/recipes.md document. */
 export const inputLimits = {
-  scenario: 1 * MiB,
+  scenario: 8 * MiB,
   recipe: 1 * MiB,
   calicoResources: 1 * MiB,
   report: 64 * MiB,

@@ -38,10 +38,11 @@ describe('bad input to the CLI (the hostile-user sweep)', function () {
   const deep = file('deep.json', '['.repeat(200_000) + ']'.repeat(200_000));
   const huge = file('huge.json', '');
   truncateSync(huge, 65 * 1024 * 1024); // sparse: the size alone must refuse it
-  const bigScenario = file('big.yaml', 'namespaces:\n' + '  - name: ns\n'.repeat(200_000));
+  const bigScenario = file('big.yaml', 'namespaces:\n' + '  - name: ns\n'.repeat(800_000));
+  const tinyValues = file('values.yaml', `namespaces: [${'a,'.repeat(1_100_000)}a]\n`);
   const bigLabel = file('label.yaml', `namespaces:\n  - name: a\n    labels: {k: ${'v'.repeat(900_000)}}\n`);
   const bigScalar = file('scalar.yaml', 's'.repeat(900_000) + '\n');
-  const manyPods = file('pods.yaml', 'namespaces: [{name: a}]\npods:\n' + Array.from({ length: 600 }, (_, i) => `  - {namespace: a, name: p${i}}\n`).join(''));
+  const manyPods = file('pods.yaml', 'namespaces: [{name: a}]\npods:\n' + Array.from({ length: 10_001 }, (_, i) => `  - {namespace: a, name: p${i}}\n`).join(''));
   const latin1 = file('latin1.yaml', Buffer.from([0x6e, 0x3a, 0x20, 0xe9, 0x0a]));
   const fifo = join(dir, 'fifo');
   execFileSync('mkfifo', [fifo]);
@@ -63,10 +64,11 @@ describe('bad input to the CLI (the hostile-user sweep)', function () {
     // expect: files that are no scenario
     'a gzip file': { args: ['expect', gz], status: 2, message: /scenario\.yaml\.gz: not a text file \(it holds NUL bytes\)/ },
     '/etc/passwd as a scenario': { args: ['expect', '/etc/passwd'], status: 2, message: /^netpol-conformance expect: \/etc\/passwd: must be a mapping, got string "root:/ },
-    'a 2 MiB scenario': { args: ['expect', bigScenario], status: 2, message: /big\.yaml: 2\.\d MiB is over the 1\.0 MiB limit for a scenario file/ },
+    'a 9 MiB scenario': { args: ['expect', bigScenario], status: 2, message: /big\.yaml: 9\.\d MiB is over the 8\.0 MiB limit for a scenario file/ },
+    'a million tiny YAML values': { args: ['expect', tinyValues], status: 2, message: /values\.yaml: more than 1,000,000 YAML values; split the file/ },
     'a 900 KB label value': { args: ['expect', bigLabel], status: 2, message: /labels\.k: invalid label value "v{100}"… \(900000 characters\): must be no more than 63 characters/ },
     'a 900 KB scalar document': { args: ['expect', bigScalar], status: 2, message: /scalar\.yaml: must be a mapping, got string "s{100}"… \(900000 characters\)/ },
-    '600 pods': { args: ['expect', manyPods], status: 2, message: /pods\.yaml: pods: 600 entries; at most 500 are allowed/ },
+    '10,001 pods': { args: ['expect', manyPods], status: 2, message: /pods\.yaml: pods: 10001 entries; at most 10000 are allowed/ },
     'a Latin-1 file': { args: ['expect', latin1], status: 2, message: /latin1\.yaml: not UTF-8 text/ },
     'a directory as a scenario': { args: ['expect', dir], status: 2, message: /not a regular file \(a directory\)/ },
     '/dev/stdin as a scenario': { args: ['expect', '/dev/stdin'], status: 2, message: /\/dev\/stdin: not a regular file/ },

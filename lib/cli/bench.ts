@@ -10,7 +10,8 @@ import type { Command } from './main.ts';
 const usage = `usage: netpol-conformance bench [--no-cluster] [--report <report.json>]
 
 Runs the benchmarks and prints each figure against its target; exits 1 when a target is missed.
-  (default)              oracle, catalog planning, counter parsing, HTML rendering, and, as
+  (default)              oracle, catalog planning, counter parsing, HTML rendering, \`expect\` on
+                         cluster-sized scenarios (2,000 and 1,000 pods), and, as
                          root, a warm netns cluster start with its peak memory
   --no-cluster           skip the cluster benchmark
   --report <file>        instead, print probe and apply-to-enforced times of a finished run`;
@@ -28,6 +29,8 @@ export const command: Command<typeof options> = {
       return 0;
     }
     const results: BenchResult[] = [benchOracle(), benchCatalogPlan(), benchCounters(), benchHtml()];
+    const { benchExpect } = await import('../bench/expect.ts');
+    results.push(...(await benchExpect()));
     if (values['no-cluster'] !== true && process.getuid?.() === 0) {
       using root = createRootSignal({ deadlineMs: 300_000 });
       const { benchClusterStart } = await import('../bench/cluster.ts');

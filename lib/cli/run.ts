@@ -32,6 +32,8 @@ and writes reports/<run-id>/{report.json,junit.xml,report.html,summary.md}.
   --run-id <id>              name the run: 1 to 8 lowercase letters or digits (default: random)
   --deadline <minutes>       abort the run after this long (at most ${maxDeadlineMinutes}, default 60)
   --keep-cluster-on-failure  leave the cluster up when a probe failed, and print how to reach it
+  --images local|registry    kind: the images \`netpol-conformance images\` built (nothing is pulled), or
+                             the published ones (default: local when they are built)
   --registry-mirror <prefix> kind: pull every image through this registry mirror
   --preload-images           kind: \`kind load docker-image\` the fixture images from the local Docker
 
@@ -53,6 +55,7 @@ export const runOptionSpecs = {
   'run-id': { type: 'string' },
   deadline: { type: 'string' },
   'keep-cluster-on-failure': { type: 'boolean' },
+  images: { type: 'string' },
   'registry-mirror': { type: 'string' },
   'preload-images': { type: 'boolean' },
 } as const;
@@ -106,6 +109,10 @@ function runRequestFrom(values: OptionValues<typeof runOptionSpecs>): RunRequest
   options.keepClusterOnFailure = values['keep-cluster-on-failure'] === true;
   options.preloadImages = values['preload-images'] === true;
   if (values['registry-mirror'] !== undefined) options.registryMirror = values['registry-mirror'];
+  if (values.images !== undefined) {
+    if (values.images !== 'local' && values.images !== 'registry') throw new InputError(`--images must be local or registry, got ${excerpt(values.images, 40)}`);
+    options.images = values.images;
+  }
   options.recipes = commaList(values.recipe);
   options.calicoResources = values['calico-resources'] ?? [];
   for (const setting of values['felix-setting'] ?? []) {

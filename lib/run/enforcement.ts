@@ -4,8 +4,9 @@
 import { calicoChainName, resolvePolicyChains } from '../counters/index.ts';
 import type { CounterSnapshot, PolicyRef } from '../counters/index.ts';
 import { workloadInterfaceName } from '../counters/index.ts';
-import type { Model, NetworkPolicy, PodSpec } from '../model/types.ts';
-import { effectivePolicyTypes, policySelectsPod } from '../oracle/index.ts';
+import type { Model, PodSpec, PolicyResource } from '../model/types.ts';
+import { Oracle } from '../oracle/index.ts';
+import { policyRefs } from '../recipes/index.ts';
 
 export type EndpointDirection = 'ingress' | 'egress';
 
@@ -64,24 +65,28 @@ export interface NodeView {
   calicoVersion: string;
 }
 
-function ref(policy: NetworkPolicy): PolicyRef {
-  return { namespace: policy.metadata.namespace, name: policy.metadata.name };
-}
-
 /**
  * What of `policies` is not yet programmed: for every pod a policy selects and every direction
- * it has, the pod's endpoint chain must reach a chain that resolves to that policy.
- * With `absent`, the opposite: no endpoint chain may still reach any of them (after a delete).
+ * it has (the oracle says which, for Kubernetes and Calico policies alike), the pod's endpoint
+ * chain must reach a chain that resolves to that policy, and list its tiers in the oracle's order
+ * (felix's "Start of tier <name>" comments), so a policy never counts as enforced while felix
+ * still sorts it into a tier it has not seen yet. With `absent`, the opposite: no endpoint chain
+ * may still reach any of them (after a delete).
  */
 export function checkEnforcement(
   model: Model,
-  policies: readonly NetworkPolicy[],
+  policies: readonly PolicyResource[],
   view: NodeView,
   absent = false,
 ): EnforcementCheck {
   const missing: string[] = [];
-  for (const pod of model.pods) {
-    const podName = `${pod.namespace}/${pod.name}`;
+  const oracle = new Oracle(model, policies);
+  const refs = policyRefs({ policies: [...policies] });
+  const key = (kind: string | undefined, namespace: string | undefined, name: string): string => `${kind ?? 'KubernetesNetworkPolicy'}|${namespace ?? ''}|${name}`;
+  for (const endpoint of oracle.table.endpoints) {
+    if (endpoint.kind !== 'pod') continue;
+    const pod = endpoint.pod;
+    const podName = endpoint.name;
     const node = view.podNodes.get(podName);
     const snapshot = node === undefined ? undefined : view.snapshots.get(node);
     if (!snapshot) {
@@ -89,19 +94,40 @@ export function checkEnforcement(
       continue;
     }
     for (const direction of ['ingress', 'egress'] as const) {
-      const reached = [...policyChainsOf(snapshot, endpointChain(pod, direction))];
-      const resolved = resolvePolicyChains(reached, policies.map(ref), { calicoVersion: view.calicoVersion, snapshot });
-      const reachedPolicies = new Set([...resolved.values()].filter((r) => r.direction === direction).map((r) => r.ref));
-      for (const policy of policies) {
-        const selects =
-          policy.metadata.namespace === pod.namespace &&
-          policySelectsPod(policy, pod) &&
-          effectivePolicyTypes(policy).includes(direction === 'ingress' ? 'Ingress' : 'Egress');
-        const id = `${policy.metadata.namespace}/${policy.metadata.name}`;
-        if (!absent && selects && !reachedPolicies.has(id)) missing.push(`${direction} of ${podName} on ${node} does not reach ${id}`);
-        if (absent && reachedPolicies.has(id)) missing.push(`${direction} of ${podName} on ${node} still reaches ${id}`);
+      const chain = endpointChain(pod, direction);
+      const reached = [...policyChainsOf(snapshot, chain)];
+      const resolved = resolvePolicyChains(reached, refs, { calicoVersion: view.calicoVersion, snapshot });
+      const reachedRefs = new Set([...resolved.values()].filter((r) => r.direction === direction).map((r) => r.policy));
+      const applying = oracle.set.applyingTo(endpoint, direction);
+      const selected = new Set(applying.tiers.flatMap((t) => t.policies.map((p) => key(p.kind, p.namespace, p.name))));
+      for (const ref of refs) {
+        const selects = selected.has(key(ref.kind, ref.namespace || undefined, ref.name));
+        const id = refLabel(ref);
+        if (!absent && selects && !reachedRefs.has(ref)) missing.push(`${direction} of ${podName} on ${node} does not reach ${id}`);
+        if (absent && reachedRefs.has(ref)) missing.push(`${direction} of ${podName} on ${node} still reaches ${id}`);
+      }
+      if (!absent) {
+        // Felix also starts a tier whose policies here are all staged (it renders no jump for
+        // them and no end-of-tier drop: felix/rules/endpoints.go); only the enforcing ones count.
+        const expected = applying.tiers.map((t) => t.tier.name);
+        const tiers = tiersOf(snapshot, chain)?.filter((tier) => expected.includes(tier));
+        if (tiers !== undefined && tiers.join() !== expected.join()) {
+          missing.push(`${direction} of ${podName} on ${node} has tiers [${tiers.join(', ')}], the oracle expects [${expected.join(', ')}]`);
+        }
       }
     }
   }
   return { missing };
+}
+
+function refLabel(ref: PolicyRef): string {
+  const name = `${ref.namespace ? `${ref.namespace}/` : ''}${ref.name}`;
+  return ref.kind === undefined || ref.kind === 'KubernetesNetworkPolicy' ? name : `${ref.kind} ${name}`;
+}
+
+/** The tiers an endpoint chain evaluates, in order, from felix's "Start of tier <name>" comments; undefined when felix writes none (old versions). */
+function tiersOf(snapshot: CounterSnapshot, chain: string): string[] | undefined {
+  const rules = snapshot.rules.filter((r) => calicoChainName(r.chain) === chain).sort((a, b) => a.index - b.index);
+  const tiers = rules.flatMap((r) => r.comments.map((c) => /^Start of tier (\S+)/.exec(c)?.[1]).filter((t): t is string => t !== undefined));
+  return tiers.length === 0 && rules.some((r) => r.comments.some((c) => /^Start of policies/.test(c))) ? undefined : tiers;
 }

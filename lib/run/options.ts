@@ -34,6 +34,8 @@ export interface RunOptions {
   registryMirror?: string;
   /** kind: `kind load docker-image` the fixture images from the local Docker into the nodes. */
   preloadImages: boolean;
+  /** kind: `local` images built by `netpol-conformance images`, `registry`, or `auto` (local when built). */
+  images?: 'auto' | 'local' | 'registry';
   /** Run id; generated when absent. */
   runId?: string;
 }
@@ -105,7 +107,7 @@ export function validateRunOptions(options: RunOptions): { options: RunOptions; 
       const buildable = versions.calicoReleases.filter((r) => versions.calicoGoModules.has(r) || versions.calicoSources.has(r));
       throw new InputError(`Calico ${v} cannot run on the netns provider: versions.json pins neither Go modules nor a source tree for it; use --calico ${buildable[0] ?? '<release>'} (buildable: ${buildable.join(', ') || 'none'}) or --provider kind`);
     }
-    for (const [flag, given] of [['--registry-mirror', options.registryMirror !== undefined], ['--preload-images', options.preloadImages]] as const) {
+    for (const [flag, given] of [['--registry-mirror', options.registryMirror !== undefined], ['--preload-images', options.preloadImages], ['--images', options.images !== undefined]] as const) {
       if (given) throw new InputError(`${flag} is for --provider kind; the netns provider pulls no images`);
     }
   }

@@ -2,7 +2,7 @@
 // the delta attributed to the Calico rule that decided it.
 import type { Cluster, Dataplane } from '../cluster/provider.ts';
 import { attribute, diffSnapshots, resolvePolicyChains, workloadInterfaceName } from '../counters/index.ts';
-import type { Attribution, CounterDelta } from '../counters/index.ts';
+import type { Attribution, CounterDelta, PolicyRef } from '../counters/index.ts';
 import type { DecisionKind as CounterDecisionKind } from '../counters/index.ts';
 import type { PodString } from '../model/types.ts';
 import { classifyProbe, probeCommand, type ProbeTimeouts } from '../probe/command.ts';
@@ -22,8 +22,10 @@ export interface ProbeContext {
   dataplane: Dataplane;
   calicoVersion: string;
   placement: Placement;
-  /** NetworkPolicies applied in this phase, to name the policy behind a chain. */
-  policies: { namespace: string; name: string }[];
+  /** Policies applied in this phase (Kubernetes and Calico), to name the policy behind a chain. */
+  policies: PolicyRef[];
+  /** Deployed tier name -> the recipe's tier name, so reports name tiers as the recipe does. */
+  tierNames?: Record<string, string>;
   timeouts: ProbeTimeouts;
   signal: AbortSignal;
 }
@@ -142,7 +144,25 @@ function toDecision(attribution: Attribution, delta: CounterDelta, ctx: ProbeCon
   if (policyChain && (kind === 'policy-allow' || kind === 'policy-deny')) {
     const resolved = resolvePolicyChains([policyChain], ctx.policies, { calicoVersion: ctx.calicoVersion, snapshot: delta.after });
     const hit = resolved.values().next().value;
-    if (hit) decision.policy = hit.ref;
+    if (hit) {
+      decision.policy = decisionPolicy(hit.policy);
+      decision.tier = reportedTier(hit.policy.tier ?? 'default', ctx);
+    }
   }
+  // "End of tier <name>. Drop if no policies passed packet" (felix/rules/endpoints.go).
+  const endOfTier = kind === 'end-of-tier-drop' ? /^End of tier (\S+)\./.exec(attribution.decidedBy?.rule.comments.find((c) => c.startsWith('End of tier')) ?? '') : null;
+  if (endOfTier) decision.tier = reportedTier(endOfTier[1]!, ctx);
   return decision;
+}
+
+/** "ns/name" for a Kubernetes NetworkPolicy (as before), "np:ns/name" / "gnp:name" for Calico's, as the oracle names them. */
+function decisionPolicy(policy: PolicyRef): string {
+  const name = `${policy.namespace ? `${policy.namespace}/` : ''}${policy.name}`;
+  if (policy.kind === 'NetworkPolicy') return `np:${name}`;
+  if (policy.kind === 'GlobalNetworkPolicy') return `gnp:${name}`;
+  return name;
+}
+
+function reportedTier(tier: string, ctx: ProbeContext): string {
+  return ctx.tierNames?.[tier] ?? tier;
 }

@@ -7,9 +7,9 @@ import type { Cluster, Dataplane } from '../cluster/provider.ts';
 import { messageOf } from '../errors.ts';
 import type { KubeClient } from '../kube/client.ts';
 import type { Logger } from '../log.ts';
-import type { NetworkPolicy } from '../model/types.ts';
+import type { PolicyResource } from '../model/types.ts';
 import { probeCommand, classifyProbe, type ProbeTimeouts } from '../probe/command.ts';
-import { planRecipe } from '../recipes/index.ts';
+import { appliedObject, planRecipe, policyLabel, policyRefs } from '../recipes/index.ts';
 import type { PlannedProbe, Recipe, RecipePlan } from '../recipes/index.ts';
 import type { ProbeReport, RecipeReport } from '../report/schema.ts';
 import { checkEnforcement, podProgrammed } from './enforcement.ts';
@@ -51,7 +51,7 @@ export async function runRecipe(recipe: Recipe, ctx: RecipeContext): Promise<Rec
       externals: Object.fromEntries([...placement.externals].map(([name, e]) => [name, e.ip])),
       pods: Object.fromEntries([...placement.pods].map(([name, p]) => [name, p.ip])),
     });
-    report.policies = plan.policies.map((p) => ({ name: p.metadata.name, yaml: stringify(p) }));
+    report.policies = plan.policies.map((p) => ({ name: policyLabel(p), yaml: stringify(appliedObject(p)) }));
     await waitProgrammed(plan, placement, ctx);
     await waitServersAnswer(plan, placement, ctx);
 
@@ -83,6 +83,10 @@ async function deploy(plan: RecipePlan, ctx: RecipeContext, teardown: TeardownSt
   for (const ns of plan.namespaces) {
     teardown.defer(`namespace ${ns.name}`, () => ctx.cluster.deleteNamespace(ns.name));
     await ctx.cluster.createNamespace(ns.name, ns.labels);
+  }
+  // Namespaced, so they go with their namespace; created before the pods that run as them.
+  for (const account of plan.serviceAccounts) {
+    await ctx.kube.apply({ apiVersion: 'v1', kind: 'ServiceAccount', metadata: { name: account.name, namespace: account.namespace, labels: account.labels } });
   }
   for (const host of plan.externals) {
     // External hosts live as long as the cluster; the provider removes them at teardown.
@@ -152,7 +156,8 @@ async function runTry(
     dataplane: ctx.dataplane,
     calicoVersion: ctx.calicoVersion,
     placement,
-    policies: plan.policies.map((p) => ({ namespace: p.metadata.namespace, name: p.metadata.name })),
+    policies: policyRefs(plan),
+    tierNames: Object.fromEntries(Object.entries(plan.tierNames).map(([recipe, deployed]) => [deployed, recipe])),
     timeouts: ctx.timeouts,
     signal: ctx.signal,
   };
@@ -169,14 +174,15 @@ async function runTry(
   await run(plan.probes.filter((p) => p.phase === 'before'));
   const applied = Date.now();
   try {
-    for (const policy of plan.policies) await ctx.kube.apply(policy as unknown as Parameters<KubeClient['apply']>[0]);
+    for (const policy of plan.policies) await ctx.kube.apply(appliedObject(policy) as unknown as Parameters<KubeClient['apply']>[0]);
     await waitEnforced(plan, placement, plan.policies, ctx, false);
     report.enforcement.programmedMs = Date.now() - applied;
     ctx.log.info(`recipe ${plan.recipe.id}: ${plan.policies.length} policies enforced in ${report.enforcement.programmedMs} ms`);
     await run(plan.probes.filter((p) => p.phase === 'after'));
   } finally {
     if (!ctx.signal.aborted) {
-      for (const policy of plan.policies) await ctx.kube.delete(policy as unknown as Parameters<KubeClient['delete']>[0]);
+      // Policies before the tiers they are in (plan.policies lists tiers first).
+      for (const policy of [...plan.policies].reverse()) await ctx.kube.delete(appliedObject(policy) as unknown as Parameters<KubeClient['delete']>[0]);
       await waitEnforced(plan, placement, plan.policies, ctx, true);
     }
   }
@@ -186,7 +192,7 @@ async function runTry(
 async function waitEnforced(
   plan: RecipePlan,
   placement: Placement,
-  policies: readonly NetworkPolicy[],
+  policies: readonly PolicyResource[],
   ctx: RecipeContext,
   absent: boolean,
 ): Promise<void> {

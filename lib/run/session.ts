@@ -31,6 +31,7 @@ async function createCluster(options: RunOptions, clusterOptions: ClusterOptions
     ...clusterOptions,
     preloadImages: options.preloadImages,
     keepClusterOnFailure: options.keepClusterOnFailure,
+    ...(options.images ? { images: options.images } : {}),
     ...(options.registryMirror ? { registryMirror: options.registryMirror } : {}),
   });
 }
@@ -46,7 +47,14 @@ export async function checkProviderPrerequisites(options: RunOptions, signal: Ab
     return;
   }
   const { checkKindPrerequisites } = await import('../cluster/kind/index.ts');
-  await checkKindPrerequisites({ signal, ...(options.registryMirror ? { registryMirror: options.registryMirror } : {}) });
+  await checkKindPrerequisites({
+    signal,
+    calicoVersion: options.calicoVersion,
+    dataplane: options.dataplane,
+    preloadImages: options.preloadImages,
+    ...(options.images ? { images: options.images } : {}),
+    ...(options.registryMirror ? { registryMirror: options.registryMirror } : {}),
+  });
 }
 
 export class RunSession {
@@ -162,6 +170,7 @@ export class RunSession {
         kubernetes: this.versions.kubernetes,
         startedAt: new Date(this.started).toISOString(),
         durationMs: Date.now() - this.started,
+        ...(this.versions.environment ? { environment: this.versions.environment } : {}),
       },
       summary: summarize(this.recipes),
       recipes: this.recipes,

@@ -1,9 +1,22 @@
 // Reading one YAML document as plain data, with syntax errors as one-line InputErrors.
-import { isNode, LineCounter, parseDocument } from 'yaml';
+import { isNode, Lexer, LineCounter, parseDocument } from 'yaml';
 import { InputError, messageOf } from '../errors.ts';
+
+/**
+ * The most values and indicators a document may have. Building a YAML document costs about a
+ * kilobyte per value, so a small file of tiny values (`[a,a,a,...]`) would take gigabytes; the
+ * lexer counts them first in a fraction of that (docs/scenario.md, "Limits").
+ */
+export const maxYamlTokens = 1_000_000;
 
 /** YAML 1.2 core schema; duplicate keys, multiple documents and unresolved aliases are errors. */
 export function parseYamlDocument(text: string, file: string): unknown {
+  let tokens = 0;
+  for (const token of new Lexer().lex(text)) {
+    if (token !== '' && !/^[\s,]/.test(token) && ++tokens > maxYamlTokens) {
+      throw new InputError(`${file}: more than ${maxYamlTokens.toLocaleString('en-US')} YAML values; split the file or leave out what it does not need`);
+    }
+  }
   const document = parseDocument(text, { uniqueKeys: true, prettyErrors: true });
   const error = document.errors[0];
   if (error) {
