@@ -4,6 +4,7 @@
 import { randomBytes } from 'node:crypto';
 import { mkdir, rename, rm, symlink, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
+import { InfrastructureError, messageOf } from '../errors.ts';
 import { renderHtml } from './html.ts';
 import { renderJUnit } from './junit.ts';
 import { renderMarkdown } from './markdown.ts';
@@ -21,16 +22,22 @@ export async function writeReports(report: Report, reportsRoot: string): Promise
     throw new Error(`run id ${JSON.stringify(report.run.id)} is not usable as a directory name`);
   }
   const dir = join(reportsRoot, report.run.id);
-  await mkdir(dir, { recursive: true });
   const renderings: [string, string][] = [
     ['junit.xml', renderJUnit(report)],
     ['report.html', renderHtml(report)],
     ['summary.md', renderMarkdown(report)],
   ];
-  await Promise.all(renderings.map(([name, text]) => writeAtomically(join(dir, name), text)));
-  // Last: a report.json on disk means every other file is there too.
-  await writeAtomically(join(dir, 'report.json'), JSON.stringify(report, null, 2) + '\n');
-  await pointLatest(reportsRoot, report.run.id);
+  try {
+    await mkdir(dir, { recursive: true });
+    await Promise.all(renderings.map(([name, text]) => writeAtomically(join(dir, name), text)));
+    // Last: a report.json on disk means every other file is there too.
+    await writeAtomically(join(dir, 'report.json'), JSON.stringify(report, null, 2) + '\n');
+    await pointLatest(reportsRoot, report.run.id);
+  } catch (e) {
+    // A full or read-only disk: one clear line, and no report.json that is not whole.
+    const code = (e as NodeJS.ErrnoException).code;
+    throw new InfrastructureError(`cannot write the reports into ${dir} (${code ?? messageOf(e)}); free space there or give another --reports`, { cause: e });
+  }
   return { dir, files: ['report.json', ...renderings.map(([name]) => name)].map((name) => join(dir, name)) };
 }
 
