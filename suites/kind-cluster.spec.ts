@@ -62,18 +62,20 @@ describe('kind: a real cluster from locally built images', function () {
   });
 
   it('clean removes the cluster and external host of a run killed mid-way', async () => {
-    const runId = 'rkindkill';
+    const runId = 'rkkill';
     const child = execa('node', [cli, 'run', '--provider', 'kind', '--images', 'local', '--recipe', '14', '--run-id', runId, '--reports', reports], {
       reject: false,
       all: true,
     });
     // Killed once the recipe's external host exists, i.e. the cluster is up and the recipe runs.
-    for (let i = 0; i < 1200 && !(await leftovers(runId)).some((l) => l.includes('-ext-')); i++) {
-      if (child.exitCode !== null) break;
-      await new Promise((r) => setTimeout(r, 500));
+    let probing = false;
+    for (let i = 0; i < 1200 && !probing && child.exitCode === null; i++) {
+      probing = (await leftovers(runId)).some((l) => l.includes('-ext-'));
+      if (!probing) await new Promise((r) => setTimeout(r, 500));
     }
     child.kill('SIGKILL');
-    await child;
+    const result = await child;
+    expect(probing, result.all.split('\n').slice(-20).join('\n')).to.equal(true);
     const left = await leftovers(runId);
     expect(left.some((l) => l.includes('control-plane')), left.join(', ')).to.equal(true);
     expect(left.some((l) => l.includes('-ext-')), left.join(', ')).to.equal(true);

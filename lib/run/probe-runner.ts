@@ -72,8 +72,11 @@ export async function runProbe(probe: PlannedProbe, attempt: 1 | 2, ctx: ProbeCo
       const decision = toDecision(attribution, delta, ctx);
       if (decision) decisions.push(decision);
     }
-    // A drop on either node decides the flow; otherwise the destination's node (listed last) does.
-    const decidedBy = decisions.find(isDeny) ?? decisions.at(-1) ?? null;
+    // A drop on either node decides the flow; otherwise a policy that let it through (the
+    // destination's first), else the destination's node (listed last). The same choice
+    // lib/counters/attribution.ts makes when both pods share a node, so the deciding rule does not
+    // depend on where the scheduler put the pods.
+    const decidedBy = decisions.find(isDeny) ?? [...decisions].reverse().find((d) => d.kind === 'policy-allow') ?? decisions.at(-1) ?? null;
     // With FilterDenyAction=REJECT a denied connection is refused, not dropped: the counters
     // show the reject rule that did it, so the flow is blocked by policy, not "refused, allowed".
     if (outcome.observed === 'allowed' && /refused|unreachable/.test(outcome.detail) && decidedBy && isDeny(decidedBy) && /\breject\b/i.test(decidedBy.rule)) {
