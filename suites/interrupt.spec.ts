@@ -35,7 +35,7 @@ async function startRun(runId: string, reports: string): Promise<{ child: Result
   const prefix = resourcePrefix(runId);
   for (let i = 0; i < 600; i++) {
     if ((await netnsOf(prefix)).some((n) => /-p-\d+$/.test(n))) return { child };
-    if (child.exitCode !== null) throw new Error(`run exited early: ${String((await child).all)}`);
+    if (child.nodeChildProcess.exitCode !== null) throw new Error(`run exited early: ${String((await child).all)}`);
     await new Promise((r) => setTimeout(r, 100));
   }
   child.kill('SIGKILL');

@@ -1,12 +1,12 @@
 // The Kubernetes API boundary: the only module that imports @kubernetes/client-node.
 // Everything above talks in plain objects; errors come back as InfrastructureError with the
-// client's error (FetchError for the network, ApiException with .code for HTTP) as `cause`.
+// client's error as `cause`: ApiException with .code for HTTP, and for the network undici's
+// TypeError('fetch failed') whose own cause is the socket or TLS error.
 import {
   ApiException,
   ApiextensionsV1Api,
   CoreV1Api,
   CustomObjectsApi,
-  FetchError,
   Health,
   KubeConfig,
   KubernetesObjectApi,
@@ -56,8 +56,19 @@ export function describeKubeError(e: unknown): string {
     const message = typeof body === 'string' ? safeMessage(body) : body?.message;
     return `HTTP ${e.code}${message ? `: ${message}` : ''}`;
   }
-  if (e instanceof FetchError) return `network error: ${e.message}`;
+  const network = networkCause(e);
+  if (network !== undefined) return `network error: ${messageOf(network)}`;
   return messageOf(e);
+}
+
+/**
+ * The socket or TLS error behind a failed request: client-node 2 fetches through undici, whose
+ * fetch rejects with TypeError('fetch failed') and the error that broke the request as `cause`.
+ * KubernetesObjectApi prefixes that TypeError's message with the resource it was looking up.
+ */
+function networkCause(e: unknown): unknown {
+  if (e instanceof TypeError && e.message.endsWith('fetch failed')) return e.cause ?? e;
+  return undefined;
 }
 
 function safeMessage(body: string): string {
@@ -98,7 +109,7 @@ export class KubeClient {
   /** GET /readyz; false (not an error) while the API server is still starting. */
   async ready(): Promise<boolean> {
     try {
-      return await new Health(this.config).readyz({ timeout: 2000 });
+      return await new Health(this.config).readyz({ signal: AbortSignal.timeout(2000) });
     } catch {
       return false;
     }
@@ -242,8 +253,10 @@ export class KubeClient {
   }
 
   /**
-   * Watch a collection (e.g. `/api/v1/namespaces/x/pods`) until `signal` fires or the server ends
-   * the watch; `onEvent` gets ADDED/MODIFIED/DELETED/BOOKMARK and the object.
+   * Watch a collection (e.g. `/api/v1/namespaces/x/pods`) until `signal` fires or the watch ends;
+   * `onEvent` gets ADDED/MODIFIED/DELETED/BOOKMARK and the object. A watch ends when the server
+   * closes it or when nothing arrives for 30 s (client-node's inactivity timeout, a TimeoutError):
+   * either way the caller lists and watches again, as an informer does.
    */
   async watch(
     path: string,
@@ -259,7 +272,7 @@ export class KubeClient {
       new Watch(this.config)
         .watch(path, query, (type, object) => onEvent(type, object as KubeObject), (err: unknown) => {
           signal.removeEventListener('abort', stop);
-          if (err && !signal.aborted && !(err instanceof Error && err.name === 'AbortError')) {
+          if (err && !signal.aborted && !(err instanceof Error && (err.name === 'AbortError' || err.name === 'TimeoutError'))) {
             reject(new InfrastructureError(`Kubernetes API: watch ${path} failed: ${describeKubeError(err)}`, { cause: err }));
           } else resolve();
         })
