@@ -90,6 +90,10 @@ export async function buildImages(options: BuildImagesOptions): Promise<ImagesMa
     log.info(`${what}: done in ${Math.round((Date.now() - started) / 1000)} s`);
     return result;
   };
+  const work = join(cacheRoot(env), 'images');
+  // debootstrap is network and disk bound, the Go builds CPU bound: on a cold machine they overlap.
+  const minbasePromise = stage(`Debian ${pins.images.debian.suite} minbase`, () => debianMinbase(work, pins.images.debian, { signal, log }));
+  minbasePromise.catch(() => undefined);
   const inputs = await stage('binaries (Go modules, pause)', () => binaries(versions.kubernetes, pins, { signal, log, env }));
   const calico: Record<string, string> = {};
   for (const version of options.calicoVersions) {
@@ -98,8 +102,7 @@ export async function buildImages(options: BuildImagesOptions): Promise<ImagesMa
       return dirname(node);
     });
   }
-  const work = join(cacheRoot(env), 'images');
-  const minbase = await stage(`Debian ${pins.images.debian.suite} minbase`, () => debianMinbase(work, pins.images.debian, { signal, log }));
+  const minbase = await minbasePromise;
   const ctx: SpecContext = { work, minbase, signal, log };
 
   const kubernetesImages: BuiltImage[] = [];
