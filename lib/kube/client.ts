@@ -1,12 +1,11 @@
 // The Kubernetes API boundary: the only module that imports @kubernetes/client-node.
 // Everything above talks in plain objects; errors come back as InfrastructureError with the
-// client's error (FetchError for the network, ApiException with .code for HTTP) as `cause`.
+// client's error as `cause`: ApiException with .code for HTTP, and for the network undici's
+// TypeError('fetch failed') whose own cause is the socket or TLS error.
 import {
   ApiException,
   ApiextensionsV1Api,
   CoreV1Api,
-  CustomObjectsApi,
-  FetchError,
   Health,
   KubeConfig,
   KubernetesObjectApi,
@@ -56,8 +55,19 @@ export function describeKubeError(e: unknown): string {
     const message = typeof body === 'string' ? safeMessage(body) : body?.message;
     return `HTTP ${e.code}${message ? `: ${message}` : ''}`;
   }
-  if (e instanceof FetchError) return `network error: ${e.message}`;
+  const network = networkCause(e);
+  if (network !== undefined) return `network error: ${messageOf(network)}`;
   return messageOf(e);
+}
+
+/**
+ * The socket or TLS error behind a failed request: client-node 2 fetches through undici, whose
+ * fetch rejects with TypeError('fetch failed') and the error that broke the request as `cause`.
+ * KubernetesObjectApi prefixes that TypeError's message with the resource it was looking up.
+ */
+function networkCause(e: unknown): unknown {
+  if (e instanceof TypeError && e.message.endsWith('fetch failed')) return e.cause ?? e;
+  return undefined;
 }
 
 function safeMessage(body: string): string {
@@ -98,7 +108,7 @@ export class KubeClient {
   /** GET /readyz; false (not an error) while the API server is still starting. */
   async ready(): Promise<boolean> {
     try {
-      return await new Health(this.config).readyz({ timeout: 2000 });
+      return await new Health(this.config).readyz({ signal: AbortSignal.timeout(2000) });
     } catch {
       return false;
     }
@@ -111,7 +121,6 @@ export class KubeClient {
 
   /** Server-side apply (create or update), forcing ownership of the fields we set. */
   async apply<T extends KubeObject>(object: T): Promise<T> {
-    if (clashesWithKubernetesType(object)) return this.applyCustomResource(object);
     return this.call(`apply ${describe(object)}`, async () =>
       (await this.objects.patch(
         typed(object),
@@ -121,25 +130,6 @@ export class KubeClient {
         true,
         PatchStrategy.ServerSideApply,
       )) as T,
-    );
-  }
-
-  /**
-   * client-node picks its typed model by version and kind alone (util.js getSerializationType), so
-   * a custom resource named like a Kubernetes type (Calico's crd.projectcalico.org/v1
-   * NetworkPolicy is read as V1NetworkPolicy) would lose every field the Kubernetes type lacks.
-   * The custom-objects API sends the body as it is.
-   */
-  private async applyCustomResource<T extends KubeObject>(object: T): Promise<T> {
-    const [group = '', version = ''] = object.apiVersion.split('/');
-    const target = { group, version, plural: pluralOf(object.kind), name: object.metadata.name, body: object, fieldManager, force: true };
-    const options = setHeaderOptions('Content-Type', PatchStrategy.ServerSideApply);
-    const api = this.config.makeApiClient(CustomObjectsApi);
-    const namespace = object.metadata.namespace;
-    return this.call(`apply ${describe(object)}`, async () =>
-      (namespace === undefined
-        ? await api.patchClusterCustomObject(target, options)
-        : await api.patchNamespacedCustomObject({ ...target, namespace }, options)) as T,
     );
   }
 
@@ -242,8 +232,10 @@ export class KubeClient {
   }
 
   /**
-   * Watch a collection (e.g. `/api/v1/namespaces/x/pods`) until `signal` fires or the server ends
-   * the watch; `onEvent` gets ADDED/MODIFIED/DELETED/BOOKMARK and the object.
+   * Watch a collection (e.g. `/api/v1/namespaces/x/pods`) until `signal` fires or the watch ends;
+   * `onEvent` gets ADDED/MODIFIED/DELETED/BOOKMARK and the object. A watch ends when the server
+   * closes it or when nothing arrives for 30 s (client-node's inactivity timeout, a TimeoutError):
+   * either way the caller lists and watches again, as an informer does.
    */
   async watch(
     path: string,
@@ -259,7 +251,7 @@ export class KubeClient {
       new Watch(this.config)
         .watch(path, query, (type, object) => onEvent(type, object as KubeObject), (err: unknown) => {
           signal.removeEventListener('abort', stop);
-          if (err && !signal.aborted && !(err instanceof Error && err.name === 'AbortError')) {
+          if (err && !signal.aborted && !(err instanceof Error && (err.name === 'AbortError' || err.name === 'TimeoutError'))) {
             reject(new InfrastructureError(`Kubernetes API: watch ${path} failed: ${describeKubeError(err)}`, { cause: err }));
           } else resolve();
         })
@@ -322,21 +314,6 @@ function sleep(ms: number, signal?: AbortSignal): Promise<void> {
  */
 function typed(object: KubeObject): KubernetesObject {
   return loadYaml<KubernetesObject>(JSON.stringify(object));
-}
-
-/** A custom resource (any group but Kubernetes' own) whose kind is also a Kubernetes type's. */
-function clashesWithKubernetesType(object: Pick<KubeObject, 'apiVersion' | 'kind'>): boolean {
-  const group = object.apiVersion.includes('/') ? object.apiVersion.split('/')[0]! : '';
-  return group !== '' && !group.endsWith('.k8s.io') && KUBERNETES_KINDS.has(object.kind);
-}
-
-/** Kinds of the built-in API that a CRD group also uses (Calico's crd.projectcalico.org/v1 NetworkPolicy). */
-const KUBERNETES_KINDS = new Set(['NetworkPolicy']);
-
-/** The resource name of a kind, as CRDs spell it (networkpolicies, tiers). */
-function pluralOf(kind: string): string {
-  const lower = kind.toLowerCase();
-  return lower.endsWith('y') ? `${lower.slice(0, -1)}ies` : `${lower}s`;
 }
 
 function describe(object: Pick<KubeObject, 'kind' | 'metadata'>): string {
