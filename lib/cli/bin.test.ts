@@ -15,7 +15,10 @@ function binOn(version: string): { status: number | null; stdout: string; stderr
   return { status: run.status, stdout: run.stdout, stderr: run.stderr };
 }
 
-describe('bin/netpol-conformance.js and the Node it runs on', () => {
+describe('bin/netpol-conformance.js and the Node it runs on', function () {
+  // Each case starts the CLI through tsx: seconds on a busy machine.
+  this.timeout(120_000);
+
   it('refuses a Node older than package.json engines, in one line with the fix, exit 3, before doing anything', () => {
     for (const version of ['20.20.2', '22.21.1']) {
       const run = binOn(version);
