@@ -3,7 +3,7 @@
 import { readFile } from 'node:fs/promises';
 import { InputError } from '../errors.ts';
 import { benchCatalogPlan, benchCounters, benchHtml, benchOracle, type BenchResult } from '../bench/pure.ts';
-import { createRootSignal } from '../run/lifecycle.ts';
+import { createRootSignal } from '../lifecycle/index.ts';
 import { validateReport } from '../report/validate.ts';
 import type { Report } from '../report/schema.ts';
 import { parseArgs, type Command } from './main.ts';

@@ -2,7 +2,7 @@
 // building each from its pinned Go module into the cache on first use.
 import { InputError } from '../errors.ts';
 import { createLogger } from '../log.ts';
-import { createRootSignal } from '../run/lifecycle.ts';
+import { createRootSignal } from '../lifecycle/index.ts';
 import { ensureBinary, loadVersions, overrideVariables, type Component } from '../upstream/index.ts';
 import { buildRecipe } from '../upstream/recipes.ts';
 import { defaultCalico } from '../run/options.ts';

@@ -6,7 +6,7 @@ import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { execa } from 'execa';
 import { InfrastructureError } from '../errors.ts';
-import { createRootSignal } from '../run/lifecycle.ts';
+import { createRootSignal } from '../lifecycle/index.ts';
 import { dataplanes, validateRunOptions } from '../run/options.ts';
 import { newRunId } from '../run/session.ts';
 import { command as compare } from './compare.ts';

@@ -4,11 +4,11 @@
 import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { InfrastructureError, PrerequisiteError, messageOf } from '../../errors.ts';
-import { KubeClient, pollUntil, type KubeObject } from '../../kube/client.ts';
+import { KubeClient, type KubeObject } from '../../kube/client.ts';
 import { execInPod as kubeExecInPod } from '../../kube/pod-exec.ts';
 import { createLogger, type Logger } from '../../log.ts';
 import type { ContainerPort, Labels, PodString } from '../../model/types.ts';
-import { TeardownStack, throwIfCancelled } from '../../run/lifecycle.ts';
+import { TeardownStack, poll, retryHealable, throwIfCancelled } from '../../lifecycle/index.ts';
 import type { Cluster, ClusterOptions, ClusterVersions, Dataplane, DeployedPod, ExecOptions, ExecResult, ExternalHostHandle, FixturePod } from '../provider.ts';
 import { resolveKind } from './binary.ts';
 import { installCalico } from './calico.ts';
@@ -185,7 +185,7 @@ export class KindCluster implements Cluster {
     const ref = { apiVersion: 'v1', kind: 'Pod', metadata: { name: pod.name, namespace: pod.namespace } };
     let last: PodObject | undefined;
     try {
-      return await pollUntil(`pod ${pod.namespace}/${pod.name} ready`, { timeoutMs: 180_000, intervalMs: 1_000, ...(this.parts.signal ? { signal: this.parts.signal } : {}) }, async () => {
+      return await poll(`pod ${pod.namespace}/${pod.name} ready`, { retryIf: retryHealable, timeoutMs: 180_000, intervalMs: 1_000, ...(this.parts.signal ? { signal: this.parts.signal } : {}) }, async () => {
         last = await this.parts.kube.read<PodObject>(ref);
         const waiting = last?.status?.containerStatuses?.[0]?.state?.waiting;
         if (waiting?.reason && /ErrImagePull|ImagePullBackOff|ErrImageNeverPull|InvalidImageName/.test(waiting.reason)) {

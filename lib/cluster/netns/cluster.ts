@@ -8,7 +8,7 @@ import { KubeClient, type KubeObject } from '../../kube/client.ts';
 import { renderKubeconfig } from '../../kube/kubeconfig.ts';
 import { createLogger } from '../../log.ts';
 import type { Labels, PodString } from '../../model/types.ts';
-import { TeardownStack } from '../../run/lifecycle.ts';
+import { TeardownStack } from '../../lifecycle/index.ts';
 import { calicoCrdDir, ensureBinary } from '../../upstream/index.ts';
 import type {
   Cluster,
@@ -79,6 +79,10 @@ export class NetnsCluster implements Cluster {
   readonly runId: string;
   readonly names: RunNames;
   readonly nodes: readonly string[];
+  /** Every node takes pods (felix runs on each; there is no control-plane node). */
+  get workloadNodes(): readonly string[] {
+    return this.nodes;
+  }
   readonly workDir: string;
   readonly stateDir: string;
   kubeconfigPath: string;
