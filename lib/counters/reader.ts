@@ -1,0 +1,182 @@
+// One counter reader per node, shared by every probe in flight on that node. A probe asks for a
+// full read before and after it runs, and for its endpoint chains at a short interval while it
+// runs; the reader serves everyone from one read at a time: a request joins the next read that
+// STARTS after it was made (so no probe is handed counters older than itself), and a watch tick
+// lists only the chains someone watches. Commands run through an injected `exec` (the provider's
+// execOnNode), so this file runs nothing itself and is unit tested with captured output.
+import { CancelledError, InfrastructureError } from '../errors.ts';
+import { poll, systemClock, type Clock } from '../lifecycle/index.ts';
+import { chainReadCommand, parseChainRead, parseTableRead, tableReadCommand } from './counter-reads.ts';
+import { CounterParseError } from './iptables-save.ts';
+import type { CounterBackend, CounterSnapshot } from './types.ts';
+
+export interface CounterExecResult {
+  exitCode: number;
+  stdout: string;
+  stderr: string;
+}
+
+export type CounterExec = (argv: string[], options: { timeoutMs: number; signal?: AbortSignal }) => Promise<CounterExecResult>;
+
+export interface NodeCounterReaderOptions {
+  node: string;
+  backend: CounterBackend;
+  exec: CounterExec;
+  /** The run's signal: the reader stops and every waiting request fails when it fires. */
+  signal: AbortSignal;
+  clock?: Clock;
+  /** Pause between two watch reads (default 10 ms). */
+  watchIntervalMs?: number;
+  /** Most chains a watch read lists one by one; above that one table read is cheaper (default 2). */
+  maxChainReads?: number;
+}
+
+/** What a node's reader did, for benchmarks. */
+export interface ReaderStats {
+  tableReads: number;
+  chainReads: number;
+  busyMs: number;
+}
+
+interface Waiter {
+  resolve(snapshot: CounterSnapshot): void;
+  reject(error: unknown): void;
+}
+
+interface Watcher {
+  chains: readonly string[];
+  onRead(snapshot: CounterSnapshot): void;
+}
+
+export class NodeCounterReader {
+  readonly stats: ReaderStats = { tableReads: 0, chainReads: 0, busyMs: 0 };
+  private readonly pending: Waiter[] = [];
+  private readonly watchers = new Set<Watcher>();
+  private readonly clock: Clock;
+  private running = false;
+  private wake: AbortController | undefined;
+
+  constructor(private readonly options: NodeCounterReaderOptions) {
+    this.clock = options.clock ?? systemClock;
+  }
+
+  get node(): string {
+    return this.options.node;
+  }
+
+  /** A full read of the node's filter rules that starts after this call. */
+  read(signal?: AbortSignal): Promise<CounterSnapshot> {
+    return new Promise<CounterSnapshot>((resolve, reject) => {
+      const cancelled = signal ?? this.options.signal;
+      if (cancelled.aborted || this.options.signal.aborted) return reject(new CancelledError(`cancelled before reading counters on ${this.node}`));
+      const onAbort = (): void => {
+        const i = this.pending.indexOf(waiter);
+        if (i >= 0) this.pending.splice(i, 1);
+        reject(new CancelledError(`cancelled while reading counters on ${this.node}`));
+      };
+      const waiter: Waiter = {
+        resolve: (s) => {
+          signal?.removeEventListener('abort', onAbort);
+          resolve(s);
+        },
+        reject: (e) => {
+          signal?.removeEventListener('abort', onAbort);
+          reject(e);
+        },
+      };
+      signal?.addEventListener('abort', onAbort, { once: true });
+      this.pending.push(waiter);
+      this.kick();
+    });
+  }
+
+  /**
+   * Reads `chains` at every tick until `signal` fires and hands each read to `onRead` (which may
+   * hold more chains than asked for: a tick that also serves a full read passes the full read).
+   * A failed tick is skipped: a watch only ever shortens a probe, it never decides one alone.
+   */
+  watch(chains: readonly string[], onRead: (snapshot: CounterSnapshot) => void, signal: AbortSignal): void {
+    if (signal.aborted || this.options.signal.aborted) return;
+    const watcher: Watcher = { chains, onRead };
+    this.watchers.add(watcher);
+    signal.addEventListener('abort', () => this.watchers.delete(watcher), { once: true });
+    this.kick();
+  }
+
+  private kick(): void {
+    this.wake?.abort();
+    if (this.running) return;
+    this.running = true;
+    // Started on the next microtask, so requests made together share the first read.
+    queueMicrotask(() => void this.run());
+  }
+
+  private async run(): Promise<void> {
+    const runSignal = this.options.signal;
+    for (;;) {
+      if (runSignal.aborted) {
+        for (const w of this.pending.splice(0)) w.reject(new CancelledError(`cancelled while reading counters on ${this.node}`));
+        this.watchers.clear();
+      }
+      if (this.pending.length === 0 && this.watchers.size === 0) {
+        this.running = false;
+        return;
+      }
+      const waiters = this.pending.splice(0);
+      const watchers = [...this.watchers];
+      const chains = [...new Set(watchers.flatMap((w) => w.chains))];
+      const full = waiters.length > 0 || chains.length > (this.options.maxChainReads ?? 2);
+      let snapshot: CounterSnapshot | undefined;
+      let error: unknown;
+      const started = this.clock.now();
+      try {
+        snapshot = full ? await this.readTable() : await this.readChains(chains);
+      } catch (e) {
+        error = e;
+      }
+      this.stats.busyMs += this.clock.now() - started;
+      for (const w of waiters) {
+        if (snapshot) w.resolve(snapshot);
+        else w.reject(error);
+      }
+      if (snapshot) {
+        for (const w of watchers) if (this.watchers.has(w)) w.onRead(snapshot);
+      }
+      if (this.pending.length === 0 && this.watchers.size > 0 && !runSignal.aborted) {
+        const wake = (this.wake = new AbortController());
+        await this.clock.sleep(this.options.watchIntervalMs ?? 10, AbortSignal.any([wake.signal, runSignal]));
+        this.wake = undefined;
+      }
+    }
+  }
+
+  private async readTable(): Promise<CounterSnapshot> {
+    const { backend, exec, node, signal } = this.options;
+    const argv = tableReadCommand(backend);
+    this.stats.tableReads++;
+    // A dump can fail while felix rewrites the ruleset under it (iptables-nft-save: "Set with
+    // index N in kernel doesn't exist"). Reading is idempotent, so it is retried for a moment;
+    // a dump that keeps failing is an infrastructure error.
+    return poll(
+      `a readable counter dump on node ${node}`,
+      { timeoutMs: 3000, intervalMs: 50, signal, clock: this.clock, retryIf: (e) => e instanceof InfrastructureError || e instanceof CounterParseError },
+      async () => {
+        const result = await exec(argv, { timeoutMs: 15_000, signal });
+        if (result.exitCode !== 0) {
+          throw new InfrastructureError(
+            `reading counters on node ${node} failed: \`${argv.join(' ')}\` exited ${result.exitCode}: ${result.stderr.trim().slice(0, 300)}`,
+          );
+        }
+        return parseTableRead(backend, result.stdout);
+      },
+    );
+  }
+
+  private async readChains(chains: readonly string[]): Promise<CounterSnapshot> {
+    const { backend, exec, node, signal } = this.options;
+    this.stats.chainReads++;
+    const result = await exec(chainReadCommand(backend, chains), { timeoutMs: 5_000, signal });
+    if (result.exitCode !== 0) throw new InfrastructureError(`listing chains on node ${node} exited ${result.exitCode}: ${result.stderr.trim().slice(0, 200)}`);
+    return parseChainRead(backend, result.stdout);
+  }
+}
