@@ -1,10 +1,9 @@
-// `netpol-conformance run`: the main job. Validates the options, then runs the catalog specs
-// (suites/catalog.spec.ts) in-process with mocha, so the CLI and `npm test` share one code path.
-import { fileURLToPath } from 'node:url';
+// `netpol-conformance run`: the main job. Validates the options and runs the catalog through the
+// run engine (lib/run/catalog.ts), the same engine the catalog spec drives under `npm test`.
 import { InputError } from '../errors.ts';
-import { createRootSignal } from '../run/lifecycle.ts';
-import { checkProviderPrerequisites } from '../run/session.ts';
-import { dataplanes, defaultRunOptions, providers, runOptionsToEnv, validateRunOptions, type RunOptions } from '../run/options.ts';
+import { renderConsoleSummary } from '../report/console.ts';
+import { runCatalog } from '../run/catalog.ts';
+import { blockedByValues, dataplanes, defaultConcurrency, defaultRunOptions, providers, type RunOptions } from '../run/options.ts';
 import type { Command } from './main.ts';
 import { parseArgs } from './main.ts';
 
@@ -18,7 +17,10 @@ and writes reports/<run-id>/{report.json,junit.xml,report.html,summary.md}.
   --calico <version>         Calico version from versions.json (default: its calico.default)
   --dataplane <d>            ${dataplanes.join(' | ')} (default iptables-nft)
   --recipe <id>              run only this recipe; repeat or comma-separate for several
-  --grep <pattern>           run only recipes/probes whose title matches (mocha --grep)
+  --grep <text>              run only the probes whose "<recipe id>: <title> <probe id>" contains text
+  --concurrency <n>          recipes run side by side (default ${defaultConcurrency}; 1 runs them one by one)
+  --blocked-by <how>         ${blockedByValues.join(' | ')}: end a blocked probe when a Calico drop of its
+                             own endpoint counted it (default), or always wait out the connect timeout
   --felix-setting <K=V>      set a FelixConfiguration field, e.g. DefaultEndpointToHostAction=Accept; repeatable
   --calico-resources <file> apply the objects in this YAML file (e.g. a Calico Tier or
                              FelixConfiguration) once the cluster is ready; repeatable
@@ -36,22 +38,15 @@ export const command: Command = {
   summary: 'run the recipe catalog on a cluster and write reports',
   usage,
   async run(args) {
-    const options = parseRunArgs(args);
-    const { options: checked } = validateRunOptions(options);
-    {
-      using root = createRootSignal();
-      await checkProviderPrerequisites(checked, root.signal);
-    }
-    return runCatalogSpecs(checked, grepOf(args));
+    const { exitCode, problems, report, written } = await runCatalog(parseRunArgs(args));
+    process.stderr.write(renderConsoleSummary(report, written.dir) + '\n');
+    for (const problem of problems.slice(0, 20)) process.stderr.write(`FAIL ${problem}\n`);
+    if (problems.length > 20) process.stderr.write(`... and ${problems.length - 20} more (see the report)\n`);
+    return exitCode;
   },
 };
 
-function grepOf(args: string[]): string | undefined {
-  const { flags } = parseArgs(args, { strings: runStringFlags, booleans: runBooleanFlags });
-  return typeof flags.grep === 'string' ? flags.grep : undefined;
-}
-
-const runStringFlags = ['registry-mirror', 'provider', 'calico', 'dataplane', 'recipe', 'grep', 'felix-setting', 'calico-resources', 'connect-timeout', 'reports', 'run-id', 'deadline'];
+const runStringFlags = ['registry-mirror', 'provider', 'calico', 'dataplane', 'recipe', 'grep', 'felix-setting', 'calico-resources', 'connect-timeout', 'reports', 'run-id', 'deadline', 'concurrency', 'blocked-by'];
 const runBooleanFlags = ['keep-cluster-on-failure', 'preload-images'];
 
 export function parseRunArgs(args: string[]): RunOptions {
@@ -74,6 +69,9 @@ export function parseRunArgs(args: string[]): RunOptions {
   options.keepClusterOnFailure = flags['keep-cluster-on-failure'] === true;
   options.preloadImages = flags['preload-images'] === true;
   if (typeof flags['registry-mirror'] === 'string') options.registryMirror = flags['registry-mirror'];
+  if (typeof flags.grep === 'string') options.grep = flags.grep;
+  if (typeof flags.concurrency === 'string') options.concurrency = Number(flags.concurrency);
+  if (typeof flags['blocked-by'] === 'string') options.blockedBy = flags['blocked-by'] as RunOptions['blockedBy'];
   options.recipes = repeatedFlag(args, 'recipe').flatMap((v) => v.split(',')).map((v) => v.trim()).filter(Boolean);
   options.calicoResources = repeatedFlag(args, 'calico-resources');
   for (const setting of repeatedFlag(args, 'felix-setting')) {
@@ -94,22 +92,4 @@ export function repeatedFlag(args: string[], name: string): string[] {
   }
   if (values.some((v) => v === '')) throw new InputError(`--${name} needs a value`);
   return values;
-}
-
-/** Runs suites/catalog.spec.ts with these options; resolves to the exit status. */
-export async function runCatalogSpecs(options: RunOptions, grep?: string): Promise<number> {
-  Object.assign(process.env, runOptionsToEnv(options));
-  // A run started by a test (gate and interrupt specs) is not itself part of the test counts
-  // .ci/run adds up (lib/testing/count-reporter.cjs).
-  delete process.env.NETPOL_TEST_COUNTS;
-  const { default: Mocha } = await import('mocha');
-  const mocha = new Mocha({
-    timeout: 0,
-    reporter: fileURLToPath(new URL('../testing/count-reporter.cjs', import.meta.url)),
-    ...(grep ? { grep } : {}),
-  });
-  mocha.addFile(fileURLToPath(new URL('../../suites/catalog.spec.ts', import.meta.url)));
-  await mocha.loadFilesAsync();
-  const failures = await new Promise<number>((resolve) => mocha.run(resolve));
-  return failures === 0 ? 0 : 1;
 }

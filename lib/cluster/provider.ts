@@ -69,6 +69,12 @@ export interface Cluster extends AsyncDisposable {
   readonly runId: string;
   readonly kubeconfigPath: string;
   readonly nodes: readonly string[];
+  /**
+   * Nodes fixture pods may be placed on. When present, the run engine spreads each recipe's
+   * pods over them in order, so where a pod lands does not depend on which recipes run beside
+   * it (and a probe crosses the same nodes in every run). Absent: the provider places pods.
+   */
+  readonly workloadNodes?: readonly string[];
   versions(): Promise<ClusterVersions>;
   createNamespace(name: string, labels: Labels): Promise<void>;
   deleteNamespace(name: string): Promise<void>;

@@ -1,56 +1,10 @@
 // "Enforced" read from the nodes' rules, never from a sleep: a pod is programmed when felix has
 // written its endpoint chains; a policy is enforced when, on the node of every pod it selects,
 // the pod's endpoint chain reaches the policy's chain (directly or through a policy-group chain).
-import { calicoChainName, resolvePolicyChains } from '../counters/index.ts';
+import { chainJumps, endpointChain, policyChainsOf, resolvePolicyChains } from '../counters/index.ts';
 import type { CounterSnapshot, PolicyRef } from '../counters/index.ts';
-import { workloadInterfaceName } from '../counters/index.ts';
-import type { Model, NetworkPolicy, PodSpec } from '../model/types.ts';
+import type { Model, NetworkPolicy } from '../model/types.ts';
 import { effectivePolicyTypes, policySelectsPod } from '../oracle/index.ts';
-
-export type EndpointDirection = 'ingress' | 'egress';
-
-export function endpointChain(pod: Pick<PodSpec, 'namespace' | 'name'>, direction: EndpointDirection): string {
-  return `${direction === 'ingress' ? 'cali-tw-' : 'cali-fw-'}${workloadInterfaceName(pod.namespace, pod.name)}`;
-}
-
-/** Calico chain name -> the normalised names of the chains its rules jump or go to. */
-function jumps(snapshot: CounterSnapshot): Map<string, Set<string>> {
-  const out = new Map<string, Set<string>>();
-  for (const rule of snapshot.rules) {
-    if (!rule.target) continue;
-    const from = calicoChainName(rule.chain);
-    let set = out.get(from);
-    if (!set) out.set(from, (set = new Set()));
-    set.add(calicoChainName(rule.target));
-  }
-  return out;
-}
-
-function chainNames(snapshot: CounterSnapshot): Set<string> {
-  return new Set(snapshot.chains.map((c) => calicoChainName(c.chain)));
-}
-
-export function podProgrammed(snapshot: CounterSnapshot, pod: Pick<PodSpec, 'namespace' | 'name'>): boolean {
-  const chains = chainNames(snapshot);
-  return chains.has(endpointChain(pod, 'ingress')) && chains.has(endpointChain(pod, 'egress'));
-}
-
-/** The policy chains reachable from an endpoint chain, through policy-group chains. */
-export function policyChainsOf(snapshot: CounterSnapshot, endpoint: string): Set<string> {
-  const graph = jumps(snapshot);
-  const found = new Set<string>();
-  const seen = new Set<string>();
-  const walk = (chain: string): void => {
-    if (seen.has(chain)) return;
-    seen.add(chain);
-    for (const target of graph.get(chain) ?? []) {
-      if (/^cali-p[io]-/.test(target)) found.add(target);
-      else if (/^cali-g[io]-/.test(target)) walk(target);
-    }
-  };
-  walk(endpoint);
-  return found;
-}
 
 export interface EnforcementCheck {
   /** Human lines: what is still missing. Empty when everything is enforced. */
@@ -62,6 +16,15 @@ export interface NodeView {
   podNodes: Map<string, string>;
   snapshots: Map<string, CounterSnapshot>;
   calicoVersion: string;
+}
+
+const graphs = new WeakMap<CounterSnapshot, ReturnType<typeof chainJumps>>();
+
+/** The jump graph of a snapshot, built once however many pods share the node. */
+function jumpsOf(snapshot: CounterSnapshot): ReturnType<typeof chainJumps> {
+  let graph = graphs.get(snapshot);
+  if (!graph) graphs.set(snapshot, (graph = chainJumps(snapshot)));
+  return graph;
 }
 
 function ref(policy: NetworkPolicy): PolicyRef {
@@ -88,8 +51,9 @@ export function checkEnforcement(
       missing.push(`no rules read for ${podName}'s node`);
       continue;
     }
+    const graph = jumpsOf(snapshot);
     for (const direction of ['ingress', 'egress'] as const) {
-      const reached = [...policyChainsOf(snapshot, endpointChain(pod, direction))];
+      const reached = [...policyChainsOf(snapshot, endpointChain(pod, direction), graph)];
       const resolved = resolvePolicyChains(reached, policies.map(ref), { calicoVersion: view.calicoVersion, snapshot });
       const reachedPolicies = new Set([...resolved.values()].filter((r) => r.direction === direction).map((r) => r.ref));
       for (const policy of policies) {

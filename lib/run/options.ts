@@ -5,7 +5,7 @@ import { readFileSync } from 'node:fs';
 import { parseAllDocuments } from 'yaml';
 import { InputError, messageOf } from '../errors.ts';
 import type { KubeObject } from '../kube/client.ts';
-import { findRecipe, loadCatalog, type Recipe } from '../recipes/index.ts';
+import { findRecipe, loadCatalog, planRecipe, type Recipe } from '../recipes/index.ts';
 import { loadVersions, type UpstreamVersions } from '../upstream/index.ts';
 
 export interface RunOptions {
@@ -32,7 +32,26 @@ export interface RunOptions {
   preloadImages: boolean;
   /** Run id; generated when absent. */
   runId?: string;
+  /** Recipes run side by side on the one cluster; 1 runs them one after another. */
+  concurrency: number;
+  /**
+   * How a blocked verdict is reached. `counters`: a probe ends the moment a Calico drop or
+   * reject rule of its own endpoint counted its packets (the connect timeout stays as the
+   * fallback). `timeout`: every blocked probe waits out its connect timeout.
+   */
+  blockedBy: BlockedBy;
+  /** Only recipes and probes whose "<recipe id>: <title> <probe id>" contains this text. */
+  grep?: string;
 }
+
+export type BlockedBy = 'counters' | 'timeout';
+export const blockedByValues: readonly BlockedBy[] = ['counters', 'timeout'];
+
+/**
+ * Recipes side by side by default. Measured on 2 cores (netns, warm): see `npm run bench`;
+ * beyond this the nodes' felix and the API server, not the waits, set the pace.
+ */
+export const defaultConcurrency = 4;
 
 export const providers: readonly ProviderName[] = ['netns', 'kind'];
 export const dataplanes: readonly Dataplane[] = ['iptables-nft', 'iptables-legacy', 'nftables'];
@@ -50,6 +69,8 @@ export function defaultRunOptions(): RunOptions {
     preloadImages: false,
     connectSeconds: 2,
     deadlineMinutes: 60,
+    concurrency: defaultConcurrency,
+    blockedBy: 'counters',
   };
 }
 
@@ -83,6 +104,12 @@ export function validateRunOptions(options: RunOptions): { options: RunOptions; 
   if (!(options.connectSeconds >= 1 && options.connectSeconds <= 30)) {
     throw new InputError(`--connect-timeout must be between 1 and 30 seconds, got ${options.connectSeconds}`);
   }
+  if (!Number.isInteger(options.concurrency) || options.concurrency < 1 || options.concurrency > 32) {
+    throw new InputError(`--concurrency must be a whole number from 1 to 32, got ${options.concurrency}`);
+  }
+  if (!blockedByValues.includes(options.blockedBy)) {
+    throw new InputError(`--blocked-by must be one of: ${blockedByValues.join(', ')}; got "${options.blockedBy}"`);
+  }
   for (const [key, value] of Object.entries(options.felixSettings)) {
     if (!/^[A-Z][A-Za-z0-9]*$/.test(key) || value === '') {
       throw new InputError(`felix setting "${key}=${value}" must look like FieldName=value (a FelixConfiguration spec field, e.g. DefaultEndpointToHostAction=Accept)`);
@@ -90,8 +117,15 @@ export function validateRunOptions(options: RunOptions): { options: RunOptions; 
   }
   for (const file of options.calicoResources) loadResources(file);
   const catalog = loadCatalog();
-  const recipes = options.recipes.length === 0 ? catalog : options.recipes.map((id) => findRecipe(catalog, id));
+  const chosen = options.recipes.length === 0 ? catalog : options.recipes.map((id) => findRecipe(catalog, id));
+  const recipes = options.grep === undefined ? chosen : chosen.filter((r) => planRecipe(r, '').probes.some((p) => grepSelects(options.grep, r, p.id)));
+  if (recipes.length === 0) throw new InputError(`--grep "${options.grep}" matches no recipe or probe; \`netpol-conformance recipes\` lists them`);
   return { options, recipes };
+}
+
+/** Whether --grep keeps this probe: its "<recipe id>: <title> <probe id>" contains the text. */
+export function grepSelects(grep: string | undefined, recipe: Pick<Recipe, 'id' | 'title'>, probeId: string): boolean {
+  return grep === undefined || `${recipe.id}: ${recipe.title} ${probeId}`.includes(grep);
 }
 
 const envKey = 'NETPOL_RUN_OPTIONS';

@@ -1,32 +1,47 @@
-// One recipe, carried out on a cluster: namespaces, fixtures and external hosts; the "before"
-// probes; the policies applied and their enforcement read from the nodes; the "after" probes.
-// When anything differs from the oracle the recipe is probed once more in full, and both tries
-// are kept in the report: nothing is retried silently.
+// One recipe, carried out on a cluster, as a list of steps: deploy (namespaces, external hosts,
+// pods), wait until felix has programmed every pod and every server answers, then up to two
+// tries of [probe phase "before", apply the policies and wait until enforced, probe phase
+// "after", remove the policies]. When anything differs from the oracle the recipe is probed once
+// more in full, and both tries are kept in the report: nothing is retried silently.
 import { stringify } from 'yaml';
 import type { Cluster, Dataplane } from '../cluster/provider.ts';
+import { podProgrammed } from '../counters/index.ts';
 import { messageOf } from '../errors.ts';
-import type { KubeClient } from '../kube/client.ts';
+import type { KubeObject } from '../kube/client.ts';
+import { poll, TeardownStack, throwIfCancelled } from '../lifecycle/index.ts';
 import type { Logger } from '../log.ts';
 import type { NetworkPolicy } from '../model/types.ts';
-import { probeCommand, classifyProbe, type ProbeTimeouts } from '../probe/command.ts';
+import { classifyProbe, probeCommand, type ProbeTimeouts } from '../probe/command.ts';
 import { planRecipe } from '../recipes/index.ts';
-import type { PlannedProbe, Recipe, RecipePlan } from '../recipes/index.ts';
+import type { Phase, PlannedProbe, Recipe, RecipePlan } from '../recipes/index.ts';
 import type { ProbeReport, RecipeReport } from '../report/schema.ts';
-import { checkEnforcement, podProgrammed } from './enforcement.ts';
-import { TeardownStack, throwIfCancelled } from './lifecycle.ts';
-import { snapshotNodes } from './node-counters.ts';
-import { probeReportBase, runProbe, type Placement, type ProbeContext } from './probe-runner.ts';
-import { waitFor } from './wait.ts';
+import { checkEnforcement } from './enforcement.ts';
+import { readNodes, type CounterReaders } from './node-counters.ts';
+import type { BlockedBy } from './options.ts';
+import { failedProbe, runProbe, type Placement, type ProbeContext } from './probe-runner.ts';
+
+/** Applies and deletes Kubernetes objects (the KubeClient; a test double in unit tests). */
+export interface ObjectApi {
+  apply(object: KubeObject): Promise<unknown>;
+  delete(object: KubeObject): Promise<unknown>;
+}
 
 export interface RecipeContext {
   cluster: Cluster;
-  kube: KubeClient;
+  objects: ObjectApi;
+  counters: CounterReaders;
   dataplane: Dataplane;
   calicoVersion: string;
-  runId: string;
+  /** Suffix of the recipe's namespaces and external hosts (the run id). */
+  suffix: string;
   timeouts: ProbeTimeouts;
+  blockedBy: BlockedBy;
   /** How long felix may take to program endpoints and policies. */
   enforceTimeoutMs: number;
+  /** How long a fixture server may take to answer. */
+  serverTimeoutMs?: number;
+  /** Which probes to run (all when absent). */
+  selectProbe?: (probe: PlannedProbe) => boolean;
   signal: AbortSignal;
   log: Logger;
   onProbe?: (probe: ProbeReport) => void;
@@ -34,7 +49,7 @@ export interface RecipeContext {
 
 export async function runRecipe(recipe: Recipe, ctx: RecipeContext): Promise<RecipeReport> {
   const teardown = new TeardownStack(ctx.log);
-  let plan = planRecipe(recipe, ctx.runId);
+  let plan = selectProbes(planRecipe(recipe, ctx.suffix), ctx);
   const report: RecipeReport = {
     id: recipe.id,
     title: recipe.title,
@@ -47,10 +62,14 @@ export async function runRecipe(recipe: Recipe, ctx: RecipeContext): Promise<Rec
   };
   try {
     const placement = await deploy(plan, ctx, teardown);
-    plan = planRecipe(recipe, ctx.runId, {
-      externals: Object.fromEntries([...placement.externals].map(([name, e]) => [name, e.ip])),
-      pods: Object.fromEntries([...placement.pods].map(([name, p]) => [name, p.ip])),
-    });
+    // Re-planned with the real addresses (ipBlock rules, external hosts).
+    plan = selectProbes(
+      planRecipe(recipe, ctx.suffix, {
+        externals: Object.fromEntries([...placement.externals].map(([name, e]) => [name, e.ip])),
+        pods: Object.fromEntries([...placement.pods].map(([name, p]) => [name, p.ip])),
+      }),
+      ctx,
+    );
     report.policies = plan.policies.map((p) => ({ name: p.metadata.name, yaml: stringify(p) }));
     await waitProgrammed(plan, placement, ctx);
     await waitServersAnswer(plan, placement, ctx);
@@ -78,6 +97,10 @@ export async function runRecipe(recipe: Recipe, ctx: RecipeContext): Promise<Rec
   return report;
 }
 
+function selectProbes(plan: RecipePlan, ctx: RecipeContext): RecipePlan {
+  return ctx.selectProbe ? { ...plan, probes: plan.probes.filter(ctx.selectProbe) } : plan;
+}
+
 async function deploy(plan: RecipePlan, ctx: RecipeContext, teardown: TeardownStack): Promise<Placement> {
   const placement: Placement = { pods: new Map(), externals: new Map() };
   for (const ns of plan.namespaces) {
@@ -86,13 +109,16 @@ async function deploy(plan: RecipePlan, ctx: RecipeContext, teardown: TeardownSt
   }
   for (const host of plan.externals) {
     // External hosts live as long as the cluster; the provider removes them at teardown.
-    const handle = await ctx.cluster.createExternalHost(`${plan.recipe.id}-${host.name}`, host.serve);
+    const handle = await ctx.cluster.createExternalHost(`${plan.recipe.id}-${host.name}-${ctx.suffix}`, host.serve);
     placement.externals.set(host.name, { ip: handle.ip, host: handle.name });
   }
-  for (const fixture of plan.fixtures) {
+  // Pods spread over the nodes in recipe order, whatever else runs beside the recipe.
+  const nodes = ctx.cluster.workloadNodes ?? [];
+  for (const [i, fixture] of plan.fixtures.entries()) {
     const pod = `${fixture.namespace}/${fixture.name}` as const;
     teardown.defer(`pod ${pod}`, () => ctx.cluster.deletePod(pod));
-    const deployed = await ctx.cluster.deployPod(fixture);
+    const node = fixture.node ?? nodes[i % Math.max(nodes.length, 1)];
+    const deployed = await ctx.cluster.deployPod(node === undefined ? fixture : { ...fixture, node });
     placement.pods.set(pod, { node: deployed.node, ip: deployed.ip });
   }
   return placement;
@@ -104,115 +130,109 @@ function nodesOf(placement: Placement): string[] {
 
 async function waitProgrammed(plan: RecipePlan, placement: Placement, ctx: RecipeContext): Promise<void> {
   let missing: string[] = [];
-  await waitFor(
+  await poll(
     'felix to program every fixture pod',
-    { timeoutMs: ctx.enforceTimeoutMs, signal: ctx.signal },
+    { timeoutMs: ctx.enforceTimeoutMs, intervalMs: 50, signal: ctx.signal, describeLast: () => `no endpoint chains yet for ${missing.join(', ')}` },
     async () => {
-      const snapshots = await snapshotNodes(ctx.cluster, nodesOf(placement), ctx.dataplane, ctx.signal);
+      const snapshots = await readNodes(ctx.counters, nodesOf(placement), ctx.signal);
       missing = plan.model.pods
         .filter((pod) => !podProgrammed(snapshots.get(placement.pods.get(`${pod.namespace}/${pod.name}`)!.node)!, pod))
         .map((pod) => `${pod.namespace}/${pod.name}`);
       return missing.length === 0 ? true : undefined;
     },
-    () => `no endpoint chains yet for ${missing.join(', ')}`,
   );
 }
 
 /** Every served TCP port answers from inside its own pod, before any probe counts. */
 async function waitServersAnswer(plan: RecipePlan, placement: Placement, ctx: RecipeContext): Promise<void> {
-  for (const fixture of plan.fixtures) {
-    const pod = `${fixture.namespace}/${fixture.name}` as const;
-    const ip = placement.pods.get(pod)!.ip;
-    for (const port of fixture.serve.filter((p) => p.protocol === 'TCP')) {
+  const timeouts = { connectSeconds: 1 };
+  const checks = plan.fixtures.flatMap((fixture) =>
+    fixture.serve.filter((p) => p.protocol === 'TCP').map((port) => ({ pod: `${fixture.namespace}/${fixture.name}` as const, port: port.port })),
+  );
+  await Promise.all(
+    checks.map(async ({ pod, port }) => {
+      const ip = placement.pods.get(pod)!.ip;
       let last = '';
-      await waitFor(
-        `${pod} to answer on TCP ${port.port}`,
-        { timeoutMs: 20_000, signal: ctx.signal },
+      await poll(
+        `${pod} to answer on TCP ${port}`,
+        { timeoutMs: ctx.serverTimeoutMs ?? 20_000, intervalMs: 50, signal: ctx.signal, describeLast: () => last },
         async () => {
-          const result = await ctx.cluster.execInPod(pod, probeCommand('tcp', ip, port.port, { connectSeconds: 1 }), { timeoutMs: 5000, signal: ctx.signal });
-          const outcome = classifyProbe('tcp', result);
-          last = outcome.detail;
-          return outcome.detail === 'connected' ? true : undefined;
+          const result = await ctx.cluster.execInPod(pod, probeCommand('tcp', ip, port, timeouts), { timeoutMs: 5000, signal: ctx.signal });
+          last = classifyProbe('tcp', result, timeouts).detail;
+          return last === 'connected' ? true : undefined;
         },
-        () => last,
       );
-    }
-  }
+    }),
+  );
 }
 
-async function runTry(
-  plan: RecipePlan,
-  placement: Placement,
-  attempt: 1 | 2,
-  ctx: RecipeContext,
-  report: RecipeReport,
-): Promise<ProbeReport[]> {
-  const probeCtx: ProbeContext = {
-    cluster: ctx.cluster,
-    dataplane: ctx.dataplane,
-    calicoVersion: ctx.calicoVersion,
-    placement,
-    policies: plan.policies.map((p) => ({ namespace: p.metadata.namespace, name: p.metadata.name })),
-    timeouts: ctx.timeouts,
-    signal: ctx.signal,
-  };
+/** One try: the probes before the policies, the policies applied and enforced, the probes after. */
+async function runTry(plan: RecipePlan, placement: Placement, attempt: 1 | 2, ctx: RecipeContext, report: RecipeReport): Promise<ProbeReport[]> {
   const results: ProbeReport[] = [];
-  const run = async (probes: PlannedProbe[]): Promise<void> => {
-    for (const probe of probes) {
-      throwIfCancelled(ctx.signal);
-      const result = await runProbe(probe, attempt, probeCtx);
-      results.push(result);
-      ctx.onProbe?.(result);
-    }
-  };
-
-  await run(plan.probes.filter((p) => p.phase === 'before'));
-  const applied = Date.now();
+  results.push(...(await probePhase(plan, 'before', [], placement, attempt, ctx)));
   try {
-    for (const policy of plan.policies) await ctx.kube.apply(policy as unknown as Parameters<KubeClient['apply']>[0]);
-    await waitEnforced(plan, placement, plan.policies, ctx, false);
-    report.enforcement.programmedMs = Date.now() - applied;
-    ctx.log.info(`recipe ${plan.recipe.id}: ${plan.policies.length} policies enforced in ${report.enforcement.programmedMs} ms`);
-    await run(plan.probes.filter((p) => p.phase === 'after'));
+    report.enforcement.programmedMs = await applyPolicies(plan, placement, ctx);
+    results.push(...(await probePhase(plan, 'after', plan.policies, placement, attempt, ctx)));
   } finally {
-    if (!ctx.signal.aborted) {
-      for (const policy of plan.policies) await ctx.kube.delete(policy as unknown as Parameters<KubeClient['delete']>[0]);
-      await waitEnforced(plan, placement, plan.policies, ctx, true);
-    }
+    if (!ctx.signal.aborted) await removePolicies(plan, placement, ctx);
   }
   return results;
 }
 
-async function waitEnforced(
+/** The phase's probes, one after another: a probe's counters must be its own. */
+async function probePhase(
   plan: RecipePlan,
+  phase: Phase,
+  applied: readonly NetworkPolicy[],
   placement: Placement,
-  policies: readonly NetworkPolicy[],
+  attempt: 1 | 2,
   ctx: RecipeContext,
-  absent: boolean,
-): Promise<void> {
-  let missing: string[] = [];
-  const podNodes = new Map([...placement.pods].map(([pod, p]) => [pod, p.node]));
-  await waitFor(
-    absent ? 'felix to remove the recipe\'s policies' : 'felix to enforce the recipe\'s policies',
-    { timeoutMs: ctx.enforceTimeoutMs, intervalMs: 100, signal: ctx.signal },
-    async () => {
-      const snapshots = await snapshotNodes(ctx.cluster, nodesOf(placement), ctx.dataplane, ctx.signal);
-      missing = checkEnforcement(plan.model, policies, { podNodes, snapshots, calicoVersion: ctx.calicoVersion }, absent).missing;
-      return missing.length === 0 ? true : undefined;
-    },
-    () => missing.slice(0, 5).join('; '),
-  );
+): Promise<ProbeReport[]> {
+  const probeCtx: ProbeContext = {
+    cluster: ctx.cluster,
+    counters: ctx.counters,
+    calicoVersion: ctx.calicoVersion,
+    placement,
+    policies: applied.map((p) => ({ namespace: p.metadata.namespace, name: p.metadata.name })),
+    timeouts: ctx.timeouts,
+    blockedBy: ctx.blockedBy,
+    signal: ctx.signal,
+  };
+  const results: ProbeReport[] = [];
+  for (const probe of plan.probes.filter((p) => p.phase === phase)) {
+    throwIfCancelled(ctx.signal);
+    const result = await runProbe(probe, attempt, probeCtx);
+    results.push(result);
+    ctx.onProbe?.(result);
+  }
+  return results;
 }
 
-function failedProbe(probe: PlannedProbe, attempt: 1 | 2, detail: string): ProbeReport {
-  return {
-    ...probeReportBase(probe, attempt),
-    observed: 'check-failed',
-    detail,
-    verdict: 'fail',
-    durationMs: 0,
-    command: '',
-    counters: { deltas: [] },
-    decidedBy: null,
-  };
+/** Applies the recipe's policies and waits until felix enforces them; returns how long that took. */
+async function applyPolicies(plan: RecipePlan, placement: Placement, ctx: RecipeContext): Promise<number> {
+  const applied = Date.now();
+  for (const policy of plan.policies) await ctx.objects.apply(policy as unknown as KubeObject);
+  await waitEnforced(plan, placement, ctx, false);
+  const ms = Date.now() - applied;
+  ctx.log.info(`recipe ${plan.recipe.id}: ${plan.policies.length} policies enforced in ${ms} ms`);
+  return ms;
+}
+
+async function removePolicies(plan: RecipePlan, placement: Placement, ctx: RecipeContext): Promise<void> {
+  for (const policy of plan.policies) await ctx.objects.delete(policy as unknown as KubeObject);
+  await waitEnforced(plan, placement, ctx, true);
+}
+
+async function waitEnforced(plan: RecipePlan, placement: Placement, ctx: RecipeContext, absent: boolean): Promise<void> {
+  let missing: string[] = [];
+  const podNodes = new Map([...placement.pods].map(([pod, p]) => [pod, p.node]));
+  await poll(
+    absent ? "felix to remove the recipe's policies" : "felix to enforce the recipe's policies",
+    { timeoutMs: ctx.enforceTimeoutMs, intervalMs: 20, signal: ctx.signal, describeLast: () => missing.slice(0, 5).join('; ') },
+    async () => {
+      const snapshots = await readNodes(ctx.counters, nodesOf(placement), ctx.signal);
+      missing = checkEnforcement(plan.model, plan.policies, { podNodes, snapshots, calicoVersion: ctx.calicoVersion }, absent).missing;
+      return missing.length === 0 ? true : undefined;
+    },
+  );
 }
