@@ -1,9 +1,22 @@
-// `netpol-conformance build`: make sure the upstream binaries the netns provider runs exist,
-// building each from its pinned Go module into the cache on first use.
+// `netpol-conformance build`: make sure the upstream binaries exist in the cache, building each on
+// first use: kube-apiserver and etcd from their pinned Go modules, felix (and the Calico image
+// binaries) from the release's pinned Go modules or inside its source tree.
 import { InputError } from '../errors.ts';
 import { createLogger } from '../log.ts';
 import { createRootSignal } from '../lifecycle/index.ts';
-import { ensureBinary, loadVersions, overrideVariables, type Component } from '../upstream/index.ts';
+import {
+  buildCalico,
+  ensureBinary,
+  ensureCalicoBinary,
+  identifyCalicoSource,
+  imageBinaries,
+  loadVersions,
+  netnsBinaries,
+  overrideVariables,
+  sourceTree,
+  type Component,
+  type UpstreamVersions,
+} from '../upstream/index.ts';
 import { buildRecipe } from '../upstream/recipes.ts';
 import { defaultCalico } from '../run/options.ts';
 import { parseArgs, type Command } from './main.ts';
@@ -12,6 +25,9 @@ interface Target {
   component: Component;
   version: string;
 }
+
+/** Every binary a Calico source build makes: felix for netns, the rest for the kind images. */
+const calicoSet = [...netnsBinaries, ...imageBinaries];
 
 /** Pure: which binaries a build invocation ensures, in the order to build them. */
 export function planBuild(
@@ -29,44 +45,78 @@ export function planBuild(
   return targets;
 }
 
+/** Releases felix can be built for: pinned Go modules or a pinned source tree. */
+export function buildableCalico(versions: UpstreamVersions): string[] {
+  return versions.calicoReleases.filter((r) => versions.calicoGoModules.has(r) || versions.calicoSources.has(r));
+}
+
 export const command: Command = {
-  summary: 'build and cache the upstream binaries the netns provider needs',
+  summary: 'build and cache the upstream binaries',
   usage: [
     'usage: netpol-conformance build [--calico <release>[,<release>...]] [--all]',
+    '       netpol-conformance build --calico-source <checkout|archive.tar.gz> [--calico-version <label>]',
     '',
     'Ensures kube-apiserver, etcd and calico-felix (and with --all, agnhost and felix for every',
-    'Calico release whose Go modules versions.json pins) exist in the cache, building each from its',
-    'pinned Go module under clusters/netns/upstream on first use. Prints "<component> <version> <path>".',
+    'Calico release versions.json pins) exist in the cache, building each on first use. Felix comes',
+    'from the release\'s pinned Go modules, or is built inside the release\'s source tree with the',
+    'tree\'s own go.mod (with calico-node, the CNI plugin and kube-controllers for the kind images):',
+    'the pinned tag is cloned from its repository and checked against the pinned commit.',
+    'Prints "<component> <version> <path>".',
     '',
-    '  --calico LIST  Calico releases to build felix for (default: what the netns provider runs)',
-    '  --all          everything: every pinned Calico release, and agnhost',
+    '  --calico LIST             Calico releases to build felix for (default: versions.json\'s default)',
+    '  --all                     everything: every pinned Calico release, and agnhost',
+    '  --calico-source PATH      build Calico inside this tree: a git checkout, or a git archive',
+    '                            (.tar.gz) of one; a pinned release\'s archive must match its sha256',
+    '  --calico-version LABEL    the version to cache and run the build as (default: the pinned',
+    '                            release at the tree\'s commit, else `git describe` of a checkout);',
+    '                            run it with: netpol-conformance run --calico <label>',
+    '  --calico-repository URL   clone pinned Calico tags from this repository (a mirror)',
     '',
     'Cache: $NETPOL_CONFORMANCE_CACHE or ${XDG_CACHE_HOME:-~/.cache}/netpol-conformance.',
     'Use existing binaries instead: NETPOL_KUBE_APISERVER, NETPOL_ETCD, NETPOL_FELIX, NETPOL_AGNHOST.',
   ].join('\n'),
   async run(args) {
-    const { flags, positionals } = parseArgs(args, { booleans: ['all'], strings: ['calico'] });
+    const { flags, positionals } = parseArgs(args, { booleans: ['all'], strings: ['calico', 'calico-source', 'calico-version', 'calico-repository'] });
     if (positionals.length > 0) throw new InputError(`unexpected argument ${positionals[0]}; see --help`);
+    const str = (name: string): string | undefined => {
+      const v = flags[name];
+      if (v === '') throw new InputError(`--${name} needs a value; see --help`);
+      return typeof v === 'string' ? v : undefined;
+    };
+    const [calicoFlag, source, label, repository] = [str('calico'), str('calico-source'), str('calico-version'), str('calico-repository')];
+    if (label !== undefined && source === undefined) throw new InputError('--calico-version labels a --calico-source build; give --calico-source too');
+    if (source !== undefined && (calicoFlag !== undefined || flags.all === true)) throw new InputError('--calico-source builds one tree; do not combine it with --calico or --all');
     const log = createLogger('build');
     const versions = loadVersions();
-    const pinnedCalico = [...versions.calicoGoModules.keys()];
-    const unpinned = versions.calicoReleases.filter((r) => !versions.calicoGoModules.has(r));
-    const targets = planBuild(
-      { ...(typeof flags.calico === 'string' ? { calico: flags.calico } : {}), all: flags.all === true },
-      // Without --calico, felix for the Calico the netns provider runs by default.
-      { ...versions, calicoDefault: defaultCalico('netns', versions), pinnedCalico },
-    );
-    if (flags.all === true && flags.calico === undefined && unpinned.length > 0) {
-      log.warn(`no felix for Calico ${unpinned.join(', ')}: versions.json has no goModules pins for them`);
-    }
-    // Refuse an unpinned version before spending minutes building the others.
-    for (const { component, version } of targets) {
-      if (!process.env[overrideVariables[component]]) buildRecipe(component, version, versions);
-    }
     const root = createRootSignal({ log });
+    const signal = root.signal;
     try {
+      if (source !== undefined) {
+        // Identify (and refuse a wrong archive) before anything else is built.
+        const identity = await identifyCalicoSource(source, { versions, ...(label ? { label } : {}), signal, log });
+        for (const component of ['kube-apiserver', 'etcd'] as const) {
+          process.stdout.write(`${component} ${versions[component === 'etcd' ? 'etcd' : 'kubernetes']} ${await ensureBinary(component, undefined, { signal, log })}\n`);
+        }
+        const tree = await sourceTree(identity, { signal });
+        const dir = await buildCalico(identity, tree, calicoSet, { signal, log });
+        process.stdout.write(`calico ${identity.version} ${dir}\n`);
+        return 0;
+      }
+      const targets = planBuild(
+        { ...(calicoFlag !== undefined ? { calico: calicoFlag } : {}), all: flags.all === true },
+        { ...versions, calicoDefault: defaultCalico('netns', versions), pinnedCalico: buildableCalico(versions) },
+      );
+      // Refuse an unknown version before spending minutes building the others.
       for (const { component, version } of targets) {
-        const path = await ensureBinary(component, version, { signal: root.signal, log });
+        if (process.env[overrideVariables[component]]) continue;
+        if (component === 'felix' && versions.calicoSources.has(version)) continue;
+        buildRecipe(component, version, versions);
+      }
+      for (const { component, version } of targets) {
+        const path =
+          component === 'felix' && !versions.calicoGoModules.has(version) && !process.env[overrideVariables.felix]
+            ? await ensureCalicoBinary(version, 'calico-felix', calicoSet, { signal, log, ...(repository ? { calicoRepository: repository } : {}) })
+            : await ensureBinary(component, version, { signal, log });
         process.stdout.write(`${component} ${version} ${path}\n`);
       }
     } finally {

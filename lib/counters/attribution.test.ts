@@ -29,7 +29,7 @@ const EXPECTED: Expected[] = [
     kind: 'policy-allow',
     verdict: 'allowed',
     decidingChain: allowPolicyChain,
-    decidingComment: 'KubernetesNetworkPolicy ncnt/knp.default.allow-client-to-server ingress',
+    decidingComment: 'KubernetesNetworkPolicy ncnt/allow-client-to-server ingress',
     stages: [
       [`cali-fw-${client.interface}`, 'profile-allow'],
       [`cali-tw-${server.interface}`, 'policy-allow'],

@@ -1,9 +1,9 @@
-// Policy chain names <-> NetworkPolicies. Felix names a policy's chains
-//   hashutils.GetLengthLimitedID("cali-pi-" | "cali-po-", <policy id>, 28)
-// (felix/rules/policy.go PolicyChainName; GetLengthLimitedID in felix/hashutils and
-// libcalico-go/lib/hash/hash.go; iptables.MaxChainNameLength = nftables.MaxChainNameLength = 28).
-// What <policy id> is changed between Calico versions, so every scheme felix has used is kept here
-// and the resolver tries them all, reporting which one matched.
+// Policy chain names <-> policies. Felix names a policy's chains
+//   hash.GetLengthLimitedID("cali-pi-" | "cali-po-", <policy id>, max)
+// (felix/rules/policy.go PolicyChainName; GetLengthLimitedID in libcalico-go/lib/hash/hash.go;
+// iptables.MaxChainNameLength = 28; nftables' limit is long enough that the id is kept as it is).
+// What <policy id> is, and the comment felix writes on the chain, changed between felix versions:
+// `PolicyIdScheme` below is the one place that knows each version's spelling.
 import { createHash } from 'node:crypto';
 import type { CounterSnapshot } from './types.ts';
 import { calicoChainName, chainRole } from './chains.ts';
@@ -19,24 +19,28 @@ export interface PolicyRef {
   name: string;
   /** Calico tier; Kubernetes NetworkPolicies live in "default". */
   tier?: string;
-  /** Defaults to KubernetesNetworkPolicy, the only kind this harness applies. */
+  /** Defaults to KubernetesNetworkPolicy. */
   kind?: PolicyKind;
 }
 
-/** How felix spelled the policy id it hashes:
- * - `tier-name`: proto.PolicyID{Tier, Name}, id "<tier>/<name>" where a namespaced policy's model
- *   name is "<namespace>/<calico name>" (felix/rules/policy.go before types.PolicyID; endpoints_test
- *   expects "cali-pi-default/ai").
- * - `kind-namespace-name`: types.PolicyID.ID() = "<Kind>/<namespace>/<name>" (felix/types/policy_id.go,
- *   first form).
- * - `short-kind-namespace-name`: types.PolicyID.ID() = "<KindShortName>/<namespace>/<name>", short
- *   kinds knp, np, gnp... (felix/types/policy_id.go, later form, which also knows kcnp, v3.32+). */
-export type PolicyIdScheme = 'tier-name' | 'kind-namespace-name' | 'short-kind-namespace-name';
+/** How felix spells the policy id it hashes into chain names, and the comment on the policy
+ * chain's first rule:
+ * - `tier-name` (felix up to v3.31): felix/rules/policy.go PolicyChainName hashes
+ *   `polID.Tier + "/" + polID.Name`, where a namespaced policy's name is "<namespace>/<calico
+ *   name>" and a Kubernetes NetworkPolicy's calico name is "knp.default.<name>"
+ *   (libcalico-go/lib/backend/k8s/conversion); the chain comment is `Policy <polID.Name> ingress`.
+ *   Seen on real felix v3.31.0 and v3.31.7 (lib/counters/testdata/felix-v3.31.*).
+ * - `kind-namespace-name` (felix v3.32+): PolicyChainName hashes types.PolicyID.ID(),
+ *   "<short kind>/<namespace>/<name>" (felix/types/policy_id.go: knp, np, gnp, ...), and a
+ *   Kubernetes NetworkPolicy keeps its own name; the comment is `<Kind> <namespace>/<name> ingress`
+ *   (felix/rules/policy.go PolicyToIptablesChains). Seen on real felix v3.32.1
+ *   (lib/counters/testdata/felix-v3.32.1-*). */
+export type PolicyIdScheme = 'tier-name' | 'kind-namespace-name';
 
-export const POLICY_ID_SCHEMES: readonly PolicyIdScheme[] = ['short-kind-namespace-name', 'kind-namespace-name', 'tier-name'];
+export const POLICY_ID_SCHEMES: readonly PolicyIdScheme[] = ['kind-namespace-name', 'tier-name'];
 
-/** Kubernetes NetworkPolicies become Calico policies named "knp.default.<name>"
- * (libcalico-go/lib/names: K8sNetworkPolicyNamePrefix, still in v3.32). */
+/** Felix up to v3.31 saw a Kubernetes NetworkPolicy as the Calico policy "knp.default.<name>"
+ * (libcalico-go/lib/names K8sNetworkPolicyNamePrefix). */
 export const KNP_NAME_PREFIX = 'knp.default.';
 
 const SHORT_KINDS: Record<PolicyKind, string> = {
@@ -45,37 +49,45 @@ const SHORT_KINDS: Record<PolicyKind, string> = {
   GlobalNetworkPolicy: 'gnp',
 };
 
-/** Per Calico minor. Confirmed by real captures: v3.31.0 hashes "<tier>/<ns>/knp.default.<name>"
- * (lib/counters/testdata/felix-v3.31.0-*). Newer minors are a reading of the sources, unconfirmed
- * (resolvePolicyChains tries every scheme regardless). */
-export function schemeForVersion(calicoVersion: string): PolicyIdScheme {
+/** The scheme of a felix version ("v3.32.1", "v3.32.1-patched"); undefined when unparsable. */
+export function schemeForVersion(calicoVersion: string): PolicyIdScheme | undefined {
   const m = /^v?(\d+)\.(\d+)/.exec(calicoVersion);
-  const minor = m ? Number(m[1]) * 1000 + Number(m[2]) : Number.POSITIVE_INFINITY;
-  if (minor >= 3032) return 'short-kind-namespace-name';
-  return 'tier-name';
+  if (!m) return undefined;
+  return Number(m[1]) * 1000 + Number(m[2]) >= 3032 ? 'kind-namespace-name' : 'tier-name';
 }
 
-/** The Calico-side name felix sees for the policy (Kubernetes policies get the knp prefix). */
-export function calicoPolicyName(policy: PolicyRef): string {
+/** The policy's name as felix sees it under a scheme. */
+export function felixPolicyName(policy: PolicyRef, scheme: PolicyIdScheme): string {
   const kind = policy.kind ?? 'KubernetesNetworkPolicy';
-  return kind === 'KubernetesNetworkPolicy' && !policy.name.startsWith(KNP_NAME_PREFIX) ? KNP_NAME_PREFIX + policy.name : policy.name;
+  if (kind !== 'KubernetesNetworkPolicy' || scheme === 'kind-namespace-name') return policy.name;
+  return policy.name.startsWith(KNP_NAME_PREFIX) ? policy.name : KNP_NAME_PREFIX + policy.name;
+}
+
+function namespaceOf(policy: PolicyRef): string {
+  return (policy.kind ?? 'KubernetesNetworkPolicy') === 'GlobalNetworkPolicy' ? '' : policy.namespace;
 }
 
 export function policyId(policy: PolicyRef, scheme: PolicyIdScheme): string {
   const kind = policy.kind ?? 'KubernetesNetworkPolicy';
-  const name = calicoPolicyName(policy);
-  const ns = kind === 'GlobalNetworkPolicy' ? '' : policy.namespace;
+  const name = felixPolicyName(policy, scheme);
+  const ns = namespaceOf(policy);
   switch (scheme) {
     case 'tier-name':
       return `${policy.tier ?? 'default'}/${ns ? `${ns}/` : ''}${name}`;
     case 'kind-namespace-name':
-      return ns ? `${kind}/${ns}/${name}` : `${kind}/${name}`;
-    case 'short-kind-namespace-name':
       return ns ? `${SHORT_KINDS[kind]}/${ns}/${name}` : `${SHORT_KINDS[kind]}/${name}`;
   }
 }
 
-/** Port of hashutils.GetLengthLimitedID: the suffix as-is when it fits, else "_" plus the
+/** The comment felix puts on the first rule of the policy's chain for a direction. */
+export function policyChainComment(policy: PolicyRef, direction: PolicyDirection, scheme: PolicyIdScheme): string {
+  const ns = namespaceOf(policy);
+  const name = felixPolicyName(policy, scheme);
+  const qualified = ns ? `${ns}/${name}` : name;
+  return scheme === 'tier-name' ? `Policy ${qualified} ${direction}` : `${policy.kind ?? 'KubernetesNetworkPolicy'} ${qualified} ${direction}`;
+}
+
+/** Port of hash.GetLengthLimitedID: the suffix as-is when it fits, else "_" plus the
  * URL-safe unpadded base64 of its SHA-256, cut to fit. */
 export function lengthLimitedId(prefix: string, suffix: string, maxLength = MAX_CHAIN_NAME_LENGTH): string {
   const s = suffix.length === 0 ? '_' : suffix;
@@ -88,11 +100,12 @@ export function lengthLimitedId(prefix: string, suffix: string, maxLength = MAX_
   return prefix + s;
 }
 
+/** The iptables chain name (nftables mode keeps the prefix plus the whole id). */
 export function policyChainName(
   direction: PolicyDirection,
   policy: PolicyRef,
   calicoVersion: string,
-  scheme: PolicyIdScheme = schemeForVersion(calicoVersion),
+  scheme: PolicyIdScheme = schemeForVersion(calicoVersion) ?? 'kind-namespace-name',
 ): string {
   return lengthLimitedId(direction === 'ingress' ? 'cali-pi-' : 'cali-po-', policyId(policy, scheme));
 }
@@ -107,18 +120,16 @@ export interface PolicyChainResolution {
   chain: string;
   direction: PolicyDirection;
   policy: PolicyRef;
-  /** "namespace/name" of the NetworkPolicy. */
+  /** "namespace/name" of the policy. */
   ref: string;
-  /** `comment`: felix's own "<Kind> <ns>/<name> ingress|egress" comment on the chain's first rule
-   * (felix/rules/policy.go PolicyToIptablesChains, types.PolicyID era); `hash:<scheme>`: our
-   * computed name matched. */
+  /** `comment`: felix's own comment on the chain's first rule matched; `hash:<scheme>`: the
+   * computed chain name matched. */
   via: 'comment' | `hash:${PolicyIdScheme}`;
 }
 
-const CHAIN_COMMENT_RE = /^(\w+) (?:([^/\s]+)\/)?(\S+) (ingress|egress)$/;
-
-/** Maps policy chains seen in a delta (or anywhere) back to the given NetworkPolicies. Chains that
- * match none are left out. `snapshot` lets felix's chain comments answer first. */
+/** Maps policy chains seen in a delta (or anywhere) back to the given policies. Chains that
+ * match none are left out. `snapshot` lets felix's chain comments answer first; names and
+ * comments are computed with the felix version's scheme (every scheme when it is unknown). */
 export function resolvePolicyChains(
   chains: readonly string[],
   policies: readonly PolicyRef[],
@@ -126,26 +137,24 @@ export function resolvePolicyChains(
 ): Map<string, PolicyChainResolution> {
   const out = new Map<string, PolicyChainResolution>();
   const wanted = chains.map(calicoChainName).filter((c) => chainRole(c) === 'policy-ingress' || chainRole(c) === 'policy-egress');
-  const fromComments = opts.snapshot ? commentsByChain(opts.snapshot) : new Map<string, string[]>();
-  const schemes = opts.calicoVersion
-    ? [schemeForVersion(opts.calicoVersion), ...POLICY_ID_SCHEMES.filter((s) => s !== schemeForVersion(opts.calicoVersion ?? ''))]
-    : POLICY_ID_SCHEMES;
+  const fromComments = opts.snapshot ? commentsByChain(opts.snapshot) : new Map<string, Set<string>>();
+  const versionScheme = opts.calicoVersion ? schemeForVersion(opts.calicoVersion) : undefined;
+  const schemes = versionScheme ? [versionScheme] : POLICY_ID_SCHEMES;
   for (const chain of wanted) {
     const direction: PolicyDirection = chainRole(chain) === 'policy-ingress' ? 'ingress' : 'egress';
-    const byComment = matchComment(fromComments.get(chain) ?? [], policies, direction);
-    if (byComment) {
-      out.set(chain, resolution(chain, direction, byComment, 'comment'));
-      continue;
-    }
+    const comments = fromComments.get(chain) ?? new Set<string>();
     for (const scheme of schemes) {
-      // iptables names are cut to 28 bytes and hashed; nftables allows long names, so felix's
-      // nftables mode keeps the policy id as it is (seen in felix v3.31.0's nft ruleset).
-      const policy = policies.find((p) => {
+      const byComment = policies.find((p) => comments.has(policyChainComment(p, direction, scheme)));
+      if (byComment) {
+        out.set(chain, resolution(chain, direction, byComment, 'comment'));
+        break;
+      }
+      const byHash = policies.find((p) => {
         const id = policyId(p, scheme);
         return lengthLimitedId(chain.slice(0, 8), id) === chain || chain.slice(0, 8) + id === chain;
       });
-      if (policy) {
-        out.set(chain, resolution(chain, direction, policy, `hash:${scheme}`));
+      if (byHash) {
+        out.set(chain, resolution(chain, direction, byHash, `hash:${scheme}`));
         break;
       }
     }
@@ -157,25 +166,13 @@ function resolution(chain: string, direction: PolicyDirection, policy: PolicyRef
   return { chain, direction, policy, ref: `${policy.namespace}/${policy.name}`, via };
 }
 
-function commentsByChain(snapshot: CounterSnapshot): Map<string, string[]> {
-  const map = new Map<string, string[]>();
+function commentsByChain(snapshot: CounterSnapshot): Map<string, Set<string>> {
+  const map = new Map<string, Set<string>>();
   for (const r of snapshot.rules) {
     const chain = calicoChainName(r.chain);
-    map.set(chain, [...(map.get(chain) ?? []), ...r.comments]);
+    const set = map.get(chain) ?? new Set<string>();
+    for (const c of r.comments) set.add(c);
+    map.set(chain, set);
   }
   return map;
-}
-
-function matchComment(comments: string[], policies: readonly PolicyRef[], direction: PolicyDirection): PolicyRef | undefined {
-  for (const comment of comments) {
-    const m = CHAIN_COMMENT_RE.exec(comment);
-    if (!m || m[4] !== direction) continue;
-    const [, kind, ns = '', name = ''] = m;
-    // Felix v3.31 writes the generic "Policy"; later versions the policy's kind.
-    const found = policies.find(
-      (p) => (kind === 'Policy' || (p.kind ?? 'KubernetesNetworkPolicy') === kind) && calicoPolicyName(p) === name && (ns === '' || p.namespace === ns),
-    );
-    if (found) return found;
-  }
-  return undefined;
 }

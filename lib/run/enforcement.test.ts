@@ -26,14 +26,16 @@ const podNodes = new Map([
   [`${ns}/client-same-node`, 'node-1'],
 ]);
 
+for (const version of ['v3.31.0', 'v3.31.7', 'v3.32.1'])
 for (const [backend, parse, ext] of [
   ['iptables-nft', (t: string) => parseIptablesSave(t), 'txt'],
+  ['iptables-legacy', (t: string) => parseIptablesSave(t, { backend: 'legacy' }), 'txt'],
   ['nftables', parseNftJson, 'json'],
 ] as const) {
-  describe(`enforcement read from felix v3.31.0 rules (${backend})`, () => {
-    const before = parse(captureText(`felix-v3.31.0-${backend}-deny-all-ingress.before.${ext}`));
-    const after = parse(captureText(`felix-v3.31.0-${backend}-deny-all-ingress.after.${ext}`));
-    const view = (snapshot: typeof after) => ({ podNodes, snapshots: new Map([['node-1', snapshot]]), calicoVersion: 'v3.31.0' });
+  describe(`enforcement read from felix ${version} rules (${backend})`, () => {
+    const before = parse(captureText(`felix-${version}-${backend}-deny-all-ingress.before.${ext}`));
+    const after = parse(captureText(`felix-${version}-${backend}-deny-all-ingress.after.${ext}`));
+    const view = (snapshot: typeof after) => ({ podNodes, snapshots: new Map([['node-1', snapshot]]), calicoVersion: version });
 
     it('sees both endpoint chains of a programmed pod', () => {
       expect(podProgrammed(after, model.pods[0]!)).to.equal(true);

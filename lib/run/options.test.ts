@@ -46,20 +46,21 @@ describe('run options', () => {
     expect(runOptionsFromEnv(runOptionsToEnv(options))).to.deep.equal(options);
   });
 
-  it('defaults the netns provider to the newest Calico it can build', () => {
+  it('defaults every provider to versions.json\'s default Calico, which netns must be able to build', () => {
     const pins = { calico: 'v0.0.0-20250101000000-0123456789ab', api: 'v0.0.0-20250101000000-0123456789ab' };
+    const source = { repository: 'https://example.invalid/calico.git', tag: 'v3.32.1', commit: 'a'.repeat(40), archiveSha256: 'b'.repeat(64) };
     const versions: UpstreamVersions = {
       kubernetes: 'v1.36.1',
       etcd: 'v3.6.8',
       calicoDefault: 'v3.32.1',
-      calicoReleases: ['v3.32.1', 'v3.31.0', 'v3.9.0'],
-      calicoGoModules: new Map([['v3.9.0', pins], ['v3.31.0', pins]]),
+      calicoReleases: ['v3.32.1', 'v3.31.0'],
+      calicoGoModules: new Map([['v3.31.0', pins]]),
+      calicoSources: new Map([['v3.32.1', source]]),
     };
-    expect(defaultCalico('netns', versions)).to.equal('v3.31.0');
-    expect(defaultCalico('kind', versions)).to.equal('v3.32.1');
-    versions.calicoGoModules.set('v3.32.1', pins);
     expect(defaultCalico('netns', versions)).to.equal('v3.32.1');
-    expect(() => defaultCalico('netns', { ...versions, calicoGoModules: new Map() })).to.throw(InputError, /pins no Calico Go modules/);
+    expect(defaultCalico('kind', versions)).to.equal('v3.32.1');
+    expect(() => defaultCalico('netns', { ...versions, calicoSources: new Map() })).to.throw(InputError, /neither Go modules nor a source tree for the default Calico v3\.32\.1/);
+    expect(defaultCalico('kind', { ...versions, calicoSources: new Map() })).to.equal('v3.32.1');
   });
 
   it('reads --calico-resources files and rejects malformed ones by name', async () => {

@@ -1,12 +1,13 @@
 // What one run is asked to do, validated before anything is created: bad input never leaves
 // half-made clusters behind.
 import type { Dataplane, ProviderName } from '../cluster/provider.ts';
-import { readFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { parseAllDocuments } from 'yaml';
 import { InputError, messageOf } from '../errors.ts';
 import type { KubeObject } from '../kube/client.ts';
 import { findRecipe, loadCatalog, planRecipe, type Recipe } from '../recipes/index.ts';
-import { loadVersions, type UpstreamVersions } from '../upstream/index.ts';
+import { calicoBuildDir, loadVersions, type UpstreamVersions } from '../upstream/index.ts';
 
 export interface RunOptions {
   provider: ProviderName;
@@ -75,15 +76,26 @@ export function defaultRunOptions(): RunOptions {
 }
 
 /**
- * versions.json's default Calico; on the netns provider, which builds felix from Go modules, the
- * newest release whose modules are pinned when the default's are not (the module proxy serves
- * only some Calico commits).
+ * versions.json's default Calico. The netns provider builds felix from the release's Go modules
+ * or its pinned source tree, so the default needs one of them.
  */
 export function defaultCalico(provider: ProviderName, versions: UpstreamVersions = loadVersions()): string {
-  if (provider !== 'netns' || versions.calicoGoModules.has(versions.calicoDefault)) return versions.calicoDefault;
-  const newest = [...versions.calicoGoModules.keys()].sort((a, b) => b.localeCompare(a, undefined, { numeric: true }))[0];
-  if (!newest) throw new InputError('versions.json pins no Calico Go modules, so felix cannot be built for the netns provider; add calico.versions[...].goModules');
-  return newest;
+  const v = versions.calicoDefault;
+  if (provider === 'netns' && !versions.calicoGoModules.has(v) && !versions.calicoSources.has(v)) {
+    throw new InputError(`versions.json pins neither Go modules nor a source tree for the default Calico ${v}, so felix cannot be built; add calico.versions["${v}"].source`);
+  }
+  return v;
+}
+
+/** A Calico version a run may ask for: a release in versions.json, or a user's own build from
+ * source (`build --calico-source <tree> --calico-version <label>`) found in the cache. */
+export function isKnownCalico(version: string, versions: UpstreamVersions, env: NodeJS.ProcessEnv = process.env): boolean {
+  if (versions.calicoReleases.includes(version)) return true;
+  try {
+    return existsSync(join(calicoBuildDir(version, env), 'source.json'));
+  } catch {
+    return false;
+  }
 }
 
 /** Checks every field; throws an InputError naming the field and the fix. */
@@ -96,9 +108,9 @@ export function validateRunOptions(options: RunOptions): { options: RunOptions; 
   }
   const versions = loadVersions();
   if (options.calicoVersion === '') options = { ...options, calicoVersion: defaultCalico(options.provider, versions) };
-  if (!versions.calicoReleases.includes(options.calicoVersion)) {
+  if (!isKnownCalico(options.calicoVersion, versions)) {
     throw new InputError(
-      `unknown Calico version "${options.calicoVersion}"; versions.json pins: ${versions.calicoReleases.join(', ')}`,
+      `unknown Calico version "${options.calicoVersion}"; versions.json pins: ${versions.calicoReleases.join(', ')} (or build your own with build --calico-source <tree> --calico-version <label>)`,
     );
   }
   if (!(options.connectSeconds >= 1 && options.connectSeconds <= 30)) {

@@ -18,9 +18,9 @@ export function runCliSync(args: string[], timeoutMs = 60_000): CliRun {
 }
 
 /** Async, so several runs can go side by side (each CLI start pays for tsx). */
-export function runCli(args: string[], timeoutMs = 60_000): Promise<CliRun> {
+export function runCli(args: string[], timeoutMs = 60_000, env?: NodeJS.ProcessEnv): Promise<CliRun> {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, argv(args), { cwd: root, timeout: timeoutMs });
+    const child = spawn(process.execPath, argv(args), { cwd: root, timeout: timeoutMs, ...(env ? { env: { ...process.env, ...env } } : {}) });
     let stdout = '';
     let stderr = '';
     child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()));

@@ -2,6 +2,7 @@
 import { join } from 'node:path';
 import { access } from 'node:fs/promises';
 import { InfrastructureError } from '../errors.ts';
+import { calicoBuildDir, readCalicoBuild } from './calico-source.ts';
 import { go } from './go.ts';
 import { calicoDir, calicoModule } from './gomod.ts';
 import { upstreamDir } from './recipes.ts';
@@ -10,15 +11,22 @@ import { calicoPins, loadVersions, type UpstreamVersions } from './versions.ts';
 export interface CrdOptions {
   signal?: AbortSignal;
   versions?: UpstreamVersions;
+  env?: NodeJS.ProcessEnv;
 }
 
 /**
- * Directory holding Calico's CRDs (crd.projectcalico.org_*.yaml and the
- * policy.networking.k8s.io AdminNetworkPolicy ones) for a Calico release, downloading the
- * module at its pinned pseudo-version (checked against the committed go.sum) when needed.
+ * Directory holding Calico's CRDs for a Calico release: a source build's manifests (readCrds
+ * takes the CustomResourceDefinitions from them), or libcalico-go/config/crd of the Calico module
+ * at its pinned pseudo-version (checked against the committed go.sum), downloaded when needed.
  */
 export async function calicoCrdDir(release: string, options: CrdOptions = {}): Promise<string> {
-  const pins = calicoPins(options.versions ?? loadVersions(), release);
+  const versions = options.versions ?? loadVersions();
+  // A build from source keeps its release's manifests: the CRDs are the ones calico.yaml installs.
+  if (!versions.calicoGoModules.has(release)) {
+    const record = await readCalicoBuild(release, options.env);
+    if (record) return join(calicoBuildDir(release, options.env), 'manifests');
+  }
+  const pins = calicoPins(versions, release);
   const out = await go(['mod', 'download', '-json', `${calicoModule}@${pins.calico}`], {
     cwd: join(upstreamDir, calicoDir(release)),
     ...(options.signal ? { signal: options.signal } : {}),

@@ -6,6 +6,8 @@ import { createLogger, type Logger } from '../log.ts';
 import { cachedBinaryPath, type Component } from './cache.ts';
 import { go } from './go.ts';
 import { isExecutableFile, overrideBinary } from './overrides.ts';
+import { buildCalico, cloneCalicoRelease, readCalicoBuild, calicoBuildDir, type CalicoBinary } from './calico-source.ts';
+import { PrerequisiteError } from '../errors.ts';
 import { buildRecipe, defaultVersion, type BuildRecipe } from './recipes.ts';
 import { loadVersions, type UpstreamVersions } from './versions.ts';
 
@@ -18,6 +20,8 @@ export interface EnsureOptions {
   versions?: UpstreamVersions;
   /** How often to report a build still running, in ms (default 10 s). */
   progressEveryMs?: number;
+  /** Clone pinned Calico tags from here instead of the pinned repository (a mirror). */
+  calicoRepository?: string;
 }
 
 // One build per binary per process, however many callers ask at once.
@@ -32,13 +36,54 @@ export async function ensureBinary(component: Component, version?: string, optio
   const override = await overrideBinary(component, env);
   if (override) return override;
   const versions = options.versions ?? loadVersions();
-  const recipe = buildRecipe(component, version ?? defaultVersion(component, versions), versions);
+  const wanted = version ?? defaultVersion(component, versions);
+  // Releases the module proxy does not serve are built inside their source tree.
+  if (component === 'felix' && !versions.calicoGoModules.has(wanted)) return ensureCalicoBinary(wanted, 'calico-felix', [], options);
+  const recipe = buildRecipe(component, wanted, versions);
   const target = cachedBinaryPath(component, recipe.version, env);
   if (await isExecutableFile(target)) return target;
   let build = inFlight.get(target);
   if (!build) {
     build = buildInto(recipe, target, options).finally(() => inFlight.delete(target));
     inFlight.set(target, build);
+  }
+  return build;
+}
+
+/**
+ * A binary of a Calico build from source: from the cache when that version was built (a pinned
+ * release or a user's own label), else the pinned tag is cloned and built (a machine that reaches
+ * the repository). `set` is what to build alongside when a build is needed.
+ */
+export async function ensureCalicoBinary(version: string, binary: CalicoBinary, set: readonly CalicoBinary[], options: EnsureOptions = {}): Promise<string> {
+  const env = options.env ?? process.env;
+  const record = await readCalicoBuild(version, env);
+  const path = join(calicoBuildDir(version, env), binary);
+  if (record?.binaries.includes(binary) && (await isExecutableFile(path))) return path;
+  const versions = options.versions ?? loadVersions();
+  const pin = versions.calicoSources.get(version);
+  if (!pin) {
+    throw new PrerequisiteError(
+      `Calico ${version} is not built and versions.json pins no source for it; build it with: netpol-conformance build --calico-source <checkout or archive> --calico-version ${version}`,
+    );
+  }
+  const key = `${calicoBuildDir(version, env)}:${binary}`;
+  let build = inFlight.get(key);
+  if (!build) {
+    const log = options.log ?? createLogger('upstream');
+    build = (async () => {
+      const repository = options.calicoRepository ?? pin.repository;
+      const source = await cloneCalicoRelease(version, pin, { env, log, repository, ...(options.signal ? { signal: options.signal } : {}) });
+      const dir = await buildCalico(source, source.path, [...new Set([binary, ...set])], {
+        env,
+        log,
+        from: repository,
+        ...(options.signal ? { signal: options.signal } : {}),
+        ...(options.progressEveryMs ? { progressEveryMs: options.progressEveryMs } : {}),
+      });
+      return join(dir, binary);
+    })().finally(() => inFlight.delete(key));
+    inFlight.set(key, build);
   }
   return build;
 }

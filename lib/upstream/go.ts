@@ -23,7 +23,7 @@ const goEnv = {
 
 /** Run `go <args>` and return its stdout; a failure carries the command and its stderr tail. */
 export async function go(args: string[], options: GoOptions): Promise<string> {
-  const command = `go ${args.join(' ')}`;
+  const command = `go ${args.map((a) => (/^[\w@%+=:,./-]+$/.test(a) ? a : `'${a.replace(/'/g, `'\\''`)}'`)).join(' ')}`;
   try {
     const proc = execa('go', args, {
       cwd: options.cwd,

@@ -14,6 +14,15 @@ export interface CalicoGoModules {
   api: string;
 }
 
+/** Where a Calico release's source tree comes from: its tag, the commit the tag must point at,
+ * and the sha256 of `git archive` of that commit (the form release sources are shipped in). */
+export interface CalicoSourcePin {
+  repository: string;
+  tag: string;
+  commit: string;
+  archiveSha256: string;
+}
+
 export interface UpstreamVersions {
   kubernetes: string;
   etcd: string;
@@ -22,6 +31,8 @@ export interface UpstreamVersions {
   calicoReleases: string[];
   /** The releases whose Go modules are pinned, so felix can be built for them. */
   calicoGoModules: Map<string, CalicoGoModules>;
+  /** The releases whose source tree is pinned, so felix and the Calico images are built inside it. */
+  calicoSources: Map<string, CalicoSourcePin>;
 }
 
 const semver = /^v\d+\.\d+\.\d+$/;
@@ -44,10 +55,24 @@ export function parseVersions(raw: unknown, file = 'versions.json'): UpstreamVer
   const root = obj(raw, '$');
   const calico = obj(root.calico, '$.calico');
   const releases = obj(calico.versions, '$.calico.versions');
+  const hex = (v: unknown, at: string, length: number): string =>
+    typeof v === 'string' && new RegExp(`^[0-9a-f]{${length}}$`).test(v) ? v : fail(`${at} must be ${length} lower-case hex digits, got ${JSON.stringify(v)}`);
   const calicoGoModules = new Map<string, CalicoGoModules>();
+  const calicoSources = new Map<string, CalicoSourcePin>();
   for (const [release, entry] of Object.entries(releases)) {
     version(release, `$.calico.versions key`);
-    const goModules = obj(entry, `$.calico.versions.${release}`).goModules;
+    const { goModules, source } = obj(entry, `$.calico.versions.${release}`);
+    if (source !== undefined) {
+      const at = `$.calico.versions.${release}.source`;
+      const pin = obj(source, at);
+      const text = (v: unknown, field: string): string => (typeof v === 'string' && v !== '' ? v : fail(`${at}.${field} must be a non-empty string`));
+      calicoSources.set(release, {
+        repository: text(pin.repository, 'repository'),
+        tag: text(pin.tag, 'tag'),
+        commit: hex(pin.commit, `${at}.commit`, 40),
+        archiveSha256: hex(pin.archiveSha256, `${at}.archiveSha256`, 64),
+      });
+    }
     if (goModules === undefined) continue;
     const at = `$.calico.versions.${release}.goModules`;
     const pins = obj(goModules, at);
@@ -64,6 +89,7 @@ export function parseVersions(raw: unknown, file = 'versions.json'): UpstreamVer
     calicoDefault,
     calicoReleases: Object.keys(releases),
     calicoGoModules,
+    calicoSources,
   };
 }
 

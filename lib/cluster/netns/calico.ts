@@ -18,15 +18,16 @@ const calicoApi = 'crd.projectcalico.org/v1';
 /** Read every CRD manifest in Calico's CRD directory. */
 export async function readCrds(dir: string): Promise<KubeObject[]> {
   const files = (await readdir(dir)).filter((f) => f.endsWith('.yaml')).sort();
-  const crds: KubeObject[] = [];
+  const crds = new Map<string, KubeObject>();
   for (const file of files) {
     for (const doc of parseAllDocuments(await readFile(join(dir, file), 'utf8'))) {
       const object = doc.toJS() as KubeObject | null;
-      if (object?.kind === 'CustomResourceDefinition') crds.push(object);
+      // The variants of a release's manifest (calico.yaml, calico-vxlan.yaml) carry the same CRDs.
+      if (object?.kind === 'CustomResourceDefinition') crds.set(object.metadata.name, object);
     }
   }
-  if (crds.length === 0) throw new InfrastructureError(`no CustomResourceDefinitions in ${dir}`);
-  return crds;
+  if (crds.size === 0) throw new InfrastructureError(`no CustomResourceDefinitions in ${dir}`);
+  return [...crds.values()];
 }
 
 export async function applyCrds(kube: KubeClient, crds: KubeObject[], wait: WaitOptions): Promise<void> {

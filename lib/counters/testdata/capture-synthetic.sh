@@ -37,8 +37,8 @@ chain_name() {
       process.stdout.write(prefix + "_" + h.slice(0, max - 1 - prefix.length));
     } else process.stdout.write(prefix + id);' "$1" "$2"
 }
-# v3.32 reading of felix/types/policy_id.go: "<short kind>/<namespace>/<calico name>".
-ALLOW_CHAIN=$(chain_name cali-pi- "knp/$K8S_NS/knp.default.allow-client-to-server")
+# felix v3.32 (felix/types/policy_id.go): "<short kind>/<namespace>/<name>", a Kubernetes policy keeping its own name.
+ALLOW_CHAIN=$(chain_name cali-pi- "knp/$K8S_NS/allow-client-to-server")
 DENY_CHAIN=$(chain_name cali-pi- "np/$K8S_NS/deny-udp-5353")
 
 cleanup() {
@@ -134,7 +134,7 @@ $(profile_only_chain fw "$s" pro)
 -A cali-tw-$s -m comment --comment "$(rid tws-nop)" -m comment --comment "Drop if no profiles matched" -j DROP
 -A $DENY_CHAIN -p udp -m comment --comment "$(rid deny-1)" -m comment --comment "NetworkPolicy $K8S_NS/deny-udp-5353 ingress" -m udp --dport 5353 -j MARK --set-xmark 0x40000/0x40000
 -A $DENY_CHAIN -m comment --comment "$(rid deny-2)" -m mark --mark 0x40000/0x40000 -j DROP
--A $ALLOW_CHAIN -s $CLIENT_IP/32 -p tcp -m comment --comment "$(rid allow-1)" -m comment --comment "KubernetesNetworkPolicy $K8S_NS/knp.default.allow-client-to-server ingress" -m multiport --dports 8080 -j MARK --set-xmark 0x10000/0x10000
+-A $ALLOW_CHAIN -s $CLIENT_IP/32 -p tcp -m comment --comment "$(rid allow-1)" -m comment --comment "KubernetesNetworkPolicy $K8S_NS/allow-client-to-server ingress" -m multiport --dports 8080 -j MARK --set-xmark 0x10000/0x10000
 -A cali-pri-kns.$K8S_NS -m comment --comment "$(rid pri-kns)" -m comment --comment "Profile kns.$K8S_NS ingress" -j MARK --set-xmark 0x10000/0x10000
 -A cali-pro-kns.$K8S_NS -m comment --comment "$(rid pro-kns)" -m comment --comment "Profile kns.$K8S_NS egress" -j MARK --set-xmark 0x10000/0x10000
 COMMIT
@@ -212,7 +212,7 @@ $(nft_profile_only_chain fw "$s" pro)
     meta mark & 0x00040000 == 0x00040000 counter drop comment "$(rid deny-2)"
   }
   chain filter-$ALLOW_CHAIN {
-    ip saddr $CLIENT_IP tcp dport 8080 counter meta mark set meta mark | 0x00010000 comment "$(rid allow-1); KubernetesNetworkPolicy $K8S_NS/knp.default.allow-client-to-server ingress"
+    ip saddr $CLIENT_IP tcp dport 8080 counter meta mark set meta mark | 0x00010000 comment "$(rid allow-1); KubernetesNetworkPolicy $K8S_NS/allow-client-to-server ingress"
   }
   chain filter-cali-pri-kns.$K8S_NS {
     counter meta mark set meta mark | 0x00010000 comment "$(rid pri-kns); Profile kns.$K8S_NS ingress"
@@ -292,7 +292,7 @@ cat >"$OUT/synthetic-meta.json" <<META
   "server": {"pod": "server", "ip": "$SERVER_IP", "interface": "$SRV_IF"},
   "allowPolicyChain": "$ALLOW_CHAIN",
   "denyPolicyChain": "$DENY_CHAIN",
-  "policyIdScheme": "short-kind-namespace-name"
+  "policyIdScheme": "kind-namespace-name"
 }
 META
 echo "captures written to $OUT"
