@@ -3,33 +3,51 @@
 import { readFile } from 'node:fs/promises';
 import { InputError } from '../errors.ts';
 import { benchCatalogPlan, benchCounters, benchHtml, benchOracle, type BenchResult } from '../bench/pure.ts';
+import { benchRecipes, percentile } from '../bench/side-by-side.ts';
 import { createRootSignal } from '../lifecycle/index.ts';
 import { validateReport } from '../report/validate.ts';
 import type { Report } from '../report/schema.ts';
 import { parseArgs, type Command } from './main.ts';
 
-const usage = `usage: netpol-conformance bench [--no-cluster] [--report <report.json>]
+const usage = `usage: netpol-conformance bench [--no-cluster] [--catalog <ids|all>] [--repeat <n>] [--report <report.json>]
 
 Runs the benchmarks and prints each figure against its target; exits 1 when a target is missed.
   (default)              oracle, catalog planning, counter parsing, HTML rendering, and, as
-                         root, a warm netns cluster start with its peak memory
-  --no-cluster           skip the cluster benchmark
+                         root, a warm netns cluster start with its peak memory, then the catalog
+                         side by side on one warm cluster: the recipes one by one with timeout-only
+                         verdicts, then with the defaults (wall times, ratio, blocked and allowed
+                         latencies, and whether every verdict and deciding rule was the same)
+  --catalog <ids|all>    the recipes of the catalog bench, comma-separated, or all of them
+                         (default: ${benchRecipes.join(',')})
+  --repeat <n>           run the default pass n times, each compared with the first (default 1)
+  --no-catalog           skip the catalog bench
+  --no-cluster           skip every cluster benchmark
   --report <file>        instead, print probe and apply-to-enforced times of a finished run`;
 
 export const command: Command = {
   summary: 'run the benchmarks',
   usage,
   async run(args) {
-    const { flags } = parseArgs(args, { booleans: ['no-cluster'], strings: ['report'] });
+    const { flags } = parseArgs(args, { booleans: ['no-cluster', 'no-catalog'], strings: ['report', 'catalog', 'repeat'] });
+    const repeat = typeof flags.repeat === 'string' ? Number(flags.repeat) : 1;
+    if (!Number.isInteger(repeat) || repeat < 1 || repeat > 10) throw new InputError('--repeat must be a whole number from 1 to 10');
+    const catalog = flags.catalog === 'all' ? [] : typeof flags.catalog === 'string' ? flags.catalog.split(',').map((s) => s.trim()).filter(Boolean) : benchRecipes;
     if (typeof flags.report === 'string') {
       process.stdout.write(runStatistics(await readReport(flags.report)) + '\n');
       return 0;
     }
     const results: BenchResult[] = [benchOracle(), benchCatalogPlan(), benchCounters(), benchHtml()];
     if (flags['no-cluster'] !== true && process.getuid?.() === 0) {
-      using root = createRootSignal({ deadlineMs: 300_000 });
-      const { benchClusterStart } = await import('../bench/cluster.ts');
-      results.push(...(await benchClusterStart(root.signal)));
+      {
+        using root = createRootSignal({ deadlineMs: 300_000 });
+        const { benchClusterStart } = await import('../bench/cluster.ts');
+        results.push(...(await benchClusterStart(root.signal)));
+      }
+      if (flags['no-catalog'] !== true) {
+        using root = createRootSignal({ deadlineMs: 60 * 60_000 });
+        const { benchSideBySide } = await import('../bench/side-by-side.ts');
+        results.push(...(await benchSideBySide({ recipes: catalog, repeat, signal: root.signal, write: (line) => process.stdout.write(line + '\n') })));
+      }
     }
     let missed = 0;
     for (const r of results) {
@@ -48,12 +66,6 @@ async function readReport(file: string): Promise<Report> {
     if (e instanceof InputError) throw e;
     throw new InputError(`cannot read ${file}: ${e instanceof Error ? e.message : String(e)}`);
   }
-}
-
-function percentile(values: number[], p: number): number {
-  if (values.length === 0) return 0;
-  const sorted = [...values].sort((a, b) => a - b);
-  return sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)]!;
 }
 
 export function runStatistics(report: Report): string {
