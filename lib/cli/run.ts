@@ -17,7 +17,7 @@ and writes reports/<run-id>/{report.json,junit.xml,report.html,summary.md}.
   --calico <version>         Calico version from versions.json (default: its calico.default)
   --dataplane <d>            ${dataplanes.join(' | ')} (default iptables-nft)
   --recipe <id>              run only this recipe; repeat or comma-separate for several
-  --grep <text>              run only the probes whose "<recipe id>: <title> <probe id>" contains text
+  --grep <regexp>            run only the probes whose "<recipe id>: <title> <probe id>" matches
   --concurrency <n>          recipes run side by side (default ${defaultConcurrency}; 1 runs them one by one)
   --blocked-by <how>         ${blockedByValues.join(' | ')}: end a blocked probe when a Calico drop of its
                              own endpoint counted it (default), or always wait out the connect timeout

@@ -28,7 +28,8 @@ describe('run options', () => {
     const options = parseRunArgs(['--concurrency', '3', '--blocked-by', 'timeout', '--grep', 'icmp']);
     expect(options).to.deep.include({ concurrency: 3, blockedBy: 'timeout', grep: 'icmp' });
     expect(validateRunOptions({ ...options, recipes: ['01', '06'] }).recipes.map((r) => r.id)).to.deep.equal(['01', '06']);
-    expect(validateRunOptions({ ...defaultRunOptions(), grep: 'x-udp-and-tcp: ' }).recipes.map((r) => r.id)).to.deep.equal(['x-udp-and-tcp']);
+    expect(validateRunOptions({ ...defaultRunOptions(), grep: '^x-udp-and-tcp: ' }).recipes.map((r) => r.id)).to.deep.equal(['x-udp-and-tcp']);
+    expect(() => validateRunOptions({ ...defaultRunOptions(), grep: 'after (' })).to.throw(InputError, /--grep "after \(" is not a regular expression/);
     expect(() => validateRunOptions({ ...defaultRunOptions(), concurrency: 0 })).to.throw(InputError, /--concurrency must be a whole number from 1 to 32, got 0/);
     expect(() => validateRunOptions(parseRunArgs(['--concurrency', 'many']))).to.throw(InputError, /--concurrency .* got NaN/);
     expect(() => validateRunOptions({ ...defaultRunOptions(), blockedBy: 'luck' as never })).to.throw(InputError, /--blocked-by must be one of: counters, timeout/);

@@ -41,7 +41,7 @@ export interface RunOptions {
    * fallback). `timeout`: every blocked probe waits out its connect timeout.
    */
   blockedBy: BlockedBy;
-  /** Only recipes and probes whose "<recipe id>: <title> <probe id>" contains this text. */
+  /** Only the probes whose "<recipe id>: <title> <probe id>" matches this regular expression. */
   grep?: string;
 }
 
@@ -130,14 +130,21 @@ export function validateRunOptions(options: RunOptions): { options: RunOptions; 
   for (const file of options.calicoResources) loadResources(file);
   const catalog = loadCatalog();
   const chosen = options.recipes.length === 0 ? catalog : options.recipes.map((id) => findRecipe(catalog, id));
+  if (options.grep !== undefined) {
+    try {
+      new RegExp(options.grep);
+    } catch (e) {
+      throw new InputError(`--grep "${options.grep}" is not a regular expression: ${messageOf(e)}`);
+    }
+  }
   const recipes = options.grep === undefined ? chosen : chosen.filter((r) => planRecipe(r, '').probes.some((p) => grepSelects(options.grep, r, p.id)));
   if (recipes.length === 0) throw new InputError(`--grep "${options.grep}" matches no recipe or probe; \`netpol-conformance recipes\` lists them`);
   return { options, recipes };
 }
 
-/** Whether --grep keeps this probe: its "<recipe id>: <title> <probe id>" contains the text. */
+/** Whether --grep keeps this probe: its "<recipe id>: <title> <probe id>" matches (as mocha's --grep did). */
 export function grepSelects(grep: string | undefined, recipe: Pick<Recipe, 'id' | 'title'>, probeId: string): boolean {
-  return grep === undefined || `${recipe.id}: ${recipe.title} ${probeId}`.includes(grep);
+  return grep === undefined || new RegExp(grep).test(`${recipe.id}: ${recipe.title} ${probeId}`);
 }
 
 const envKey = 'NETPOL_RUN_OPTIONS';
