@@ -142,7 +142,7 @@ async function carryOut(
     const rule = first.attribution.decidedBy?.rule;
     return {
       observed: 'blocked',
-      detail: `dropped in flight by ${rule ? calicoChainName(rule.chain) : 'a Calico rule'} (${first.attribution.kind})`,
+      detail: `${rule?.target === 'REJECT' ? 'rejected' : 'dropped'} in flight by ${rule ? calicoChainName(rule.chain) : 'a Calico rule'} (${first.attribution.kind})`,
       evidence: 'counted-drop',
     };
   } finally {
