@@ -167,7 +167,8 @@ export class KubeClient {
       for (const object of await this.list(apiVersion, kind, name)) await this.delete(object);
     }
     await this.delete({ apiVersion: 'v1', kind: 'Namespace', metadata: { name } });
-    await this.waitFor(`namespace ${name} to be gone`, options, async () => {
+    // Short pauses: a finalized namespace goes within milliseconds, and a run deletes many.
+    await this.waitFor(`namespace ${name} to be gone`, { intervalMs: 50, ...options }, async () => {
       const ns = await this.read<KubeObject & { spec?: { finalizers?: string[] } }>({
         apiVersion: 'v1',
         kind: 'Namespace',
