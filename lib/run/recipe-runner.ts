@@ -103,24 +103,26 @@ function selectProbes(plan: RecipePlan, ctx: RecipeContext): RecipePlan {
 
 async function deploy(plan: RecipePlan, ctx: RecipeContext, teardown: TeardownStack): Promise<Placement> {
   const placement: Placement = { pods: new Map(), externals: new Map() };
-  for (const ns of plan.namespaces) {
-    teardown.defer(`namespace ${ns.name}`, () => ctx.cluster.deleteNamespace(ns.name));
-    await ctx.cluster.createNamespace(ns.name, ns.labels);
-  }
-  for (const host of plan.externals) {
-    // External hosts live as long as the cluster; the provider removes them at teardown.
-    const handle = await ctx.cluster.createExternalHost(`${plan.recipe.id}-${host.name}-${ctx.suffix}`, host.serve);
-    placement.externals.set(host.name, { ip: handle.ip, host: handle.name });
-  }
+  // Each kind of object is created all at once (every teardown registered first), and each step
+  // waits for the whole previous one: pods need their namespaces.
+  for (const ns of plan.namespaces) teardown.defer(`namespace ${ns.name}`, () => ctx.cluster.deleteNamespace(ns.name));
+  await settled(plan.namespaces.map((ns) => ctx.cluster.createNamespace(ns.name, ns.labels)));
+  await settled(
+    plan.externals.map(async (host) => {
+      // External hosts live as long as the cluster; the provider removes them at teardown.
+      const handle = await ctx.cluster.createExternalHost(`${plan.recipe.id}-${host.name}-${ctx.suffix}`, host.serve);
+      placement.externals.set(host.name, { ip: handle.ip, host: handle.name });
+    }),
+  );
   // Pods spread over the nodes in recipe order, whatever else runs beside the recipe.
   const nodes = ctx.cluster.workloadNodes ?? [];
-  for (const [i, fixture] of plan.fixtures.entries()) {
-    const pod = `${fixture.namespace}/${fixture.name}` as const;
-    teardown.defer(`pod ${pod}`, () => ctx.cluster.deletePod(pod));
+  const pods = plan.fixtures.map((fixture, i) => {
     const node = fixture.node ?? nodes[i % Math.max(nodes.length, 1)];
-    const deployed = await ctx.cluster.deployPod(node === undefined ? fixture : { ...fixture, node });
-    placement.pods.set(pod, { node: deployed.node, ip: deployed.ip });
-  }
+    return node === undefined ? fixture : { ...fixture, node };
+  });
+  for (const fixture of pods) teardown.defer(`pod ${fixture.namespace}/${fixture.name}`, () => ctx.cluster.deletePod(`${fixture.namespace}/${fixture.name}`));
+  const deployed = await settled(pods.map((fixture) => ctx.cluster.deployPod(fixture)));
+  for (const d of deployed) placement.pods.set(d.pod, { node: d.node, ip: d.ip });
   return placement;
 }
 
@@ -235,4 +237,12 @@ async function waitEnforced(plan: RecipePlan, placement: Placement, ctx: RecipeC
       return missing.length === 0 ? true : undefined;
     },
   );
+}
+
+/** Awaits every promise, then throws the first failure: no step is left running unobserved. */
+async function settled<T>(work: Promise<T>[]): Promise<T[]> {
+  const results = await Promise.allSettled(work);
+  const failed = results.find((r): r is PromiseRejectedResult => r.status === 'rejected');
+  if (failed) throw failed.reason;
+  return results.map((r) => (r as PromiseFulfilledResult<T>).value);
 }
