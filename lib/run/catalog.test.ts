@@ -5,6 +5,7 @@ import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { expect } from 'chai';
+import { profileChainName, workloadInterfaceName } from '../counters/index.ts';
 import { CancelledError, InfrastructureError } from '../errors.ts';
 import type { Logger } from '../log.ts';
 import type { ProbeReport, RecipeReport } from '../report/schema.ts';
@@ -70,6 +71,23 @@ describe('runCatalog (simulated cluster)', function () {
       expect(p.detail).to.match(/^dropped in flight by cali-tw-/);
     }
     expect(probes.filter((p) => p.observed === 'allowed').every((p) => p.evidence === 'answer')).to.equal(true);
+    // Side by side, a probe's counter rows are its own: its endpoints' chains and its recipe's
+    // profiles, never another recipe's traffic.
+    for (const recipe of result.report.recipes) {
+      for (const p of recipe.probes) {
+        const pods = [p.from, p.to].filter((e) => e.includes('/')).map((e) => e.split('/') as [string, string]);
+        const own = new Set(
+          pods.flatMap(([ns, name]) => {
+            const deployed = `${ns}-${recipe.id}-rsim`;
+            const iface = workloadInterfaceName(deployed, name);
+            return [`cali-tw-${iface}`, `cali-fw-${iface}`, profileChainName('ingress', `kns.${deployed}`), profileChainName('egress', `kns.${deployed}`)];
+          }),
+        );
+        for (const row of p.counters.deltas) {
+          if (!/^cali-p[io]-/.test(row.chain)) expect(own.has(row.chain), `${recipe.id} ${p.id}: ${row.chain}`).to.equal(true);
+        }
+      }
+    }
     // Policy allows are named; every recipe cleaned up after itself and the cluster went.
     expect(probes.some((p) => p.decidedBy?.kind === 'policy-allow' && p.decidedBy.policy === 'default-06-rsim/web-allow-prod')).to.equal(true);
     expect(cluster.namespaces.size).to.equal(0);
