@@ -20,7 +20,7 @@ describe('catalog bench: comparing two passes', function () {
   after(() => rmSync(dir, { recursive: true, force: true }));
 
   it('finds the same verdicts and deciding rules in two passes on one cluster, and a changed one', async () => {
-    const cluster = new SimulatedCluster();
+    const cluster = new SimulatedCluster({ timeScale: 0.02 });
     const { options, recipes } = validateRunOptions({ ...defaultRunOptions(), calicoVersion: 'v3.31.0', recipes: ['06', 'x-udp-and-tcp'], reportsDir: dir, runId: 'rb' });
     const session = await RunSession.start(options, { createCluster: async () => cluster, objects: () => cluster, log: quiet, watchIntervalMs: 1 });
     try {

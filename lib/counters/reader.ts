@@ -1,8 +1,9 @@
 // One counter reader per node, shared by every probe in flight on that node. A probe asks for a
-// full read before and after it runs, and for its endpoint chains at a short interval while it
-// runs; the reader serves everyone from one read at a time: a request joins the next read that
-// STARTS after it was made (so no probe is handed counters older than itself), and a watch tick
-// lists only the chains someone watches. Commands run through an injected `exec` (the provider's
+// full read after it runs (and before, when it has none), and for its endpoint chains at a short
+// interval while it runs. Full reads run one at a time and a request joins the next one that
+// STARTS after it was made (so no probe is handed counters older than itself); watch ticks run
+// beside them and list only the chains someone watches (or the whole table, when that is
+// cheaper than many chains). Commands run through an injected `exec` (the provider's
 // execOnNode), so this file runs nothing itself and is unit tested with captured output.
 import { CancelledError, InfrastructureError } from '../errors.ts';
 import { poll, systemClock, type Clock } from '../lifecycle/index.ts';
@@ -53,8 +54,8 @@ export class NodeCounterReader {
   private readonly pending: Waiter[] = [];
   private readonly watchers = new Set<Watcher>();
   private readonly clock: Clock;
-  private running = false;
-  private wake: AbortController | undefined;
+  private reading = false;
+  private watching = false;
 
   constructor(private readonly options: NodeCounterReaderOptions) {
     this.clock = options.clock ?? systemClock;
@@ -86,80 +87,95 @@ export class NodeCounterReader {
       };
       signal?.addEventListener('abort', onAbort, { once: true });
       this.pending.push(waiter);
-      this.kick();
+      this.kickReads();
     });
   }
 
   /**
    * Reads `chains` at every tick until `signal` fires and hands each read to `onRead` (which may
-   * hold more chains than asked for: a tick that also serves a full read passes the full read).
-   * A failed tick is skipped: a watch only ever shortens a probe, it never decides one alone.
+   * hold more chains than asked for: full reads made meanwhile are passed on too). A failed tick
+   * is skipped: a watch only ever shortens a probe, it never decides one alone.
    */
   watch(chains: readonly string[], onRead: (snapshot: CounterSnapshot) => void, signal: AbortSignal): void {
     if (signal.aborted || this.options.signal.aborted) return;
     const watcher: Watcher = { chains, onRead };
     this.watchers.add(watcher);
     signal.addEventListener('abort', () => this.watchers.delete(watcher), { once: true });
-    this.kick();
+    this.kickWatch();
   }
 
-  private kick(): void {
-    this.wake?.abort();
-    if (this.running) return;
-    this.running = true;
+  private kickReads(): void {
+    if (this.reading) return;
+    this.reading = true;
     // Started on the next microtask, so requests made together share the first read.
-    queueMicrotask(() => void this.run());
+    queueMicrotask(() => void this.readLane());
   }
 
-  private async run(): Promise<void> {
-    const runSignal = this.options.signal;
+  private kickWatch(): void {
+    if (this.watching) return;
+    this.watching = true;
+    queueMicrotask(() => void this.watchLane());
+  }
+
+  /** Full reads, one after another while anyone waits; each serves every request made before it started. */
+  private async readLane(): Promise<void> {
     for (;;) {
-      if (runSignal.aborted) {
+      if (this.options.signal.aborted) {
         for (const w of this.pending.splice(0)) w.reject(new CancelledError(`cancelled while reading counters on ${this.node}`));
-        this.watchers.clear();
       }
-      if (this.pending.length === 0 && this.watchers.size === 0) {
-        this.running = false;
+      if (this.pending.length === 0) {
+        this.reading = false;
         return;
       }
       const waiters = this.pending.splice(0);
-      const watchers = [...this.watchers];
-      const chains = [...new Set(watchers.flatMap((w) => w.chains))];
-      const full = waiters.length > 0 || chains.length > (this.options.maxChainReads ?? 2);
-      let snapshot: CounterSnapshot | undefined;
-      let error: unknown;
       const started = this.clock.now();
       try {
-        snapshot = full ? await this.readTable() : await this.readChains(chains);
+        const snapshot = await this.readTable(true);
+        for (const w of waiters) w.resolve(snapshot);
+        // A full read holds every watched chain too.
+        for (const w of [...this.watchers]) w.onRead(snapshot);
       } catch (e) {
-        error = e;
-      }
-      this.stats.busyMs += this.clock.now() - started;
-      for (const w of waiters) {
-        if (snapshot) w.resolve(snapshot);
-        else w.reject(error);
-      }
-      if (snapshot) {
-        for (const w of watchers) if (this.watchers.has(w)) w.onRead(snapshot);
-      }
-      if (this.pending.length === 0 && this.watchers.size > 0 && !runSignal.aborted) {
-        const wake = (this.wake = new AbortController());
-        await this.clock.sleep(this.options.watchIntervalMs ?? 10, AbortSignal.any([wake.signal, runSignal]));
-        this.wake = undefined;
+        for (const w of waiters) w.reject(e);
+      } finally {
+        this.stats.busyMs += this.clock.now() - started;
       }
     }
   }
 
-  private async readTable(): Promise<CounterSnapshot> {
+  /** Watch ticks, beside the full reads: the watched chains, then a short pause. */
+  private async watchLane(): Promise<void> {
+    const runSignal = this.options.signal;
+    for (;;) {
+      if (runSignal.aborted) this.watchers.clear();
+      if (this.watchers.size === 0) {
+        this.watching = false;
+        return;
+      }
+      const watchers = [...this.watchers];
+      const chains = [...new Set(watchers.flatMap((w) => w.chains))];
+      const started = this.clock.now();
+      try {
+        const snapshot = chains.length > (this.options.maxChainReads ?? 2) ? await this.readTable(false) : await this.readChains(chains);
+        for (const w of watchers) if (this.watchers.has(w)) w.onRead(snapshot);
+      } catch {
+        // A failed tick is skipped; the next one reads again.
+      } finally {
+        this.stats.busyMs += this.clock.now() - started;
+      }
+      await this.clock.sleep(this.options.watchIntervalMs ?? 10, runSignal);
+    }
+  }
+
+  private async readTable(retry: boolean): Promise<CounterSnapshot> {
     const { backend, exec, node, signal } = this.options;
     const argv = tableReadCommand(backend);
     this.stats.tableReads++;
     // A dump can fail while felix rewrites the ruleset under it (iptables-nft-save: "Set with
     // index N in kernel doesn't exist"). Reading is idempotent, so it is retried for a moment;
-    // a dump that keeps failing is an infrastructure error.
+    // a dump that keeps failing is an infrastructure error. (A watch tick just skips.)
     return poll(
       `a readable counter dump on node ${node}`,
-      { timeoutMs: 3000, intervalMs: 50, signal, clock: this.clock, retryIf: (e) => e instanceof InfrastructureError || e instanceof CounterParseError },
+      { timeoutMs: retry ? 3000 : 0, intervalMs: 50, signal, clock: this.clock, retryIf: (e) => e instanceof InfrastructureError || e instanceof CounterParseError },
       async () => {
         const result = await exec(argv, { timeoutMs: 15_000, signal });
         if (result.exitCode !== 0) {

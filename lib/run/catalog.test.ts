@@ -96,7 +96,7 @@ describe('runCatalog (simulated cluster)', function () {
 
   it('reaches the same verdicts and deciding rules one by one with timeouts as side by side with counters', async () => {
     const recipes = ['01', '09', 'x-udp-and-tcp'];
-    const serial = (await run({ recipes, concurrency: 1, blockedBy: 'timeout' })).result;
+    const serial = (await run({ recipes, concurrency: 1, blockedBy: 'timeout' }, { timeScale: 0.02 })).result;
     const sideBySide = (await run({ recipes, concurrency: 3 })).result;
     const digest = (r: CatalogResult) => r.report.recipes.flatMap((x) => x.probes.map((p) => [x.id, p.id, p.observed, p.decidedBy?.chain, p.decidedBy?.rule, p.decidedBy?.policy]));
     expect(digest(sideBySide)).to.deep.equal(digest(serial));
@@ -113,7 +113,7 @@ describe('runCatalog (simulated cluster)', function () {
       seen.add(key);
       return true;
     };
-    const { result } = await run({ recipes: ['01'] }, { misbehave: flakyOnce });
+    const { result } = await run({ recipes: ['01'] }, { misbehave: flakyOnce, timeScale: 0.02 });
     const recipe = result.report.recipes[0];
     expect(recipe?.tries).to.equal(2);
     expect(probesOf(recipe).filter((p) => p.try === 1 && p.verdict === 'fail').length).to.be.greaterThan(0);
@@ -125,7 +125,7 @@ describe('runCatalog (simulated cluster)', function () {
   });
 
   it('fails the run when a probe differs on both tries, and says which', async () => {
-    const { result } = await run({ recipes: ['01'] }, { misbehave: (p) => p.protocol === 'icmp' && p.from.endsWith('/client') });
+    const { result } = await run({ recipes: ['01'] }, { misbehave: (p) => p.protocol === 'icmp' && p.from.endsWith('/client'), timeScale: 0.02 });
     expect(result.report.recipes[0]?.tries).to.equal(2);
     expect(result.exitCode).to.equal(1);
     expect(result.problems.length).to.be.greaterThan(0);
@@ -134,7 +134,7 @@ describe('runCatalog (simulated cluster)', function () {
 
   for (const blockedBy of ['timeout', 'counters'] as const) {
     it(`calls a connection refused by a Calico reject rule blocked, not allowed (FilterDenyAction=REJECT, blocked by ${blockedBy})`, async () => {
-      const { result } = await run({ recipes: ['01'], blockedBy }, { denyAction: 'REJECT' });
+      const { result } = await run({ recipes: ['01'], blockedBy }, { denyAction: 'REJECT', timeScale: 0.02 });
       expect(result.problems).to.deep.equal([]);
       const refused = probesOf(result.report.recipes[0]).filter((p) => p.observed === 'blocked' && p.protocol !== 'icmp');
       expect(refused.length).to.be.greaterThan(0);

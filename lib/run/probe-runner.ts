@@ -39,6 +39,13 @@ export interface ProbeContext {
   policies: PolicyRef[];
   timeouts: ProbeTimeouts;
   blockedBy: BlockedBy;
+  /**
+   * The latest full read of each node, taken after the recipe's previous probe (or its last
+   * enforcement check) and kept for the next probe's "before": the recipe's probes run one at a
+   * time and nothing else sends packets through its chains, so their counters have not moved
+   * since. Updated by every probe; cleared for a node whose probe failed part way.
+   */
+  baseline: Map<string, CounterSnapshot>;
   signal: AbortSignal;
 }
 
@@ -73,9 +80,10 @@ export async function runProbe(probe: PlannedProbe, attempt: 1 | 2, ctx: ProbeCo
 
   const started = Date.now();
   try {
-    const before = await readNodes(ctx.counters, nodes, ctx.signal);
+    const before = await baselineOf(nodes, ctx);
     const outcome = await carryOut(exec, probe, ends, before, ctx);
     const after = await readNodes(ctx.counters, nodes, ctx.signal);
+    for (const [node, snapshot] of after) ctx.baseline.set(node, snapshot);
 
     const deltas: CounterDeltaRow[] = [];
     const decisions: Decision[] = [];
@@ -110,10 +118,19 @@ export async function runProbe(probe: PlannedProbe, attempt: 1 | 2, ctx: ProbeCo
       evidence: outcome.evidence,
     };
   } catch (e) {
+    // What this probe sent may not have been read yet: the next probe reads afresh.
+    for (const node of nodes) ctx.baseline.delete(node);
     if (ctx.signal.aborted) throw e;
     const detail = `probe infrastructure error: ${e instanceof Error ? e.message : String(e)}`;
     return { ...failedProbe(probe, attempt, detail), durationMs: Date.now() - started, command };
   }
+}
+
+/** The kept full read of each node, read afresh where there is none. */
+async function baselineOf(nodes: string[], ctx: ProbeContext): Promise<Map<string, CounterSnapshot>> {
+  const missing = nodes.filter((n) => !ctx.baseline.has(n));
+  const fresh = missing.length > 0 ? await readNodes(ctx.counters, missing, ctx.signal) : new Map<string, CounterSnapshot>();
+  return new Map(nodes.map((n) => [n, ctx.baseline.get(n) ?? fresh.get(n)!]));
 }
 
 type Outcome = Omit<ProbeOutcome, 'evidence'> & { evidence: ProbeEvidence };
@@ -150,9 +167,21 @@ async function carryOut(
   }
 }
 
+/**
+ * The watch starts a little after the probe: most probes are answered within a few milliseconds
+ * and never need it, and a drop counted meanwhile is still there at the first read.
+ */
+const watchDelayMs = 15;
+
 /** Resolves with the proving attribution once a watched chain counted a drop of the probe. */
 function watchForDrop(ends: ProbeEnds, before: Map<string, CounterSnapshot>, ctx: ProbeContext, signal: AbortSignal): Promise<Attribution> {
   return new Promise<Attribution>((resolve) => {
+    const timer = setTimeout(() => watch(resolve), watchDelayMs);
+    signal.addEventListener('abort', () => clearTimeout(timer), { once: true });
+  });
+
+  function watch(resolve: (proof: Attribution) => void): void {
+    if (signal.aborted) return;
     for (const [node, snapshot] of before) {
       const endpoints = endpointChainsOn(ends, node);
       if (endpoints.length === 0) continue;
@@ -165,7 +194,7 @@ function watchForDrop(ends: ProbeEnds, before: Map<string, CounterSnapshot>, ctx
         signal,
       );
     }
-  });
+  }
 }
 
 function probeEnds(probe: PlannedProbe, placement: Placement): ProbeEnds {

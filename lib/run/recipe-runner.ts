@@ -6,6 +6,7 @@
 import { stringify } from 'yaml';
 import type { Cluster, Dataplane } from '../cluster/provider.ts';
 import { podProgrammed } from '../counters/index.ts';
+import type { CounterSnapshot } from '../counters/index.ts';
 import { messageOf } from '../errors.ts';
 import type { KubeObject } from '../kube/client.ts';
 import { poll, TeardownStack, throwIfCancelled } from '../lifecycle/index.ts';
@@ -71,13 +72,14 @@ export async function runRecipe(recipe: Recipe, ctx: RecipeContext): Promise<Rec
       ctx,
     );
     report.policies = plan.policies.map((p) => ({ name: p.metadata.name, yaml: stringify(p) }));
-    await waitProgrammed(plan, placement, ctx);
+    // The nodes' counters as last read for this recipe: each probe's "before" (see ProbeContext).
+    const baseline = new Map(await waitProgrammed(plan, placement, ctx));
     await waitServersAnswer(plan, placement, ctx);
 
     for (const attempt of [1, 2] as const) {
       throwIfCancelled(ctx.signal);
       report.tries = attempt;
-      const probes = await runTry(plan, placement, attempt, ctx, report);
+      const probes = await runTry(plan, placement, baseline, attempt, ctx, report);
       report.probes.push(...probes);
       if (probes.every((p) => p.verdict === 'pass')) break;
       ctx.log.warn(`recipe ${recipe.id}: ${probes.filter((p) => p.verdict === 'fail').length} probe(s) differ from the oracle${attempt === 1 ? '; probing the recipe once more in full' : ''}`);
@@ -130,9 +132,9 @@ function nodesOf(placement: Placement): string[] {
   return [...new Set([...placement.pods.values()].map((p) => p.node))];
 }
 
-async function waitProgrammed(plan: RecipePlan, placement: Placement, ctx: RecipeContext): Promise<void> {
+async function waitProgrammed(plan: RecipePlan, placement: Placement, ctx: RecipeContext): Promise<NodeSnapshots> {
   let missing: string[] = [];
-  await poll(
+  return poll(
     'felix to program every fixture pod',
     { timeoutMs: ctx.enforceTimeoutMs, intervalMs: 50, signal: ctx.signal, describeLast: () => `no endpoint chains yet for ${missing.join(', ')}` },
     async () => {
@@ -140,7 +142,7 @@ async function waitProgrammed(plan: RecipePlan, placement: Placement, ctx: Recip
       missing = plan.model.pods
         .filter((pod) => !podProgrammed(snapshots.get(placement.pods.get(`${pod.namespace}/${pod.name}`)!.node)!, pod))
         .map((pod) => `${pod.namespace}/${pod.name}`);
-      return missing.length === 0 ? true : undefined;
+      return missing.length === 0 ? snapshots : undefined;
     },
   );
 }
@@ -169,14 +171,21 @@ async function waitServersAnswer(plan: RecipePlan, placement: Placement, ctx: Re
 }
 
 /** One try: the probes before the policies, the policies applied and enforced, the probes after. */
-async function runTry(plan: RecipePlan, placement: Placement, attempt: 1 | 2, ctx: RecipeContext, report: RecipeReport): Promise<ProbeReport[]> {
+async function runTry(
+  plan: RecipePlan,
+  placement: Placement,
+  baseline: Map<string, CounterSnapshot>,
+  attempt: 1 | 2,
+  ctx: RecipeContext,
+  report: RecipeReport,
+): Promise<ProbeReport[]> {
   const results: ProbeReport[] = [];
-  results.push(...(await probePhase(plan, 'before', [], placement, attempt, ctx)));
+  results.push(...(await probePhase(plan, 'before', [], placement, baseline, attempt, ctx)));
   try {
-    report.enforcement.programmedMs = await applyPolicies(plan, placement, ctx);
-    results.push(...(await probePhase(plan, 'after', plan.policies, placement, attempt, ctx)));
+    report.enforcement.programmedMs = await applyPolicies(plan, placement, baseline, ctx);
+    results.push(...(await probePhase(plan, 'after', plan.policies, placement, baseline, attempt, ctx)));
   } finally {
-    if (!ctx.signal.aborted) await removePolicies(plan, placement, ctx);
+    if (!ctx.signal.aborted) await removePolicies(plan, placement, baseline, ctx);
   }
   return results;
 }
@@ -187,6 +196,7 @@ async function probePhase(
   phase: Phase,
   applied: readonly NetworkPolicy[],
   placement: Placement,
+  baseline: Map<string, CounterSnapshot>,
   attempt: 1 | 2,
   ctx: RecipeContext,
 ): Promise<ProbeReport[]> {
@@ -198,6 +208,7 @@ async function probePhase(
     policies: applied.map((p) => ({ namespace: p.metadata.namespace, name: p.metadata.name })),
     timeouts: ctx.timeouts,
     blockedBy: ctx.blockedBy,
+    baseline,
     signal: ctx.signal,
   };
   const results: ProbeReport[] = [];
@@ -211,30 +222,38 @@ async function probePhase(
 }
 
 /** Applies the recipe's policies and waits until felix enforces them; returns how long that took. */
-async function applyPolicies(plan: RecipePlan, placement: Placement, ctx: RecipeContext): Promise<number> {
+async function applyPolicies(plan: RecipePlan, placement: Placement, baseline: Map<string, CounterSnapshot>, ctx: RecipeContext): Promise<number> {
   const applied = Date.now();
   for (const policy of plan.policies) await ctx.objects.apply(policy as unknown as KubeObject);
-  await waitEnforced(plan, placement, ctx, false);
+  replace(baseline, await waitEnforced(plan, placement, ctx, false));
   const ms = Date.now() - applied;
   ctx.log.info(`recipe ${plan.recipe.id}: ${plan.policies.length} policies enforced in ${ms} ms`);
   return ms;
 }
 
-async function removePolicies(plan: RecipePlan, placement: Placement, ctx: RecipeContext): Promise<void> {
+async function removePolicies(plan: RecipePlan, placement: Placement, baseline: Map<string, CounterSnapshot>, ctx: RecipeContext): Promise<void> {
   for (const policy of plan.policies) await ctx.objects.delete(policy as unknown as KubeObject);
-  await waitEnforced(plan, placement, ctx, true);
+  replace(baseline, await waitEnforced(plan, placement, ctx, true));
 }
 
-async function waitEnforced(plan: RecipePlan, placement: Placement, ctx: RecipeContext, absent: boolean): Promise<void> {
+/** A new chain layout (policies applied or removed): the kept reads start over from this one. */
+function replace(baseline: Map<string, CounterSnapshot>, snapshots: NodeSnapshots): void {
+  baseline.clear();
+  for (const [node, snapshot] of snapshots) baseline.set(node, snapshot);
+}
+
+type NodeSnapshots = Map<string, CounterSnapshot>;
+
+async function waitEnforced(plan: RecipePlan, placement: Placement, ctx: RecipeContext, absent: boolean): Promise<NodeSnapshots> {
   let missing: string[] = [];
   const podNodes = new Map([...placement.pods].map(([pod, p]) => [pod, p.node]));
-  await poll(
+  return poll(
     absent ? "felix to remove the recipe's policies" : "felix to enforce the recipe's policies",
     { timeoutMs: ctx.enforceTimeoutMs, intervalMs: 20, signal: ctx.signal, describeLast: () => missing.slice(0, 5).join('; ') },
     async () => {
       const snapshots = await readNodes(ctx.counters, nodesOf(placement), ctx.signal);
       missing = checkEnforcement(plan.model, plan.policies, { podNodes, snapshots, calicoVersion: ctx.calicoVersion }, absent).missing;
-      return missing.length === 0 ? true : undefined;
+      return missing.length === 0 ? snapshots : undefined;
     },
   );
 }

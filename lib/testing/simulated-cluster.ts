@@ -34,7 +34,8 @@ export interface SimulatedClusterOptions {
   runId?: string;
   /** felix's FilterDenyAction: REJECT refuses denied connections at once. */
   denyAction?: 'DROP' | 'REJECT';
-  /** Real seconds per second of a probe's connect timeout (default 0.005: 2 s take 10 ms). */
+  /** Real seconds per second of a probe's connect timeout (default 0.5: 2 s take 1 s, time enough for
+   * a watch to prove any drop first). */
   timeScale?: number;
   /** Observe the opposite of the oracle for probes this says so of (a misbehaving dataplane). */
   misbehave?: (probe: SimulatedProbe) => boolean;
@@ -208,7 +209,7 @@ export class SimulatedCluster implements Cluster, ObjectApi {
       return result(1, '', 'From 169.254.1.1 icmp_seq=1 Destination Port Unreachable');
     }
     // Dropped: nothing comes back until the probe's own timeout, unless it is stopped first.
-    await sleep(call.timeoutSeconds * 1000 * (this.options.timeScale ?? 0.005), options.signal);
+    await sleep(call.timeoutSeconds * 1000 * (this.options.timeScale ?? 0.5), options.signal);
     if (options.signal?.aborted) return { exitCode: -1, stdout: '', stderr: 'killed', durationMs: Date.now() - started, timedOut: false };
     if (call.protocol === 'tcp') return result(1, '', `nc: connect to ${call.ip} port ${call.port} (tcp) timed out: Operation now in progress`);
     if (call.protocol === 'http') return result(28, '000', 'curl: (28) Connection timed out');
