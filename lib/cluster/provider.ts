@@ -34,6 +34,12 @@ export interface ExecResult {
   timedOut: boolean;
 }
 
+/** Commands run one after another in one place, for frequent short ones (counter reads). */
+export interface CommandSession extends AsyncDisposable {
+  run(argv: string[], options: ExecOptions): Promise<ExecResult>;
+  close(): Promise<void>;
+}
+
 /** A fixture pod: what to run and where. `serve` lists the ports a server answers on. */
 export interface FixturePod {
   namespace: string;
@@ -84,6 +90,12 @@ export interface Cluster extends AsyncDisposable {
   execInPod(pod: PodString, argv: string[], options: ExecOptions): Promise<ExecResult>;
   /** Run argv on a node (for `iptables-save -c` / `nft -j list ruleset`). */
   execOnNode(node: string, argv: string[], options: ExecOptions): Promise<ExecResult>;
+  /**
+   * A session on a node for the run's frequent counter reads: the same as execOnNode, cheaper
+   * per command where the provider can keep something running (netns keeps a shell in the
+   * node's namespace). Closed by the caller, and by destroy().
+   */
+  openNodeSession(node: string): CommandSession;
   /** A host outside the cluster that pods can reach and that can reach pods. */
   createExternalHost(name: string, serve: (ContainerPort & { http?: boolean })[]): Promise<ExternalHostHandle>;
   execInExternalHost(name: string, argv: string[], options: ExecOptions): Promise<ExecResult>;

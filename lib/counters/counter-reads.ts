@@ -88,3 +88,18 @@ function takeCounters(line: string): { packets: number; bytes: number; rest: str
   }
   return { packets: 0, bytes: 0, rest: line };
 }
+
+/**
+ * `base` with the chains of `listed` replaced by their listed rules and counters: a full read
+ * kept up to date by reading only the chains that could have moved.
+ */
+export function withChains(base: CounterSnapshot, listed: CounterSnapshot): CounterSnapshot {
+  const replaced = new Set(listed.chains.map((c) => `${c.table} ${c.chain}`));
+  const kept = (c: { table: string; chain: string }): boolean => !replaced.has(`${c.table} ${c.chain}`);
+  return {
+    backend: base.backend,
+    rules: [...base.rules.filter(kept), ...listed.rules],
+    chainPolicies: base.chainPolicies,
+    chains: [...base.chains.filter(kept), ...listed.chains],
+  };
+}

@@ -6,7 +6,7 @@ import { endpointChainName } from './endpoint-chains.ts';
 import { CAPTURE_BACKENDS, captureMeta, captureText, loadCapture } from './testdata/captures.ts';
 import type { CounterSnapshot } from './types.ts';
 
-const { client, server, allowPolicyChain, denyPolicyChain } = captureMeta;
+const { client, server, denyPolicyChain } = captureMeta;
 const clientToServer = { sourceInterface: client.interface, destinationInterface: server.interface };
 
 /** What a watch read of these chains would have returned from this full dump. */
@@ -17,12 +17,12 @@ function only(snapshot: CounterSnapshot, chains: string[]): CounterSnapshot {
 
 describe('drop proof', () => {
   for (const backend of CAPTURE_BACKENDS) {
-    it(`${backend}: watches a policy chain only when it can deny`, () => {
+    it(`${backend}: watches where policy can deny: an isolated endpoint, a policy chain with a deny`, () => {
       const before = loadCapture(backend, 'udp-5353-denied', 'before');
       const tw = endpointChainName(server.interface, 'ingress');
-      const watched = watchedChains(before, [tw]);
-      expect(watched).to.include(tw).and.include(denyPolicyChain);
-      expect(watched).to.not.include(allowPolicyChain);
+      const watched = watchedChains(before, [tw, endpointChainName(client.interface, 'egress')]);
+      // The client's egress has no policy: its profile allows, nothing there can deny.
+      expect(watched).to.have.members([tw, denyPolicyChain]);
     });
 
     it(`${backend}: proves a blocked TCP probe from the end-of-tier drop, and a denied UDP one from the policy's deny`, () => {

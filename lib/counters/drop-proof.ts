@@ -3,7 +3,7 @@
 // the moment it is dropped, so there is nothing to gain from waiting out a connect timeout.
 import type { Attribution, AttributionContext, DecisionKind } from './attribution.ts';
 import { attribute } from './attribution.ts';
-import { calicoChainName, chainRole } from './chains.ts';
+import { calicoChainName, chainRole, COMMENTS, hasComment } from './chains.ts';
 import { diffSnapshots } from './diff.ts';
 import { chainJumps, chainsReachableFrom } from './endpoint-chains.ts';
 import { isDeny } from './marks.ts';
@@ -16,19 +16,27 @@ import type { CounterSnapshot } from './types.ts';
 const PROVING: readonly DecisionKind[] = ['end-of-tier-drop', 'policy-deny', 'no-profile-drop'];
 
 /**
- * The chains a watch reads on one node for these endpoint chains: the endpoint chains, and the
- * policy chains they reach that hold a deny rule (a Calico policy's Deny drops in its own chain,
- * not in the endpoint chain). Chains that only allow are left out to keep every read small.
+ * The chains a watch reads on one node for these endpoint chains: where policy can deny. That
+ * is an endpoint chain with policies (its end-of-tier drop), and the policy chains it reaches
+ * that hold a deny rule (a Calico policy's Deny drops in its own chain). An endpoint no policy
+ * selects has nothing to watch: its profile allows. Reads stay small, and a probe with nothing to
+ * watch costs no reads while in flight.
  */
 export function watchedChains(snapshot: CounterSnapshot, endpointChains: readonly string[]): string[] {
   const graph = chainJumps(snapshot);
   const denying = new Set(snapshot.rules.filter((r) => isDeny(r.target)).map((r) => calicoChainName(r.chain)));
+  const endOfTier = new Set(
+    snapshot.rules.filter((r) => isDeny(r.target) && hasComment(r, COMMENTS.endOfTier)).map((r) => calicoChainName(r.chain)),
+  );
   const out = new Set<string>();
   for (const endpoint of endpointChains) {
-    out.add(endpoint);
+    if (endOfTier.has(endpoint)) out.add(endpoint);
     for (const chain of chainsReachableFrom(snapshot, endpoint, graph)) {
       const role = chainRole(chain);
-      if ((role === 'policy-ingress' || role === 'policy-egress') && denying.has(chain)) out.add(chain);
+      if ((role === 'policy-ingress' || role === 'policy-egress') && denying.has(chain)) {
+        out.add(endpoint);
+        out.add(chain);
+      }
     }
   }
   return [...out];

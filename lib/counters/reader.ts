@@ -23,6 +23,8 @@ export interface NodeCounterReaderOptions {
   node: string;
   backend: CounterBackend;
   exec: CounterExec;
+  /** Runs the watch ticks, beside the full reads (default: `exec`). */
+  watchExec?: CounterExec;
   /** The run's signal: the reader stops and every waiting request fails when it fires. */
   signal: AbortSignal;
   clock?: Clock;
@@ -91,6 +93,17 @@ export class NodeCounterReader {
     });
   }
 
+  /** A read of these chains only, now (not shared: a probe's own chains after it ran). */
+  async readChainsNow(chains: readonly string[], signal?: AbortSignal): Promise<CounterSnapshot> {
+    if (signal?.aborted || this.options.signal.aborted) throw new CancelledError(`cancelled before reading chains on ${this.node}`);
+    const started = this.clock.now();
+    try {
+      return await this.readChains(this.options.exec, chains, signal ?? this.options.signal);
+    } finally {
+      this.stats.busyMs += this.clock.now() - started;
+    }
+  }
+
   /**
    * Reads `chains` at every tick until `signal` fires and hands each read to `onRead` (which may
    * hold more chains than asked for: full reads made meanwhile are passed on too). A failed tick
@@ -130,7 +143,7 @@ export class NodeCounterReader {
       const waiters = this.pending.splice(0);
       const started = this.clock.now();
       try {
-        const snapshot = await this.readTable(true);
+        const snapshot = await this.readTable(this.options.exec, true);
         for (const w of waiters) w.resolve(snapshot);
         // A full read holds every watched chain too.
         for (const w of [...this.watchers]) w.onRead(snapshot);
@@ -155,7 +168,8 @@ export class NodeCounterReader {
       const chains = [...new Set(watchers.flatMap((w) => w.chains))];
       const started = this.clock.now();
       try {
-        const snapshot = chains.length > (this.options.maxChainReads ?? 2) ? await this.readTable(false) : await this.readChains(chains);
+        const exec = this.options.watchExec ?? this.options.exec;
+        const snapshot = chains.length > (this.options.maxChainReads ?? 2) ? await this.readTable(exec, false) : await this.readChains(exec, chains, runSignal);
         for (const w of watchers) if (this.watchers.has(w)) w.onRead(snapshot);
       } catch {
         // A failed tick is skipped; the next one reads again.
@@ -166,8 +180,8 @@ export class NodeCounterReader {
     }
   }
 
-  private async readTable(retry: boolean): Promise<CounterSnapshot> {
-    const { backend, exec, node, signal } = this.options;
+  private async readTable(exec: CounterExec, retry: boolean): Promise<CounterSnapshot> {
+    const { backend, node, signal } = this.options;
     const argv = tableReadCommand(backend);
     this.stats.tableReads++;
     // A dump can fail while felix rewrites the ruleset under it (iptables-nft-save: "Set with
@@ -188,8 +202,8 @@ export class NodeCounterReader {
     );
   }
 
-  private async readChains(chains: readonly string[]): Promise<CounterSnapshot> {
-    const { backend, exec, node, signal } = this.options;
+  private async readChains(exec: CounterExec, chains: readonly string[], signal: AbortSignal): Promise<CounterSnapshot> {
+    const { backend, node } = this.options;
     this.stats.chainReads++;
     const result = await exec(chainReadCommand(backend, chains), { timeoutMs: 5_000, signal });
     if (result.exitCode !== 0) throw new InfrastructureError(`listing chains on node ${node} exited ${result.exitCode}: ${result.stderr.trim().slice(0, 200)}`);

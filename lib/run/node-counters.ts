@@ -6,18 +6,34 @@ import type { CounterSnapshot } from '../counters/index.ts';
 
 export type CounterReaders = ReadonlyMap<string, NodeCounterReader>;
 
-export function counterReaders(cluster: Cluster, dataplane: Dataplane, signal: AbortSignal, watchIntervalMs?: number): CounterReaders {
+/**
+ * A reader per node, reading through two of the provider's node sessions (full reads and watch
+ * ticks run side by side). `teardown` gets the sessions to close.
+ */
+export function counterReaders(
+  cluster: Cluster,
+  dataplane: Dataplane,
+  signal: AbortSignal,
+  options: { watchIntervalMs?: number | undefined; defer: (name: string, undo: () => Promise<void>) => void },
+): CounterReaders {
   return new Map(
-    cluster.nodes.map((node) => [
-      node,
-      new NodeCounterReader({
+    cluster.nodes.map((node) => {
+      const reads = cluster.openNodeSession(node);
+      const ticks = cluster.openNodeSession(node);
+      options.defer(`counter sessions on ${node}`, async () => {
+        await reads.close();
+        await ticks.close();
+      });
+      const reader = new NodeCounterReader({
         node,
         backend: dataplane,
-        exec: (argv, options) => cluster.execOnNode(node, argv, options),
+        exec: (argv, o) => reads.run(argv, o),
+        watchExec: (argv, o) => ticks.run(argv, o),
         signal,
-        ...(watchIntervalMs !== undefined ? { watchIntervalMs } : {}),
-      }),
-    ]),
+        ...(options.watchIntervalMs !== undefined ? { watchIntervalMs: options.watchIntervalMs } : {}),
+      });
+      return [node, reader] as const;
+    }),
   );
 }
 

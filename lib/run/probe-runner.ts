@@ -12,6 +12,7 @@ import {
   provenDrop,
   resolvePolicyChains,
   watchedChains,
+  withChains,
   workloadInterfaceName,
 } from '../counters/index.ts';
 import type { Attribution, CounterDelta, CounterSnapshot, PolicyRef } from '../counters/index.ts';
@@ -82,7 +83,7 @@ export async function runProbe(probe: PlannedProbe, attempt: 1 | 2, ctx: ProbeCo
   try {
     const before = await baselineOf(nodes, ctx);
     const outcome = await carryOut(exec, probe, ends, before, ctx);
-    const after = await readNodes(ctx.counters, nodes, ctx.signal);
+    const after = new Map(await Promise.all(nodes.map(async (node) => [node, await readAfter(node, ends, before.get(node)!, ctx)] as const)));
     for (const [node, snapshot] of after) ctx.baseline.set(node, snapshot);
 
     const deltas: CounterDeltaRow[] = [];
@@ -124,6 +125,18 @@ export async function runProbe(probe: PlannedProbe, attempt: 1 | 2, ctx: ProbeCo
     const detail = `probe infrastructure error: ${e instanceof Error ? e.message : String(e)}`;
     return { ...failedProbe(probe, attempt, detail), durationMs: Date.now() - started, command };
   }
+}
+
+/**
+ * The node's counters after the probe. Only the probe's own chains can have moved: one or two of
+ * them are listed by name and the rest kept as it was; more are cheaper in one full read, which
+ * the node's reader shares with every other probe asking at the time.
+ */
+async function readAfter(node: string, ends: ProbeEnds, before: CounterSnapshot, ctx: ProbeContext): Promise<CounterSnapshot> {
+  const reader = ctx.counters.get(node)!;
+  const own = [...ownChains(ends, node, before)];
+  if (own.length > 2) return reader.read(ctx.signal);
+  return withChains(before, await reader.readChainsNow(own, ctx.signal));
 }
 
 /** The kept full read of each node, read afresh where there is none. */

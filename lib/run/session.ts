@@ -158,7 +158,10 @@ export class RunSession {
           await objects.apply(object);
         }
       }
-      const counters = counterReaders(cluster, versions.dataplane, root.signal, deps.watchIntervalMs);
+      const counters = counterReaders(cluster, versions.dataplane, root.signal, {
+        watchIntervalMs: deps.watchIntervalMs,
+        defer: (name, undo) => teardown.defer(name, undo),
+      });
       const created = new RunSession(options, runId, dir, cluster, versions, counters, objects, root, log, teardown, deps);
       session.failed = () => created.failed;
       return created;

@@ -9,6 +9,7 @@ import { createHash } from 'node:crypto';
 import type {
   Cluster,
   ClusterVersions,
+  CommandSession,
   DeployedPod,
   ExecOptions,
   ExecResult,
@@ -149,6 +150,11 @@ export class SimulatedCluster implements Cluster, ObjectApi {
       return ok(text.join('\n') + '\n');
     }
     return { exitCode: 127, stdout: '', stderr: `${argv[0]}: not simulated`, durationMs: 0, timedOut: false };
+  }
+
+  openNodeSession(node: string): CommandSession {
+    const close = async (): Promise<void> => undefined;
+    return { run: (argv, options) => this.execOnNode(node, argv, options), close, [Symbol.asyncDispose]: close };
   }
 
   // ---- probes

@@ -9,7 +9,7 @@ import { execInPod as kubeExecInPod } from '../../kube/pod-exec.ts';
 import { createLogger, type Logger } from '../../log.ts';
 import type { ContainerPort, Labels, PodString } from '../../model/types.ts';
 import { TeardownStack, poll, retryHealable, throwIfCancelled } from '../../lifecycle/index.ts';
-import type { Cluster, ClusterOptions, ClusterVersions, Dataplane, DeployedPod, ExecOptions, ExecResult, ExternalHostHandle, FixturePod } from '../provider.ts';
+import type { Cluster, ClusterOptions, ClusterVersions, CommandSession, Dataplane, DeployedPod, ExecOptions, ExecResult, ExternalHostHandle, FixturePod } from '../provider.ts';
 import { resolveKind } from './binary.ts';
 import { installCalico } from './calico.ts';
 import { kindClusterName, kubeProxyModeFor, renderKindConfig, type KubeProxyMode } from './config.ts';
@@ -217,6 +217,12 @@ export class KindCluster implements Cluster {
   execOnNode(node: string, argv: string[], options: ExecOptions): Promise<ExecResult> {
     // kind names each node's container after the node.
     return execInContainer(node, argv, withSignal(options, this.parts.signal));
+  }
+
+  /** Each command is one `docker exec` in the node's container, as execOnNode does. */
+  openNodeSession(node: string): CommandSession {
+    const close = async (): Promise<void> => undefined;
+    return { run: (argv, options) => this.execOnNode(node, argv, options), close, [Symbol.asyncDispose]: close };
   }
 
   async createExternalHost(name: string, serve: (ContainerPort & { http?: boolean })[]): Promise<ExternalHostHandle> {
