@@ -61,8 +61,9 @@ export async function runRecipe(recipe: Recipe, ctx: RecipeContext): Promise<Rec
     tries: 0,
     probes: [],
   };
+  const steps = new StepTimes();
   try {
-    const placement = await deploy(plan, ctx, teardown);
+    const placement = await steps.time('deployed', () => deploy(plan, ctx, teardown));
     // Re-planned with the real addresses (ipBlock rules, external hosts).
     plan = selectProbes(
       planRecipe(recipe, ctx.suffix, {
@@ -73,13 +74,13 @@ export async function runRecipe(recipe: Recipe, ctx: RecipeContext): Promise<Rec
     );
     report.policies = plan.policies.map((p) => ({ name: p.metadata.name, yaml: stringify(p) }));
     // The nodes' counters as last read for this recipe: each probe's "before" (see ProbeContext).
-    const baseline = new Map(await waitProgrammed(plan, placement, ctx));
-    await waitServersAnswer(plan, placement, ctx);
+    const baseline = new Map(await steps.time('programmed', () => waitProgrammed(plan, placement, ctx)));
+    await steps.time('servers answer', () => waitServersAnswer(plan, placement, ctx));
 
     for (const attempt of [1, 2] as const) {
       throwIfCancelled(ctx.signal);
       report.tries = attempt;
-      const probes = await runTry(plan, placement, baseline, attempt, ctx, report);
+      const probes = await steps.time(`try ${attempt}`, () => runTry(plan, placement, baseline, attempt, ctx, report));
       report.probes.push(...probes);
       if (probes.every((p) => p.verdict === 'pass')) break;
       ctx.log.warn(`recipe ${recipe.id}: ${probes.filter((p) => p.verdict === 'fail').length} probe(s) differ from the oracle${attempt === 1 ? '; probing the recipe once more in full' : ''}`);
@@ -94,9 +95,28 @@ export async function runRecipe(recipe: Recipe, ctx: RecipeContext): Promise<Rec
       report.probes.push(failedProbe(probe, report.tries as 1 | 2, `setup failed: ${messageOf(e)}`));
     }
   } finally {
-    await teardown.unwind();
+    await steps.time('torn down', () => teardown.unwind());
+    ctx.log.info(`recipe ${recipe.id}: ${steps}`);
   }
   return report;
+}
+
+/** How long each step of a recipe took, for its log line. */
+class StepTimes {
+  private readonly steps: string[] = [];
+
+  async time<T>(step: string, work: () => Promise<T>): Promise<T> {
+    const started = Date.now();
+    try {
+      return await work();
+    } finally {
+      this.steps.push(`${step} ${Date.now() - started} ms`);
+    }
+  }
+
+  toString(): string {
+    return this.steps.join(', ');
+  }
 }
 
 function selectProbes(plan: RecipePlan, ctx: RecipeContext): RecipePlan {
@@ -107,7 +127,9 @@ async function deploy(plan: RecipePlan, ctx: RecipeContext, teardown: TeardownSt
   const placement: Placement = { pods: new Map(), externals: new Map() };
   // Each kind of object is created all at once (every teardown registered first), and each step
   // waits for the whole previous one: pods need their namespaces.
-  for (const ns of plan.namespaces) teardown.defer(`namespace ${ns.name}`, () => ctx.cluster.deleteNamespace(ns.name));
+  teardown.defer(`namespaces ${plan.namespaces.map((ns) => ns.name).join(', ')}`, () =>
+    settled(plan.namespaces.map((ns) => ctx.cluster.deleteNamespace(ns.name))).then(() => undefined),
+  );
   await settled(plan.namespaces.map((ns) => ctx.cluster.createNamespace(ns.name, ns.labels)));
   await settled(
     plan.externals.map(async (host) => {
@@ -122,7 +144,9 @@ async function deploy(plan: RecipePlan, ctx: RecipeContext, teardown: TeardownSt
     const node = fixture.node ?? nodes[i % Math.max(nodes.length, 1)];
     return node === undefined ? fixture : { ...fixture, node };
   });
-  for (const fixture of pods) teardown.defer(`pod ${fixture.namespace}/${fixture.name}`, () => ctx.cluster.deletePod(`${fixture.namespace}/${fixture.name}`));
+  teardown.defer(`pods of recipe ${plan.recipe.id}`, () =>
+    settled(pods.map((fixture) => ctx.cluster.deletePod(`${fixture.namespace}/${fixture.name}`))).then(() => undefined),
+  );
   const deployed = await settled(pods.map((fixture) => ctx.cluster.deployPod(fixture)));
   for (const d of deployed) placement.pods.set(d.pod, { node: d.node, ip: d.ip });
   return placement;
