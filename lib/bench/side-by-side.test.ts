@@ -34,6 +34,15 @@ describe('catalog bench: comparing two passes', function () {
       expect([...chains(serial)].some((c) => chains(defaults).has(c) && c?.startsWith('cali-tw-'))).to.equal(false);
       expect(compareDecisions(serial, defaults)).to.deep.equal([]);
 
+      // IP set names hash selectors that name the pass's namespaces: they do not count.
+      const withSet = (p: PassFigures, set: string): PassFigures => {
+        const copy = structuredClone(p);
+        const probe = copy.recipes[0]!.probes.find((x) => x.decidedBy?.kind === 'policy-allow')!;
+        probe.decidedBy!.rule += ` -m set --match-set cali40s:${set} src`;
+        return copy;
+      };
+      expect(compareDecisions(withSet(serial, 'aznlIahuDNmYdJ-Did1cgHU'), withSet(defaults, 'ZskZjbkUCzUH0ZMgRdSfHth'))).to.deep.equal([]);
+
       const changed = structuredClone(defaults);
       const probe = changed.recipes[0]!.probes.find((p) => p.decidedBy?.kind === 'policy-allow')!;
       probe.decidedBy = { ...probe.decidedBy!, kind: 'profile-allow', policy: undefined as never };

@@ -33,8 +33,8 @@ export function percentile(values: number[], p: number): number {
 
 /**
  * What must agree between two passes, with the run-specific parts taken out: namespaces carry
- * the pass's suffix and endpoint chains the interface hashed from it, so chain names and felix's
- * rule ids differ while the rule that decided is the same.
+ * the pass's suffix, and endpoint chains, IP sets and felix's rule ids are hashed from names
+ * that contain it, so they differ while the rule that decided is the same.
  */
 export function decisionDigest(recipe: RecipeReport, probe: ProbeReport): string {
   const d = probe.decidedBy;
@@ -44,6 +44,8 @@ export function decisionDigest(recipe: RecipeReport, probe: ProbeReport): string
     ? d.rule
         .replace(deployed, '')
         .replace(/cali:[A-Za-z0-9_-]+/g, 'cali:*')
+        // IP set names hash the selector, which names the pass's namespaces.
+        .replace(/\bcali4[06][a-z]*:[A-Za-z0-9_-]+/g, 'cali40s:*')
         .replace(/\bcali-(tw|fw|pi|po|pri|pro|gi|go)-\S+/g, 'cali-$1-*')
         .replace(/\bcali[0-9a-f]{11}\b/g, 'cali*')
     : 'none';
