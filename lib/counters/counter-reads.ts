@@ -2,6 +2,7 @@
 // reads: the whole filter table (iptables-save -c, nft -j list ruleset), for snapshots around a
 // probe and for enforcement checks; and a few chains by name (iptables -v -S <chain>,
 // nft -j list chain), the cheapest read there is, for watching a probe in flight.
+import { calicoChainName } from './chains.ts';
 import { parseIptablesSave } from './iptables-save.ts';
 import { parseNftJson } from './nft-json.ts';
 import type { CounterBackend, CounterSnapshot } from './types.ts';
@@ -102,4 +103,10 @@ export function withChains(base: CounterSnapshot, listed: CounterSnapshot): Coun
     chainPolicies: base.chainPolicies,
     chains: [...base.chains.filter(kept), ...listed.chains],
   };
+}
+
+/** Only the rules and chains of `chains` (logical names): what one probe's attribution reads. */
+export function onlyChains(snapshot: CounterSnapshot, chains: ReadonlySet<string>): CounterSnapshot {
+  const keep = (c: { chain: string }): boolean => chains.has(calicoChainName(c.chain));
+  return { backend: snapshot.backend, rules: snapshot.rules.filter(keep), chainPolicies: [], chains: snapshot.chains.filter(keep) };
 }

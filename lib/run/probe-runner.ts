@@ -11,6 +11,7 @@ import {
   endpointChainName,
   provenDrop,
   resolvePolicyChains,
+  onlyChains,
   watchedChains,
   withChains,
   workloadInterfaceName,
@@ -89,8 +90,10 @@ export async function runProbe(probe: PlannedProbe, attempt: 1 | 2, ctx: ProbeCo
     const deltas: CounterDeltaRow[] = [];
     const decisions: Decision[] = [];
     for (const node of nodes) {
-      const delta = diffSnapshots(before.get(node)!, after.get(node)!);
-      deltas.push(...rows(node, delta, ownChains(ends, node, delta.after)));
+      // The probe's own chains only: all its attribution reads, and nothing of other recipes.
+      const own = ownChains(ends, node, after.get(node)!);
+      const delta = diffSnapshots(onlyChains(before.get(node)!, own), onlyChains(after.get(node)!, own));
+      deltas.push(...rows(node, delta));
       const attribution = attribute(delta, {
         ...interfaces(ends),
         ...(outcome.observed !== 'check-failed' ? { observed: outcome.observed } : {}),
@@ -286,11 +289,8 @@ function isDeny(decision: Decision): boolean {
   return decision.kind.endsWith('drop') || decision.kind === 'policy-deny';
 }
 
-/** The rules of the probe's own chains that moved: other recipes' traffic stays out of its report. */
-function rows(node: string, delta: CounterDelta, own: Set<string>): CounterDeltaRow[] {
-  return delta.rules
-    .filter((d) => own.has(calicoChainName(d.rule.chain)))
-    .map((d) => ({ node, table: d.rule.table, chain: d.rule.chain, rule: d.rule.text, packets: d.packets, bytes: d.bytes }));
+function rows(node: string, delta: CounterDelta): CounterDeltaRow[] {
+  return delta.rules.map((d) => ({ node, table: d.rule.table, chain: d.rule.chain, rule: d.rule.text, packets: d.packets, bytes: d.bytes }));
 }
 
 const kindMap: Partial<Record<CounterDecisionKind, DecisionKind>> = {
