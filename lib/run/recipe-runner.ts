@@ -46,6 +46,12 @@ export interface RecipeContext {
   signal: AbortSignal;
   log: Logger;
   onProbe?: (probe: ProbeReport) => void;
+  /**
+   * Takes the recipe's teardown (deleting its pods and namespaces) to finish while the run goes
+   * on: nothing after the last probe depends on it, and the run awaits it before it ends.
+   * Without it the recipe tears down before it returns.
+   */
+  finishLater?: (what: string, work: () => Promise<string[]>) => void;
 }
 
 export async function runRecipe(recipe: Recipe, ctx: RecipeContext): Promise<RecipeReport> {
@@ -95,7 +101,8 @@ export async function runRecipe(recipe: Recipe, ctx: RecipeContext): Promise<Rec
       report.probes.push(failedProbe(probe, report.tries as 1 | 2, `setup failed: ${messageOf(e)}`));
     }
   } finally {
-    await steps.time('torn down', () => teardown.unwind());
+    if (ctx.finishLater && !ctx.signal.aborted) ctx.finishLater(`teardown of recipe ${recipe.id}`, () => teardown.unwind());
+    else await steps.time('torn down', () => teardown.unwind());
     ctx.log.info(`recipe ${recipe.id}: ${steps}`);
   }
   return report;

@@ -5,6 +5,7 @@ import { randomBytes } from 'node:crypto';
 import { mkdirSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import type { Cluster, ClusterOptions, ClusterVersions, Dataplane } from '../cluster/provider.ts';
+import { messageOf } from '../errors.ts';
 import { KubeClient } from '../kube/client.ts';
 import { createRootSignal, TeardownStack, type RootSignal } from '../lifecycle/index.ts';
 import { createLogger, setLogFile, type Logger } from '../log.ts';
@@ -181,13 +182,22 @@ export class RunSession {
     let done = 0;
     this.log.info(`${total} recipes, ${pass.concurrency} side by side, blocked verdicts by ${pass.blockedBy}`);
     const finished = new Map<Recipe, RecipeReport>();
+    const teardowns: Promise<void>[] = [];
+    const finishLater = (what: string, work: () => Promise<string[]>): void => {
+      teardowns.push(
+        work().then(
+          (errors) => errors.forEach((e) => this.log.warn(`${what}: ${e}`)),
+          (e: unknown) => this.log.warn(`${what} failed: ${messageOf(e)}`),
+        ),
+      );
+    };
     try {
       return await runSideBySide(
         recipes,
         { concurrency: pass.concurrency, signal: this.signal, cost: (r) => planRecipe(r, '').probes.length },
         async (recipe) => {
           hooks.onRecipeStart?.(recipe);
-          const report = await this.runOne(recipe, pass, hooks);
+          const report = await this.runOne(recipe, pass, hooks, finishLater);
           finished.set(recipe, report);
           done++;
           const failed = report.probes.filter((p) => p.verdict === 'fail').length;
@@ -199,6 +209,9 @@ export class RunSession {
         },
       );
     } finally {
+      // Every recipe's teardown is done when the pass is: a next pass or the end of the run
+      // never meets a recipe's leftovers.
+      await Promise.all(teardowns);
       // In the given order; a cancelled run keeps what finished.
       for (const recipe of recipes) {
         const report = finished.get(recipe);
@@ -207,7 +220,12 @@ export class RunSession {
     }
   }
 
-  private async runOne(recipe: Recipe, pass: PassOptions, hooks: CatalogHooks): Promise<RecipeReport> {
+  private async runOne(
+    recipe: Recipe,
+    pass: PassOptions,
+    hooks: CatalogHooks,
+    finishLater: (what: string, work: () => Promise<string[]>) => void,
+  ): Promise<RecipeReport> {
     const log = this.log.child(recipe.id);
     log.info(`recipe ${recipe.id}: ${recipe.title}`);
     let failures = 0;
@@ -225,6 +243,7 @@ export class RunSession {
       ...(pass.grep !== undefined ? { selectProbe: (probe) => grepSelects(pass.grep, recipe, probe.id) } : {}),
       signal: this.signal,
       log,
+      finishLater,
       onProbe: (probe) => {
         if (probe.verdict === 'fail') failures++;
         log.debug(`${probe.verdict} ${probe.id}: expected ${probe.expected}, observed ${probe.observed} (${probe.detail}; ${probe.evidence}, ${probe.durationMs} ms)`);
