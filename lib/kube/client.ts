@@ -5,6 +5,7 @@ import {
   ApiException,
   ApiextensionsV1Api,
   CoreV1Api,
+  CustomObjectsApi,
   FetchError,
   Health,
   KubeConfig,
@@ -105,6 +106,7 @@ export class KubeClient {
 
   /** Server-side apply (create or update), forcing ownership of the fields we set. */
   async apply<T extends KubeObject>(object: T): Promise<T> {
+    if (clashesWithKubernetesType(object)) return this.applyCustomResource(object);
     return this.call(`apply ${describe(object)}`, async () =>
       (await this.objects.patch(
         typed(object),
@@ -114,6 +116,25 @@ export class KubeClient {
         true,
         PatchStrategy.ServerSideApply,
       )) as T,
+    );
+  }
+
+  /**
+   * client-node picks its typed model by version and kind alone (util.js getSerializationType), so
+   * a custom resource named like a Kubernetes type (Calico's crd.projectcalico.org/v1
+   * NetworkPolicy is read as V1NetworkPolicy) would lose every field the Kubernetes type lacks.
+   * The custom-objects API sends the body as it is.
+   */
+  private async applyCustomResource<T extends KubeObject>(object: T): Promise<T> {
+    const [group = '', version = ''] = object.apiVersion.split('/');
+    const target = { group, version, plural: pluralOf(object.kind), name: object.metadata.name, body: object, fieldManager, force: true };
+    const options = setHeaderOptions('Content-Type', PatchStrategy.ServerSideApply);
+    const api = this.config.makeApiClient(CustomObjectsApi);
+    const namespace = object.metadata.namespace;
+    return this.call(`apply ${describe(object)}`, async () =>
+      (namespace === undefined
+        ? await api.patchClusterCustomObject(target, options)
+        : await api.patchNamespacedCustomObject({ ...target, namespace }, options)) as T,
     );
   }
 
@@ -258,6 +279,21 @@ export class KubeClient {
  */
 function typed(object: KubeObject): KubernetesObject {
   return loadYaml<KubernetesObject>(JSON.stringify(object));
+}
+
+/** A custom resource (any group but Kubernetes' own) whose kind is also a Kubernetes type's. */
+function clashesWithKubernetesType(object: Pick<KubeObject, 'apiVersion' | 'kind'>): boolean {
+  const group = object.apiVersion.includes('/') ? object.apiVersion.split('/')[0]! : '';
+  return group !== '' && !group.endsWith('.k8s.io') && KUBERNETES_KINDS.has(object.kind);
+}
+
+/** Kinds of the built-in API that a CRD group also uses (Calico's crd.projectcalico.org/v1 NetworkPolicy). */
+const KUBERNETES_KINDS = new Set(['NetworkPolicy']);
+
+/** The resource name of a kind, as CRDs spell it (networkpolicies, tiers). */
+function pluralOf(kind: string): string {
+  const lower = kind.toLowerCase();
+  return lower.endsWith('y') ? `${lower.slice(0, -1)}ies` : `${lower}s`;
 }
 
 function describe(object: Pick<KubeObject, 'kind' | 'metadata'>): string {
