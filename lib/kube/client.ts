@@ -1,6 +1,7 @@
 // The Kubernetes API boundary: the only module that imports @kubernetes/client-node.
 // Everything above talks in plain objects; errors come back as InfrastructureError with the
 // client's error (FetchError for the network, ApiException with .code for HTTP) as `cause`.
+import https from 'node:https';
 import {
   ApiException,
   ApiextensionsV1Api,
@@ -77,6 +78,7 @@ export class KubeClient {
   static fromFile(path: string): KubeClient {
     const config = new KubeConfig();
     config.loadFromFile(path);
+    keepConnections(config);
     return new KubeClient(config, path);
   }
 
@@ -270,6 +272,24 @@ export class KubeClient {
   async waitFor<T>(what: string, options: WaitOptions, check: () => Promise<T | undefined>): Promise<T> {
     return poll(what, { ...options, retryIf: retryHealable }, check);
   }
+}
+
+/**
+ * client-node 1.x makes a new https.Agent for every API call, so every call opens a TCP
+ * connection and does a TLS handshake (and on netns, starts the relay's processes). One
+ * keep-alive agent with the same TLS settings serves every call of this client instead. Watches
+ * and exec (websockets) keep their own agents.
+ */
+function keepConnections(config: KubeConfig): void {
+  const applyAuth = config.applySecurityAuthentication.bind(config);
+  let shared: https.Agent | undefined;
+  config.applySecurityAuthentication = async (context) => {
+    await applyAuth(context);
+    const fresh = context.getAgent() as (https.Agent & { options?: https.AgentOptions }) | undefined;
+    if (!fresh) return;
+    shared ??= new https.Agent({ ...fresh.options, keepAlive: true });
+    context.setAgent(shared);
+  };
 }
 
 /**
