@@ -115,6 +115,10 @@ export class SimulatedCluster implements Cluster, ObjectApi {
     return { name, ip };
   }
 
+  async deleteExternalHost(name: string): Promise<void> {
+    this.externals.delete(name);
+  }
+
   // ---- ObjectApi: what the API server would pass on to felix, programmed at once.
 
   async apply(object: KubeObject): Promise<unknown> {
