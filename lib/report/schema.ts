@@ -97,7 +97,20 @@ export interface ProbeReport {
   counters: { deltas: CounterDeltaRow[] };
   /** The rule that decided the probe, or null when attribution found none. */
   decidedBy: Decision | null;
+  /** What the observation rests on (absent in reports written before it was recorded). */
+  evidence?: ProbeEvidence;
 }
+
+/**
+ * - answer: the probe got an answer (connected, refused, echoed, an HTTP status, an echo reply)
+ * - counted-drop: a Calico drop or reject rule of the probe's own endpoint counted its packets
+ *   while it was in flight, and the probe was stopped there
+ * - timeout: the probe waited out its connect timeout with no answer (with or without a drop
+ *   counted: `decidedBy` tells)
+ * - error: the probe could not be carried out (`check-failed`)
+ */
+export type ProbeEvidence = 'answer' | 'counted-drop' | 'timeout' | 'error';
+export const probeEvidence: readonly ProbeEvidence[] = ['answer', 'counted-drop', 'timeout', 'error'];
 
 /** One rule whose counters moved while the probe ran. */
 export interface CounterDeltaRow {

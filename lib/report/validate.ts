@@ -4,6 +4,7 @@ import { excerpt, InputError } from '../errors.ts';
 import {
   dataplanes,
   decisionKinds,
+  probeEvidence,
   probeProtocols,
   reportSchemaVersion,
   type Report,
@@ -97,6 +98,7 @@ function checkProbe(s: Shape, value: unknown, path: string): void {
   s.oneOf(probe.observed, `${path}.observed`, ['allowed', 'blocked', 'check-failed']);
   s.oneOf(probe.verdict, `${path}.verdict`, ['pass', 'fail']);
   s.number(probe.durationMs, `${path}.durationMs`);
+  s.optional(probe.evidence, `${path}.evidence`, (v, p) => s.oneOf(v, p, probeEvidence));
   const counters = s.object(probe.counters, `${path}.counters`);
   s.array(counters.deltas, `${path}.counters.deltas`).forEach((d, i) => {
     const at = `${path}.counters.deltas[${i}]`;

@@ -1,40 +1,62 @@
-// One recipe, carried out on a cluster: namespaces, fixtures and external hosts; the "before"
-// probes; the policies applied and their enforcement read from the nodes; the "after" probes.
-// When anything differs from the oracle the recipe is probed once more in full, and both tries
-// are kept in the report: nothing is retried silently.
+// One recipe, carried out on a cluster, as a list of steps: deploy (namespaces, external hosts,
+// pods), wait until felix has programmed every pod and every server answers, then up to two
+// tries of [probe phase "before", apply the policies and wait until enforced, probe phase
+// "after", remove the policies]. When anything differs from the oracle the recipe is probed once
+// more in full, and both tries are kept in the report: nothing is retried silently.
 import { stringify } from 'yaml';
 import type { Cluster, Dataplane } from '../cluster/provider.ts';
+import { podProgrammed } from '../counters/index.ts';
+import type { CounterSnapshot } from '../counters/index.ts';
 import { messageOf } from '../errors.ts';
-import type { KubeClient } from '../kube/client.ts';
+import type { KubeObject } from '../kube/client.ts';
+import { poll, TeardownStack, throwIfCancelled } from '../lifecycle/index.ts';
 import type { Logger } from '../log.ts';
 import type { PolicyResource } from '../model/types.ts';
-import { probeCommand, classifyProbe, type ProbeTimeouts } from '../probe/command.ts';
+import { classifyProbe, probeCommand, type ProbeTimeouts } from '../probe/command.ts';
 import { appliedObject, planRecipe, policyLabel, policyRefs } from '../recipes/index.ts';
-import type { PlannedProbe, Recipe, RecipePlan } from '../recipes/index.ts';
+import type { Phase, PlannedProbe, Recipe, RecipePlan } from '../recipes/index.ts';
 import type { ProbeReport, RecipeReport } from '../report/schema.ts';
-import { checkEnforcement, podProgrammed } from './enforcement.ts';
-import { TeardownStack, throwIfCancelled } from './lifecycle.ts';
-import { snapshotNodes } from './node-counters.ts';
-import { probeReportBase, runProbe, type Placement, type ProbeContext } from './probe-runner.ts';
-import { waitFor } from './wait.ts';
+import { checkEnforcement } from './enforcement.ts';
+import { readNodes, type CounterReaders } from './node-counters.ts';
+import type { BlockedBy } from './options.ts';
+import { failedProbe, runProbe, type Placement, type ProbeContext } from './probe-runner.ts';
+
+/** Applies and deletes Kubernetes objects (the KubeClient; a test double in unit tests). */
+export interface ObjectApi {
+  apply(object: KubeObject): Promise<unknown>;
+  delete(object: KubeObject): Promise<unknown>;
+}
 
 export interface RecipeContext {
   cluster: Cluster;
-  kube: KubeClient;
+  objects: ObjectApi;
+  counters: CounterReaders;
   dataplane: Dataplane;
   calicoVersion: string;
-  runId: string;
+  /** Suffix of the recipe's namespaces and external hosts (the run id). */
+  suffix: string;
   timeouts: ProbeTimeouts;
+  blockedBy: BlockedBy;
   /** How long felix may take to program endpoints and policies. */
   enforceTimeoutMs: number;
+  /** How long a fixture server may take to answer. */
+  serverTimeoutMs?: number;
+  /** Which probes to run (all when absent). */
+  selectProbe?: (probe: PlannedProbe) => boolean;
   signal: AbortSignal;
   log: Logger;
   onProbe?: (probe: ProbeReport) => void;
+  /**
+   * Takes the recipe's teardown (deleting its pods and namespaces) to finish while the run goes
+   * on: nothing after the last probe depends on it, and the run awaits it before it ends.
+   * Without it the recipe tears down before it returns.
+   */
+  finishLater?: (what: string, work: () => Promise<string[]>) => void;
 }
 
 export async function runRecipe(recipe: Recipe, ctx: RecipeContext): Promise<RecipeReport> {
   const teardown = new TeardownStack(ctx.log);
-  let plan = planRecipe(recipe, ctx.runId);
+  let plan = selectProbes(planRecipe(recipe, ctx.suffix), ctx);
   const report: RecipeReport = {
     id: recipe.id,
     title: recipe.title,
@@ -45,20 +67,26 @@ export async function runRecipe(recipe: Recipe, ctx: RecipeContext): Promise<Rec
     tries: 0,
     probes: [],
   };
+  const steps = new StepTimes();
   try {
-    const placement = await deploy(plan, ctx, teardown);
-    plan = planRecipe(recipe, ctx.runId, {
-      externals: Object.fromEntries([...placement.externals].map(([name, e]) => [name, e.ip])),
-      pods: Object.fromEntries([...placement.pods].map(([name, p]) => [name, p.ip])),
-    });
+    const placement = await steps.time('deployed', () => deploy(plan, ctx, teardown));
+    // Re-planned with the real addresses (ipBlock rules, external hosts).
+    plan = selectProbes(
+      planRecipe(recipe, ctx.suffix, {
+        externals: Object.fromEntries([...placement.externals].map(([name, e]) => [name, e.ip])),
+        pods: Object.fromEntries([...placement.pods].map(([name, p]) => [name, p.ip])),
+      }),
+      ctx,
+    );
     report.policies = plan.policies.map((p) => ({ name: policyLabel(p), yaml: stringify(appliedObject(p)) }));
-    await waitProgrammed(plan, placement, ctx);
-    await waitServersAnswer(plan, placement, ctx);
+    // The nodes' counters as last read for this recipe: each probe's "before" (see ProbeContext).
+    const baseline = new Map(await steps.time('programmed', () => waitProgrammed(plan, placement, ctx)));
+    await steps.time('servers answer', () => waitServersAnswer(plan, placement, ctx));
 
     for (const attempt of [1, 2] as const) {
       throwIfCancelled(ctx.signal);
       report.tries = attempt;
-      const probes = await runTry(plan, placement, attempt, ctx, report);
+      const probes = await steps.time(`try ${attempt}`, () => runTry(plan, placement, baseline, attempt, ctx, report));
       report.probes.push(...probes);
       if (probes.every((p) => p.verdict === 'pass')) break;
       ctx.log.warn(`recipe ${recipe.id}: ${probes.filter((p) => p.verdict === 'fail').length} probe(s) differ from the oracle${attempt === 1 ? '; probing the recipe once more in full' : ''}`);
@@ -73,32 +101,70 @@ export async function runRecipe(recipe: Recipe, ctx: RecipeContext): Promise<Rec
       report.probes.push(failedProbe(probe, report.tries as 1 | 2, `setup failed: ${messageOf(e)}`));
     }
   } finally {
-    await teardown.unwind();
+    if (ctx.finishLater && !ctx.signal.aborted) ctx.finishLater(`teardown of recipe ${recipe.id}`, () => teardown.unwind());
+    else await steps.time('torn down', () => teardown.unwind());
+    ctx.log.info(`recipe ${recipe.id}: ${steps}`);
   }
   return report;
 }
 
+/** How long each step of a recipe took, for its log line. */
+class StepTimes {
+  private readonly steps: string[] = [];
+
+  async time<T>(step: string, work: () => Promise<T>): Promise<T> {
+    const started = Date.now();
+    try {
+      return await work();
+    } finally {
+      this.steps.push(`${step} ${Date.now() - started} ms`);
+    }
+  }
+
+  toString(): string {
+    return this.steps.join(', ');
+  }
+}
+
+function selectProbes(plan: RecipePlan, ctx: RecipeContext): RecipePlan {
+  return ctx.selectProbe ? { ...plan, probes: plan.probes.filter(ctx.selectProbe) } : plan;
+}
+
 async function deploy(plan: RecipePlan, ctx: RecipeContext, teardown: TeardownStack): Promise<Placement> {
   const placement: Placement = { pods: new Map(), externals: new Map() };
-  for (const ns of plan.namespaces) {
-    teardown.defer(`namespace ${ns.name}`, () => ctx.cluster.deleteNamespace(ns.name));
-    await ctx.cluster.createNamespace(ns.name, ns.labels);
-  }
+  // Each kind of object is created all at once (every teardown registered first), and each step
+  // waits for the whole previous one: pods need their namespaces.
+  teardown.defer(`namespaces ${plan.namespaces.map((ns) => ns.name).join(', ')}`, () =>
+    settled(plan.namespaces.map((ns) => ctx.cluster.deleteNamespace(ns.name))).then(() => undefined),
+  );
+  await settled(plan.namespaces.map((ns) => ctx.cluster.createNamespace(ns.name, ns.labels)));
   // Namespaced, so they go with their namespace; created before the pods that run as them.
-  for (const account of plan.serviceAccounts) {
-    await ctx.kube.apply({ apiVersion: 'v1', kind: 'ServiceAccount', metadata: { name: account.name, namespace: account.namespace, labels: account.labels } });
-  }
-  for (const host of plan.externals) {
-    // External hosts live as long as the cluster; the provider removes them at teardown.
-    const handle = await ctx.cluster.createExternalHost(`${plan.recipe.id}-${host.name}`, host.serve);
-    placement.externals.set(host.name, { ip: handle.ip, host: handle.name });
-  }
-  for (const fixture of plan.fixtures) {
-    const pod = `${fixture.namespace}/${fixture.name}` as const;
-    teardown.defer(`pod ${pod}`, () => ctx.cluster.deletePod(pod));
-    const deployed = await ctx.cluster.deployPod(fixture);
-    placement.pods.set(pod, { node: deployed.node, ip: deployed.ip });
-  }
+  await settled(
+    plan.serviceAccounts.map((account) =>
+      ctx.objects.apply({ apiVersion: 'v1', kind: 'ServiceAccount', metadata: { name: account.name, namespace: account.namespace, labels: account.labels } }),
+    ),
+  );
+  const externalName = (host: { name: string }): string => `${plan.recipe.id}-${host.name}-${ctx.suffix}`;
+  teardown.defer(`external hosts of recipe ${plan.recipe.id}`, () =>
+    settled(plan.externals.map((host) => ctx.cluster.deleteExternalHost(externalName(host)))).then(() => undefined),
+  );
+  await settled(
+    plan.externals.map(async (host) => {
+      const handle = await ctx.cluster.createExternalHost(externalName(host), host.serve);
+      placement.externals.set(host.name, { ip: handle.ip, host: handle.name });
+    }),
+  );
+  // Pods spread over the nodes in recipe order, whatever else runs beside the recipe.
+  const nodes = ctx.cluster.workloadNodes ?? [];
+  const pods = plan.fixtures.map((fixture, i) => {
+    const node = fixture.node ?? nodes[i % Math.max(nodes.length, 1)];
+    return node === undefined ? fixture : { ...fixture, node };
+  });
+  teardown.defer(`pods of recipe ${plan.recipe.id}`, () =>
+    settled(pods.map((fixture) => ctx.cluster.deletePod(`${fixture.namespace}/${fixture.name}`))).then(() => undefined),
+  );
+  const deployed = await settled(pods.map((fixture) => ctx.cluster.deployPod(fixture)));
+  for (const d of deployed) placement.pods.set(d.pod, { node: d.node, ip: d.ip });
   return placement;
 }
 
@@ -106,119 +172,138 @@ function nodesOf(placement: Placement): string[] {
   return [...new Set([...placement.pods.values()].map((p) => p.node))];
 }
 
-async function waitProgrammed(plan: RecipePlan, placement: Placement, ctx: RecipeContext): Promise<void> {
+async function waitProgrammed(plan: RecipePlan, placement: Placement, ctx: RecipeContext): Promise<NodeSnapshots> {
   let missing: string[] = [];
-  await waitFor(
+  return poll(
     'felix to program every fixture pod',
-    { timeoutMs: ctx.enforceTimeoutMs, signal: ctx.signal },
+    { timeoutMs: ctx.enforceTimeoutMs, intervalMs: 50, signal: ctx.signal, describeLast: () => `no endpoint chains yet for ${missing.join(', ')}` },
     async () => {
-      const snapshots = await snapshotNodes(ctx.cluster, nodesOf(placement), ctx.dataplane, ctx.signal);
+      const snapshots = await readNodes(ctx.counters, nodesOf(placement), ctx.signal);
       missing = plan.model.pods
         .filter((pod) => !podProgrammed(snapshots.get(placement.pods.get(`${pod.namespace}/${pod.name}`)!.node)!, pod))
         .map((pod) => `${pod.namespace}/${pod.name}`);
-      return missing.length === 0 ? true : undefined;
+      return missing.length === 0 ? snapshots : undefined;
     },
-    () => `no endpoint chains yet for ${missing.join(', ')}`,
   );
 }
 
 /** Every served TCP port answers from inside its own pod, before any probe counts. */
 async function waitServersAnswer(plan: RecipePlan, placement: Placement, ctx: RecipeContext): Promise<void> {
-  for (const fixture of plan.fixtures) {
-    const pod = `${fixture.namespace}/${fixture.name}` as const;
-    const ip = placement.pods.get(pod)!.ip;
-    for (const port of fixture.serve.filter((p) => p.protocol === 'TCP')) {
+  const timeouts = { connectSeconds: 1 };
+  const checks = plan.fixtures.flatMap((fixture) =>
+    fixture.serve.filter((p) => p.protocol === 'TCP').map((port) => ({ pod: `${fixture.namespace}/${fixture.name}` as const, port: port.port })),
+  );
+  await Promise.all(
+    checks.map(async ({ pod, port }) => {
+      const ip = placement.pods.get(pod)!.ip;
       let last = '';
-      await waitFor(
-        `${pod} to answer on TCP ${port.port}`,
-        { timeoutMs: 20_000, signal: ctx.signal },
+      await poll(
+        `${pod} to answer on TCP ${port}`,
+        { timeoutMs: ctx.serverTimeoutMs ?? 20_000, intervalMs: 50, signal: ctx.signal, describeLast: () => last },
         async () => {
-          const result = await ctx.cluster.execInPod(pod, probeCommand('tcp', ip, port.port, { connectSeconds: 1 }), { timeoutMs: 5000, signal: ctx.signal });
-          const outcome = classifyProbe('tcp', result);
-          last = outcome.detail;
-          return outcome.detail === 'connected' ? true : undefined;
+          const result = await ctx.cluster.execInPod(pod, probeCommand('tcp', ip, port, timeouts), { timeoutMs: 5000, signal: ctx.signal });
+          last = classifyProbe('tcp', result, timeouts).detail;
+          return last === 'connected' ? true : undefined;
         },
-        () => last,
       );
-    }
-  }
+    }),
+  );
 }
 
+/** One try: the probes before the policies, the policies applied and enforced, the probes after. */
 async function runTry(
   plan: RecipePlan,
   placement: Placement,
+  baseline: Map<string, CounterSnapshot>,
   attempt: 1 | 2,
   ctx: RecipeContext,
   report: RecipeReport,
 ): Promise<ProbeReport[]> {
-  const probeCtx: ProbeContext = {
-    cluster: ctx.cluster,
-    dataplane: ctx.dataplane,
-    calicoVersion: ctx.calicoVersion,
-    placement,
-    policies: policyRefs(plan),
-    tierNames: Object.fromEntries(Object.entries(plan.tierNames).map(([recipe, deployed]) => [deployed, recipe])),
-    timeouts: ctx.timeouts,
-    signal: ctx.signal,
-  };
   const results: ProbeReport[] = [];
-  const run = async (probes: PlannedProbe[]): Promise<void> => {
-    for (const probe of probes) {
-      throwIfCancelled(ctx.signal);
-      const result = await runProbe(probe, attempt, probeCtx);
-      results.push(result);
-      ctx.onProbe?.(result);
-    }
-  };
-
-  await run(plan.probes.filter((p) => p.phase === 'before'));
-  const applied = Date.now();
+  results.push(...(await probePhase(plan, 'before', [], placement, baseline, attempt, ctx)));
   try {
-    for (const policy of plan.policies) await ctx.kube.apply(appliedObject(policy) as unknown as Parameters<KubeClient['apply']>[0]);
-    await waitEnforced(plan, placement, plan.policies, ctx, false);
-    report.enforcement.programmedMs = Date.now() - applied;
-    ctx.log.info(`recipe ${plan.recipe.id}: ${plan.policies.length} policies enforced in ${report.enforcement.programmedMs} ms`);
-    await run(plan.probes.filter((p) => p.phase === 'after'));
+    report.enforcement.programmedMs = await applyPolicies(plan, placement, baseline, ctx);
+    results.push(...(await probePhase(plan, 'after', plan.policies, placement, baseline, attempt, ctx)));
   } finally {
-    if (!ctx.signal.aborted) {
-      // Policies before the tiers they are in (plan.policies lists tiers first).
-      for (const policy of [...plan.policies].reverse()) await ctx.kube.delete(appliedObject(policy) as unknown as Parameters<KubeClient['delete']>[0]);
-      await waitEnforced(plan, placement, plan.policies, ctx, true);
-    }
+    if (!ctx.signal.aborted) await removePolicies(plan, placement, baseline, ctx);
   }
   return results;
 }
 
-async function waitEnforced(
+/** The phase's probes, one after another: a probe's counters must be its own. */
+async function probePhase(
   plan: RecipePlan,
+  phase: Phase,
+  applied: readonly PolicyResource[],
   placement: Placement,
-  policies: readonly PolicyResource[],
+  baseline: Map<string, CounterSnapshot>,
+  attempt: 1 | 2,
   ctx: RecipeContext,
-  absent: boolean,
-): Promise<void> {
+): Promise<ProbeReport[]> {
+  const probeCtx: ProbeContext = {
+    cluster: ctx.cluster,
+    counters: ctx.counters,
+    calicoVersion: ctx.calicoVersion,
+    placement,
+    policies: policyRefs({ policies: [...applied] }),
+    tierNames: Object.fromEntries(Object.entries(plan.tierNames).map(([recipe, deployed]) => [deployed, recipe])),
+    timeouts: ctx.timeouts,
+    blockedBy: ctx.blockedBy,
+    baseline,
+    signal: ctx.signal,
+  };
+  const results: ProbeReport[] = [];
+  for (const probe of plan.probes.filter((p) => p.phase === phase)) {
+    throwIfCancelled(ctx.signal);
+    const result = await runProbe(probe, attempt, probeCtx);
+    results.push(result);
+    ctx.onProbe?.(result);
+  }
+  return results;
+}
+
+/** Applies the recipe's policies and waits until felix enforces them; returns how long that took. */
+async function applyPolicies(plan: RecipePlan, placement: Placement, baseline: Map<string, CounterSnapshot>, ctx: RecipeContext): Promise<number> {
+  const applied = Date.now();
+  for (const policy of plan.policies) await ctx.objects.apply(appliedObject(policy) as unknown as KubeObject);
+  replace(baseline, await waitEnforced(plan, placement, ctx, false));
+  const ms = Date.now() - applied;
+  ctx.log.info(`recipe ${plan.recipe.id}: ${plan.policies.length} policies enforced in ${ms} ms`);
+  return ms;
+}
+
+async function removePolicies(plan: RecipePlan, placement: Placement, baseline: Map<string, CounterSnapshot>, ctx: RecipeContext): Promise<void> {
+  // Policies before the tiers they are in (plan.policies lists tiers first).
+  for (const policy of [...plan.policies].reverse()) await ctx.objects.delete(appliedObject(policy) as unknown as KubeObject);
+  replace(baseline, await waitEnforced(plan, placement, ctx, true));
+}
+
+/** A new chain layout (policies applied or removed): the kept reads start over from this one. */
+function replace(baseline: Map<string, CounterSnapshot>, snapshots: NodeSnapshots): void {
+  baseline.clear();
+  for (const [node, snapshot] of snapshots) baseline.set(node, snapshot);
+}
+
+type NodeSnapshots = Map<string, CounterSnapshot>;
+
+async function waitEnforced(plan: RecipePlan, placement: Placement, ctx: RecipeContext, absent: boolean): Promise<NodeSnapshots> {
   let missing: string[] = [];
   const podNodes = new Map([...placement.pods].map(([pod, p]) => [pod, p.node]));
-  await waitFor(
-    absent ? 'felix to remove the recipe\'s policies' : 'felix to enforce the recipe\'s policies',
-    { timeoutMs: ctx.enforceTimeoutMs, intervalMs: 100, signal: ctx.signal },
+  return poll(
+    absent ? "felix to remove the recipe's policies" : "felix to enforce the recipe's policies",
+    { timeoutMs: ctx.enforceTimeoutMs, intervalMs: 40, signal: ctx.signal, describeLast: () => missing.slice(0, 5).join('; ') },
     async () => {
-      const snapshots = await snapshotNodes(ctx.cluster, nodesOf(placement), ctx.dataplane, ctx.signal);
-      missing = checkEnforcement(plan.model, policies, { podNodes, snapshots, calicoVersion: ctx.calicoVersion }, absent).missing;
-      return missing.length === 0 ? true : undefined;
+      const snapshots = await readNodes(ctx.counters, nodesOf(placement), ctx.signal);
+      missing = checkEnforcement(plan.model, plan.policies, { podNodes, snapshots, calicoVersion: ctx.calicoVersion }, absent).missing;
+      return missing.length === 0 ? snapshots : undefined;
     },
-    () => missing.slice(0, 5).join('; '),
   );
 }
 
-function failedProbe(probe: PlannedProbe, attempt: 1 | 2, detail: string): ProbeReport {
-  return {
-    ...probeReportBase(probe, attempt),
-    observed: 'check-failed',
-    detail,
-    verdict: 'fail',
-    durationMs: 0,
-    command: '',
-    counters: { deltas: [] },
-    decidedBy: null,
-  };
+/** Awaits every promise, then throws the first failure: no step is left running unobserved. */
+async function settled<T>(work: Promise<T>[]): Promise<T[]> {
+  const results = await Promise.allSettled(work);
+  const failed = results.find((r): r is PromiseRejectedResult => r.status === 'rejected');
+  if (failed) throw failed.reason;
+  return results.map((r) => (r as PromiseFulfilledResult<T>).value);
 }
