@@ -3,6 +3,9 @@ export type {
   Expectation,
   Phase,
   PlanAddresses,
+  PlannedChange,
+  PlannedStep,
+  PolicyName,
   PlannedProbe,
   ProbeMatrix,
   ProbeSpec,
@@ -14,10 +17,13 @@ export type {
   RecipeNote,
   RecipePlan,
   RecipePod,
+  RecipeStep,
+  Relabel,
   ServedPort,
 } from './types.ts';
 export { defaultCatalogDir, findRecipe, loadCatalog } from './catalog.ts';
 export { parseRecipe } from './parse.ts';
 export { expandProbes, probeKey } from './probes.ts';
 export { namespaceName, planRecipe } from './plan.ts';
+export { planReset, policyKey } from './steps.ts';
 export { placeholderAddress } from './placeholders.ts';

@@ -1,12 +1,13 @@
 // One recipe file -> a strictly validated Recipe. Every error names the file and the offending
 // path (e.g. `recipes/06-x.yaml: pods[2].serve[0].port: ...`), so a catalog author can fix it.
 import { basename } from 'node:path';
-import { InputError } from '../errors.ts';
-import type { Labels, NamespaceSpec, NetworkPolicy, ProbeProtocol } from '../model/types.ts';
-import { Location, parseContainerPorts, parseYamlDocument, readLabels } from '../scenario/index.ts';
+import type { NamespaceSpec, NetworkPolicy, ProbeProtocol } from '../model/types.ts';
+import { parseContainerPorts, parseYamlDocument } from '../scenario/index.ts';
 import { validateRecipePolicy } from './policy.ts';
 import { externalPlaceholders } from './placeholders.ts';
 import { expandMatrix, probeKey } from './probes.ts';
+import { RecipeReader, describe } from './reader.ts';
+import { impliedSteps, podArrivals, readSteps } from './parse-steps.ts';
 import type {
   Expectation,
   Phase,
@@ -17,85 +18,20 @@ import type {
   RecipeExternal,
   RecipeNote,
   RecipePod,
+  RecipeStep,
   ServedPort,
 } from './types.ts';
 
-const dnsLabel = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/;
-const phases: readonly Phase[] = ['before', 'after'];
 const probeProtocols: readonly ProbeProtocol[] = ['tcp', 'udp', 'http', 'icmp'];
 const expectations: readonly Expectation[] = ['allowed', 'blocked'];
 
-/** Thrown for the first problem found; `file: path: message`. */
-class RecipeReader {
-  constructor(readonly file: string) {}
-
-  fail(path: string, message: string): never {
-    throw new InputError(`${this.file}: ${path ? `${path}: ` : ''}${message}`);
-  }
-
-  /** An object with only the allowed keys; `required` ones must be present. */
-  object(value: unknown, path: string, allowed: readonly string[], required: readonly string[] = []): Record<string, unknown> {
-    if (typeof value !== 'object' || value === null || Array.isArray(value)) this.fail(path, `expected a mapping, got ${describe(value)}`);
-    const record = value as Record<string, unknown>;
-    for (const key of Object.keys(record)) {
-      if (!allowed.includes(key)) this.fail(join(path, key), `unknown field (allowed: ${allowed.join(', ')})`);
-    }
-    for (const key of required) {
-      if (record[key] === undefined || record[key] === null) this.fail(join(path, key), 'required field is missing');
-    }
-    return record;
-  }
-
-  array(value: unknown, path: string): unknown[] {
-    if (!Array.isArray(value)) this.fail(path, `expected a list, got ${describe(value)}`);
-    return value;
-  }
-
-  optionalArray(value: unknown, path: string): unknown[] {
-    return value === undefined || value === null ? [] : this.array(value, path);
-  }
-
-  string(value: unknown, path: string): string {
-    if (typeof value !== 'string' || value.trim() === '') this.fail(path, `expected a non-empty string, got ${describe(value)}`);
-    return value;
-  }
-
-  name(value: unknown, path: string): string {
-    const name = this.string(value, path);
-    if (!dnsLabel.test(name) || name.length > 63) this.fail(path, `"${name}" is not a DNS label (lowercase letters, digits, "-")`);
-    return name;
-  }
-
-  oneOf<T extends string>(value: unknown, path: string, allowed: readonly T[]): T {
-    if (typeof value !== 'string' || !(allowed as readonly string[]).includes(value)) {
-      this.fail(path, `expected one of ${allowed.join(', ')}, got ${describe(value)}`);
-    }
-    return value as T;
-  }
-
-  port(value: unknown, path: string): number {
-    if (typeof value !== 'number' || !Number.isInteger(value) || value < 1 || value > 65535) {
-      this.fail(path, `expected a port number 1-65535, got ${describe(value)}`);
-    }
-    return value;
-  }
-
-  /** Label syntax is checked as the API server does (the scenario validator's readLabels). */
-  labels(value: unknown, path: string): Labels {
-    if (value === undefined || value === null) return {};
-    return readLabels(value, this.at(path));
-  }
-
-  at(path: string): Location {
-    return new Location(this.file, path);
-  }
-
-  /** A string or a list of strings, always returned as a non-empty list. */
-  list(value: unknown, path: string): string[] {
-    const items = typeof value === 'string' ? [value] : this.array(value, path);
-    if (items.length === 0) this.fail(path, 'expected at least one entry');
-    return items.map((item, i) => this.string(item, `${path}[${i}]`));
-  }
+/** What probes and prose claims may name: every pod (and the step that adds it), host and step. */
+interface ProbeTargets {
+  pods: RecipePod[];
+  externals: RecipeExternal[];
+  steps: RecipeStep[];
+  /** "ns/pod" -> index of the step that adds it (-1: deployed before the first step). */
+  arrivals: Map<string, number>;
 }
 
 export function parseRecipe(text: string, file: string): Recipe {
@@ -104,8 +40,8 @@ export function parseRecipe(text: string, file: string): Recipe {
   const top = r.object(
     document,
     '',
-    ['id', 'title', 'source', 'prose', 'notes', 'namespaces', 'pods', 'externals', 'policies', 'probes'],
-    ['id', 'title', 'source', 'namespaces', 'pods', 'policies', 'probes'],
+    ['id', 'title', 'source', 'prose', 'notes', 'namespaces', 'pods', 'externals', 'policies', 'steps', 'probes'],
+    ['id', 'title', 'source', 'namespaces', 'pods', 'probes'],
   );
   const id = r.name(top.id, 'id');
   const base = basename(file);
@@ -114,10 +50,29 @@ export function parseRecipe(text: string, file: string): Recipe {
   const namespaces = readNamespaces(r, top.namespaces);
   const externals = readExternals(r, top.externals);
   const pods = readPods(r, top.pods, namespaces, externals);
-  const policies = readPolicies(r, top.policies, namespaces, externals);
-  const probes = r.array(top.probes, 'probes').map((m, i) => readMatrix(r, m, `probes[${i}]`, pods, externals));
+  const stepped = top.steps !== undefined && top.steps !== null;
+  let steps: RecipeStep[];
+  let policies: NetworkPolicy[];
+  if (stepped) {
+    if (top.policies !== undefined) r.fail('policies', 'a recipe with steps applies its policies in them; move each under the apply: of the step that applies it');
+    steps = readSteps(r, top.steps, {
+      namespaces,
+      pods,
+      readPod: (item, path) => readPod(r, item, path, namespaces, externals),
+      readPolicy: (item, path) => readPolicy(r, item, path, namespaces, externals),
+    });
+    policies = steps.flatMap((step) => step.apply);
+  } else {
+    if (top.policies === undefined || top.policies === null) r.fail('policies', 'required field is missing (or declare steps: that apply policies)');
+    policies = readPolicies(r, top.policies, namespaces, externals);
+    steps = impliedSteps(policies);
+  }
+  const targets: ProbeTargets = { pods: [...pods, ...steps.flatMap((s) => s.addPods)], externals, steps, arrivals: podArrivals(pods, steps) };
+  const probes = r.array(top.probes, 'probes').map((m, i) => readMatrix(r, m, `probes[${i}]`, targets));
   if (probes.length === 0) r.fail('probes', 'a recipe needs at least one probe');
-  const prose = r.optionalArray(top.prose, 'prose').map((c, i) => readClaim(r, c, `prose[${i}]`, pods, externals));
+  // A claim without a phase speaks of the end state: the last step (`after` without steps).
+  const lastStep = steps.at(-1)!.name;
+  const prose = r.optionalArray(top.prose, 'prose').map((c, i) => readClaim(r, c, `prose[${i}]`, targets, lastStep));
   const notes = r.optionalArray(top.notes, 'notes').map((n, i) => readNote(r, n, `notes[${i}]`, prose));
 
   const recipe: Recipe = {
@@ -131,6 +86,8 @@ export function parseRecipe(text: string, file: string): Recipe {
     pods,
     externals,
     policies,
+    steps,
+    stepped,
     probes,
   };
   checkProseIsProbed(r, recipe);
@@ -192,40 +149,48 @@ function readExternals(r: RecipeReader, value: unknown): RecipeExternal[] {
 function readPods(r: RecipeReader, value: unknown, namespaces: NamespaceSpec[], externals: RecipeExternal[]): RecipePod[] {
   const seen = new Set<string>();
   return r.array(value, 'pods').map((item, i) => {
-    const path = `pods[${i}]`;
-    const pod = r.object(item, path, ['namespace', 'name', 'labels', 'serve'], ['namespace', 'name']);
-    const namespace = r.name(pod.namespace, `${path}.namespace`);
-    if (!namespaces.some((ns) => ns.name === namespace)) r.fail(`${path}.namespace`, `namespace "${namespace}" is not declared under namespaces`);
-    const name = r.name(pod.name, `${path}.name`);
-    const key = `${namespace}/${name}`;
-    if (seen.has(key)) r.fail(`${path}.name`, `pod ${key} is declared twice`);
-    if (externals.some((h) => h.name === name)) {
-      // Not ambiguous (pods are "ns/pod"), but confusing to read in probe tables.
-      r.fail(`${path}.name`, `"${name}" is also an external host's name`);
-    }
+    const pod = readPod(r, item, `pods[${i}]`, namespaces, externals);
+    const key = `${pod.namespace}/${pod.name}`;
+    if (seen.has(key)) r.fail(`pods[${i}].name`, `pod ${key} is declared twice`);
     seen.add(key);
-    return { namespace, name, labels: r.labels(pod.labels, `${path}.labels`), serve: readServe(r, pod.serve, `${path}.serve`) };
+    return pod;
   });
+}
+
+function readPod(r: RecipeReader, item: unknown, path: string, namespaces: NamespaceSpec[], externals: RecipeExternal[]): RecipePod {
+  const pod = r.object(item, path, ['namespace', 'name', 'labels', 'serve'], ['namespace', 'name']);
+  const namespace = r.name(pod.namespace, `${path}.namespace`);
+  if (!namespaces.some((ns) => ns.name === namespace)) r.fail(`${path}.namespace`, `namespace "${namespace}" is not declared under namespaces`);
+  const name = r.name(pod.name, `${path}.name`);
+  if (externals.some((h) => h.name === name)) {
+    // Not ambiguous (pods are "ns/pod"), but confusing to read in probe tables.
+    r.fail(`${path}.name`, `"${name}" is also an external host's name`);
+  }
+  return { namespace, name, labels: r.labels(pod.labels, `${path}.labels`), serve: readServe(r, pod.serve, `${path}.serve`) };
 }
 
 function readPolicies(r: RecipeReader, value: unknown, namespaces: NamespaceSpec[], externals: RecipeExternal[]): NetworkPolicy[] {
   const names = new Set<string>();
-  const policies = r.array(value, 'policies').map((item, i) => {
+  return r.array(value, 'policies').map((item, i) => {
     const path = `policies[${i}]`;
-    for (const name of externalPlaceholders(item)) {
-      if (!externals.some((h) => h.name === name)) r.fail(path, `{{external:${name}}} names no host under externals`);
-    }
-    // No defaultNamespace: the validator then requires metadata.namespace, as the catalog wants.
-    const policy = validateRecipePolicy(item, r.file, path, externals.map((h) => h.name));
-    const namespace = policy.metadata.namespace;
-    if (!namespaces.some((ns) => ns.name === namespace)) r.fail(`${path}.metadata.namespace`, `namespace "${namespace}" is not declared under namespaces`);
-    const key = `${namespace}/${policy.metadata.name}`;
+    const policy = readPolicy(r, item, path, namespaces, externals);
+    const key = `${policy.metadata.namespace}/${policy.metadata.name}`;
     if (names.has(key)) r.fail(`${path}.metadata.name`, `policy ${key} is declared twice`);
     names.add(key);
-    checkNamespaceNameSelectors(r, policy, path, namespaces);
     return policy;
   });
-  return policies;
+}
+
+function readPolicy(r: RecipeReader, item: unknown, path: string, namespaces: NamespaceSpec[], externals: RecipeExternal[]): NetworkPolicy {
+  for (const name of externalPlaceholders(item)) {
+    if (!externals.some((h) => h.name === name)) r.fail(path, `{{external:${name}}} names no host under externals`);
+  }
+  // No defaultNamespace: the validator then requires metadata.namespace, as the catalog wants.
+  const policy = validateRecipePolicy(item, r.file, path, externals.map((h) => h.name));
+  const namespace = policy.metadata.namespace;
+  if (!namespaces.some((ns) => ns.name === namespace)) r.fail(`${path}.metadata.namespace`, `namespace "${namespace}" is not declared under namespaces`);
+  checkNamespaceNameSelectors(r, policy, path, namespaces);
+  return policy;
 }
 
 /**
@@ -256,23 +221,39 @@ function checkNamespaceNameSelectors(r: RecipeReader, policy: NetworkPolicy, pat
   }
 }
 
-function readEndpoint(r: RecipeReader, value: unknown, path: string, pods: RecipePod[], externals: RecipeExternal[]): string {
+function readEndpoint(r: RecipeReader, value: unknown, path: string, targets: ProbeTargets): string {
   const name = r.string(value, path);
   if (name.includes('/')) {
-    if (!pods.some((p) => `${p.namespace}/${p.name}` === name)) r.fail(path, `pod ${name} is not declared under pods`);
-  } else if (!externals.some((h) => h.name === name)) {
+    if (!targets.pods.some((p) => `${p.namespace}/${p.name}` === name)) r.fail(path, `pod ${name} is not declared under pods (nor added by a step)`);
+  } else if (!targets.externals.some((h) => h.name === name)) {
     r.fail(path, `"${name}" is neither a pod ("namespace/name") nor an external host of the recipe`);
   }
   return name;
 }
 
-function readMatrix(r: RecipeReader, value: unknown, path: string, pods: RecipePod[], externals: RecipeExternal[]): ProbeMatrix {
+function readPhase(r: RecipeReader, value: unknown, path: string, targets: ProbeTargets): Phase {
+  const names = targets.steps.map((s) => s.name);
+  if (typeof value !== 'string' || !names.includes(value)) {
+    r.fail(path, `expected the name of a step (${names.join(', ')}), got ${describe(value)}`);
+  }
+  return value;
+}
+
+/** A probe may name a pod only once the step that adds it has run. */
+function checkArrived(r: RecipeReader, path: string, endpoint: string, phase: Phase, targets: ProbeTargets): void {
+  const arrival = targets.arrivals.get(endpoint) ?? -1;
+  const at = targets.steps.findIndex((s) => s.name === phase);
+  if (arrival > at) r.fail(path, `${endpoint} is added by step "${targets.steps[arrival]!.name}", after step "${phase}"`);
+}
+
+function readMatrix(r: RecipeReader, value: unknown, path: string, targets: ProbeTargets): ProbeMatrix {
   const m = r.object(value, path, ['phases', 'from', 'to', 'protocols', 'port', 'ports'], ['from', 'to', 'protocols']);
-  const from = r.list(m.from, `${path}.from`).map((e, i) => readEndpoint(r, e, `${path}.from[${i}]`, pods, externals));
-  const to = r.list(m.to, `${path}.to`).map((e, i) => readEndpoint(r, e, `${path}.to[${i}]`, pods, externals));
+  const from = r.list(m.from, `${path}.from`).map((e, i) => readEndpoint(r, e, `${path}.from[${i}]`, targets));
+  const to = r.list(m.to, `${path}.to`).map((e, i) => readEndpoint(r, e, `${path}.to[${i}]`, targets));
   const protocols = r.list(m.protocols, `${path}.protocols`).map((p, i) => r.oneOf(p, `${path}.protocols[${i}]`, probeProtocols));
+  // Every step by default: `before` and `after` in a recipe without steps.
   const matrixPhases =
-    m.phases === undefined ? [...phases] : r.list(m.phases, `${path}.phases`).map((p, i) => r.oneOf(p, `${path}.phases[${i}]`, phases));
+    m.phases === undefined ? targets.steps.map((s) => s.name) : r.list(m.phases, `${path}.phases`).map((p, i) => readPhase(r, p, `${path}.phases[${i}]`, targets));
   if (m.port !== undefined && m.ports !== undefined) r.fail(path, 'give either port or ports, not both');
   const rawPorts = m.port !== undefined ? [m.port] : m.ports === undefined ? [] : r.array(m.ports, `${path}.ports`);
   const ports = rawPorts.map((p, i) => r.port(p, m.port !== undefined ? `${path}.port` : `${path}.ports[${i}]`));
@@ -286,7 +267,9 @@ function readMatrix(r: RecipeReader, value: unknown, path: string, pods: RecipeP
   }
   const matrix: ProbeMatrix = { phases: matrixPhases, from, to, protocols, ports };
   for (const probe of expandMatrix(matrix)) {
-    const served = servedBy(probe.to, pods, externals);
+    checkArrived(r, path, probe.from, probe.phase, targets);
+    checkArrived(r, path, probe.to, probe.phase, targets);
+    const served = servedBy(probe.to, targets.pods, targets.externals);
     if (probe.protocol === 'icmp' || probe.port === undefined) continue;
     const wanted = probe.protocol === 'udp' ? 'UDP' : 'TCP';
     const port = served.find((s) => s.port === probe.port && s.protocol === wanted);
@@ -302,7 +285,7 @@ function servedBy(target: string, pods: RecipePod[], externals: RecipeExternal[]
   );
 }
 
-function readClaim(r: RecipeReader, value: unknown, path: string, pods: RecipePod[], externals: RecipeExternal[]): ProseClaim {
+function readClaim(r: RecipeReader, value: unknown, path: string, targets: ProbeTargets, defaultPhase: Phase): ProseClaim {
   const c = r.object(value, path, ['id', 'text', 'phase', 'from', 'to', 'protocol', 'port', 'expect'], ['text']);
   const claim: ProseClaim = { text: r.string(c.text, `${path}.text`) };
   if (c.id !== undefined) claim.id = r.name(c.id, `${path}.id`);
@@ -316,9 +299,9 @@ function readClaim(r: RecipeReader, value: unknown, path: string, pods: RecipePo
     r.fail(path, `a checkable claim needs ${checkable.join(', ')}; missing ${checkable.filter((k) => c[k] === undefined).join(', ')}`);
   }
   const check: ProseAssertion = {
-    phase: c.phase === undefined ? 'after' : r.oneOf(c.phase, `${path}.phase`, phases),
-    from: readEndpoint(r, c.from, `${path}.from`, pods, externals),
-    to: readEndpoint(r, c.to, `${path}.to`, pods, externals),
+    phase: c.phase === undefined ? defaultPhase : readPhase(r, c.phase, `${path}.phase`, targets),
+    from: readEndpoint(r, c.from, `${path}.from`, targets),
+    to: readEndpoint(r, c.to, `${path}.to`, targets),
     protocol: r.oneOf(c.protocol, `${path}.protocol`, probeProtocols),
     expect: r.oneOf(c.expect, `${path}.expect`, expectations),
   };
@@ -352,15 +335,4 @@ function checkProseIsProbed(r: RecipeReader, recipe: Recipe): void {
       r.fail(`prose[${i}]`, `no probe covers this claim (${probeKey(claim.check)}); add it to a probe matrix`);
     }
   });
-}
-
-function join(path: string, key: string): string {
-  return path ? `${path}.${key}` : key;
-}
-
-function describe(value: unknown): string {
-  if (value === null || value === undefined) return 'nothing';
-  if (Array.isArray(value)) return 'a list';
-  if (typeof value === 'object') return 'a mapping';
-  return `${typeof value} ${JSON.stringify(value)}`;
 }

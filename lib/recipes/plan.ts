@@ -1,5 +1,7 @@
-// Recipe -> RecipePlan: deployed names, resolved addresses, and every probe's expectation from
-// the oracle. Pure: the run engine carries the plan out; `recipes` prints it.
+// Recipe -> RecipePlan: deployed names, resolved addresses, each step's changes and state, and
+// every probe's expectation from the oracle, judged by the state after the probe's step. Pure:
+// the run engine carries the plan out; `recipes` prints it.
+import type { FixturePod } from '../cluster/provider.ts';
 import { InputError } from '../errors.ts';
 import type { LabelSelector, Model, NetworkPolicy, NetworkPolicyPeer, PodSpec, ProbeProtocol } from '../model/types.ts';
 import { podString } from '../model/types.ts';
@@ -7,7 +9,8 @@ import { evaluate, type Endpoint, type Flow, type FlowProtocol } from '../oracle
 import { validateNetworkPolicy } from '../scenario/index.ts';
 import { placeholderAddress, resolvePlaceholders } from './placeholders.ts';
 import { expandProbes, probeKey } from './probes.ts';
-import type { PlanAddresses, PlannedProbe, ProseCheck, Recipe, RecipePlan } from './types.ts';
+import { planSteps } from './steps.ts';
+import type { PlanAddresses, PlannedProbe, ProseCheck, Recipe, RecipePlan, RecipePod } from './types.ts';
 
 const namespaceNameKey = 'kubernetes.io/metadata.name';
 
@@ -38,7 +41,7 @@ export function planRecipe(recipe: Recipe, suffix: string, addresses: PlanAddres
     name: deployed(ns.name),
     labels: { ...ns.labels, [namespaceNameKey]: deployed(ns.name) },
   }));
-  const pods: PodSpec[] = recipe.pods.map((pod) => {
+  const podSpec = (pod: RecipePod): PodSpec => {
     const name = podString(deployed(pod.namespace), pod.name);
     const spec: PodSpec = {
       namespace: deployed(pod.namespace),
@@ -49,16 +52,25 @@ export function planRecipe(recipe: Recipe, suffix: string, addresses: PlanAddres
     const ip = addresses.pods?.[name];
     if (ip !== undefined) spec.ip = ip;
     return spec;
+  };
+  const fixture = (pod: RecipePod): FixturePod => ({
+    namespace: deployed(pod.namespace),
+    name: pod.name,
+    labels: { ...pod.labels },
+    serve: pod.serve.map((port) => ({ ...port })),
   });
   const model: Model = {
     namespaces,
-    pods,
+    pods: recipe.pods.map(podSpec),
     externals: recipe.externals.map((host) => ({ name: host.name, ip: externalIps[host.name] })),
   };
-  // Re-validated: real addresses can break a rule the stand-ins kept (an except outside its cidr).
-  const policies = recipe.policies.map((policy, i) =>
-    validateNetworkPolicy(renamePolicy(resolvePlaceholders(policy, externalIps), deployed), `${recipe.file}: policies[${i}] (planned)`),
-  );
+  const steps = planSteps(recipe, model, {
+    namespace: deployed,
+    pod: podSpec,
+    fixture,
+    // Re-validated: real addresses can break a rule the stand-ins kept (an except outside its cidr).
+    policy: (policy, path) => validateNetworkPolicy(renamePolicy(resolvePlaceholders(policy, externalIps), deployed), `${recipe.file}: ${path} (planned)`),
+  });
 
   const endpoint = (name: string): Endpoint => {
     const slash = name.indexOf('/');
@@ -67,7 +79,9 @@ export function planRecipe(recipe: Recipe, suffix: string, addresses: PlanAddres
   const probes: PlannedProbe[] = expandProbes(recipe).map((spec) => {
     const flow: Flow = { from: endpoint(spec.from), to: endpoint(spec.to), protocol: flowProtocols[spec.protocol] };
     if (spec.port !== undefined) flow.port = spec.port;
-    const verdict = evaluate(model, spec.phase === 'before' ? [] : policies, flow);
+    // parseRecipe guarantees every probe's phase names a step.
+    const step = steps.find((s) => s.name === spec.phase)!;
+    const verdict = evaluate(step.model, step.policies, flow);
     return { ...spec, flow, expected: verdict.allowed ? 'allowed' : 'blocked', reason: verdict.reason };
   });
 
@@ -77,14 +91,10 @@ export function planRecipe(recipe: Recipe, suffix: string, addresses: PlanAddres
     namespaceNames,
     model,
     namespaces,
-    fixtures: recipe.pods.map((pod) => ({
-      namespace: deployed(pod.namespace),
-      name: pod.name,
-      labels: { ...pod.labels },
-      serve: pod.serve.map((port) => ({ ...port })),
-    })),
+    fixtures: recipe.pods.map(fixture),
     externals: recipe.externals.map((host) => ({ name: host.name, serve: host.serve.map((port) => ({ ...port })) })),
-    policies,
+    policies: steps.flatMap((step) => step.changes.flatMap((c) => (c.kind === 'apply' ? [c.policy] : []))),
+    steps,
     probes,
     prose: checkProse(recipe, probes),
   };

@@ -1,10 +1,13 @@
 // The recipe catalog's vocabulary (see docs/recipes.md for the file format).
 import type { FixturePod } from '../cluster/provider.ts';
-import type { ContainerPort, Labels, Model, NamespaceSpec, NetworkPolicy, ProbeProtocol } from '../model/types.ts';
+import type { ContainerPort, Labels, Model, NamespaceSpec, NetworkPolicy, PodString, ProbeProtocol } from '../model/types.ts';
 import type { Flow } from '../oracle/index.ts';
 
-/** `before`: no policy of the recipe applied yet; `after`: all of them applied. */
-export type Phase = 'before' | 'after';
+/**
+ * The name of the step a probe runs after. A recipe without `steps:` has two: `before` (none of
+ * its policies applied) and `after` (all of them applied).
+ */
+export type Phase = string;
 
 /** What the oracle says a probe must observe (never `check-failed`). */
 export type Expectation = 'allowed' | 'blocked';
@@ -31,7 +34,7 @@ export interface RecipeExternal {
  * name for an external host. `port` is absent for ICMP.
  */
 export interface ProbeSpec {
-  /** Stable across runs and suffixes: "after default/client -> default/web http/80". */
+  /** Stable across runs and suffixes: "after default/client -> default/web http/80" (the step's name first). */
   id: string;
   phase: Phase;
   from: string;
@@ -40,7 +43,7 @@ export interface ProbeSpec {
   port?: number;
 }
 
-/** A compact probe matrix as written in a recipe: phases x from x to x protocols x ports. */
+/** A compact probe matrix as written in a recipe: phases (step names) x from x to x protocols x ports. */
 export interface ProbeMatrix {
   phases: Phase[];
   from: string[];
@@ -74,6 +77,28 @@ export interface RecipeNote {
   text: string;
 }
 
+/** "namespace/name" of a NetworkPolicy, split. */
+export interface PolicyName {
+  namespace: string;
+  name: string;
+}
+
+/** A namespace's or pod's labels after a step: the full set (recipe names). */
+export type Relabel = { namespace: string; labels: Labels } | { pod: string; labels: Labels };
+
+/**
+ * One step of a recipe: what it changes, done in this order (pods added, labels replaced,
+ * policies applied, policies deleted), then the probes of its phase run.
+ */
+export interface RecipeStep {
+  name: Phase;
+  addPods: RecipePod[];
+  relabel: Relabel[];
+  /** Created, or updated when a policy of that name is in force (server-side apply); as written. */
+  apply: NetworkPolicy[];
+  delete: PolicyName[];
+}
+
 export interface Recipe {
   id: string;
   title: string;
@@ -86,8 +111,15 @@ export interface Recipe {
   namespaces: NamespaceSpec[];
   pods: RecipePod[];
   externals: RecipeExternal[];
-  /** As written: the recipe's namespace names, `{{external:<name>}}` placeholders unresolved. */
+  /**
+   * As written: the recipe's namespace names, `{{external:<name>}}` placeholders unresolved.
+   * In a recipe with `steps:`, every policy its steps apply (an updated policy once per version).
+   */
   policies: NetworkPolicy[];
+  /** As written, or the two implied ones (`before`, `after` applying `policies`) when the file has no `steps:`. */
+  steps: RecipeStep[];
+  /** True when the file declares its own `steps:`. */
+  stepped: boolean;
   probes: ProbeMatrix[];
 }
 
@@ -119,20 +151,44 @@ export interface PlanAddresses {
   pods?: Record<string, string>;
 }
 
+/** One change of a planned step, in deployed names. */
+export type PlannedChange =
+  | { kind: 'add-pod'; pod: FixturePod }
+  | { kind: 'relabel-namespace'; namespace: string; labels: Labels }
+  | { kind: 'relabel-pod'; pod: PodString; labels: Labels }
+  | { kind: 'apply'; policy: NetworkPolicy }
+  /** `policy`: the version in force when it is deleted. */
+  | { kind: 'delete'; policy: NetworkPolicy }
+  /** Only when a recipe is reset for its second try: a pod an earlier step added goes. */
+  | { kind: 'delete-pod'; pod: PodString };
+
+/** A step ready to carry out, with the state it leaves behind: what the oracle judges its probes by. */
+export interface PlannedStep {
+  name: Phase;
+  changes: PlannedChange[];
+  /** Namespaces (labels) and pods (labels, IPs where known) after the step. */
+  model: Model;
+  /** The recipe's policies in force after the step, in the order they were first applied. */
+  policies: NetworkPolicy[];
+}
+
 /** Everything the run engine needs to carry out one recipe; pure data. */
 export interface RecipePlan {
   recipe: Pick<Recipe, 'id' | 'title' | 'source' | 'file' | 'notes'>;
   suffix: string;
   /** Recipe namespace name -> deployed namespace name. */
   namespaceNames: Record<string, string>;
-  /** The oracle's model, in deployed names. */
+  /** The oracle's model before the first step (the fixtures as deployed), in deployed names. */
   model: Model;
   /** Namespaces to create (labels include kubernetes.io/metadata.name). */
   namespaces: NamespaceSpec[];
+  /** The pods deployed before the first step. */
   fixtures: FixturePod[];
   externals: RecipeExternal[];
-  /** Ready to apply: namespaces renamed, placeholders resolved. */
+  /** Every policy version a step applies, ready to apply: namespaces renamed, placeholders resolved. */
   policies: NetworkPolicy[];
+  steps: PlannedStep[];
+  /** In step order. */
   probes: PlannedProbe[];
   prose: ProseCheck[];
 }

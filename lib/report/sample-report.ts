@@ -1,6 +1,6 @@
 // Constructed reports for the report layer's tests: small, readable, and with one real mismatch
 // (x/c reached x/b although the policy only admits x/a) so every renderer has a failure to show.
-import { reportSchemaVersion, summarize, type ProbeReport, type RecipeReport, type Report } from './schema.ts';
+import { beforeAfterSteps, reportSchemaVersion, summarize, type ProbeReport, type RecipeReport, type Report } from './schema.ts';
 
 export function sampleProbe(overrides: Partial<ProbeReport> = {}): ProbeReport {
   const base: ProbeReport = {
@@ -37,14 +37,16 @@ const dropRule = '-A cali-tw-cali1234 -m comment --comment "cali:end-of-tier" -j
 
 /** Recipe 01: only x/a may reach x/b; x/c reaching it is the mismatch. */
 export function sampleRecipe(overrides: Partial<RecipeReport> = {}): RecipeReport {
+  const policies = [{ name: 'x/allow-a', yaml: 'apiVersion: networking.k8s.io/v1\nkind: NetworkPolicy\nmetadata:\n  name: allow-a\n  namespace: x\nspec:\n  podSelector:\n    matchLabels: {pod: b}\n  ingress:\n  - from:\n    - podSelector:\n        matchLabels: {pod: a}\n' }];
   return {
     id: '01',
     title: 'Allow ingress to b only from a <&>',
     source: 'https://github.com/ahmetb/kubernetes-network-policy-recipes/blob/master/02-limit-traffic-to-an-application.md',
     notes: 'Upstream recipe 02, with namespaces x.',
-    policies: [{ name: 'x/allow-a', yaml: 'apiVersion: networking.k8s.io/v1\nkind: NetworkPolicy\nmetadata:\n  name: allow-a\n  namespace: x\nspec:\n  podSelector:\n    matchLabels: {pod: b}\n  ingress:\n  - from:\n    - podSelector:\n        matchLabels: {pod: a}\n' }],
+    policies,
     enforcement: { programmedMs: 400 },
     tries: 2,
+    steps: beforeAfterSteps(2, policies, 400),
     probes: [1, 2].flatMap((t) => {
       const attempt = t as 1 | 2;
       return [
@@ -89,6 +91,7 @@ export function passingRecipe(): RecipeReport {
     policies: [{ name: 'x/deny-all', yaml: 'kind: NetworkPolicy\nspec:\n  podSelector: {}\n' }],
     enforcement: { programmedMs: 300 },
     tries: 1,
+    steps: beforeAfterSteps(1, [{ name: 'x/deny-all', yaml: '' }], 300),
     probes: [
       sampleProbe({ expected: 'blocked', observed: 'blocked', detail: 'timeout', decidedBy: { chain: 'cali-tw-cali1234', rule: dropRule, kind: 'end-of-tier-drop' } }),
     ],

@@ -18,10 +18,12 @@ import type {
 } from '../cluster/provider.ts';
 import { policyChainName, profileChainName, workloadInterfaceName } from '../counters/index.ts';
 import { InfrastructureError, InputError } from '../errors.ts';
-import type { KubeObject } from '../kube/client.ts';
+import type { KubeObject, LabelTarget } from '../kube/client.ts';
 import { sleep } from '../lifecycle/index.ts';
-import type { ContainerPort, Labels, Model, NetworkPolicy, PodString, ProbeProtocol } from '../model/types.ts';
+import type { ContainerPort, Labels, Model, NetworkPolicy, NetworkPolicyPeer, PodString, ProbeProtocol } from '../model/types.ts';
 import { effectivePolicyTypes, evaluate, policySelectsPod, type Flow, type SideVerdict } from '../oracle/index.ts';
+import { resolveEndpoint } from '../oracle/endpoint.ts';
+import { peerMatches } from '../oracle/peers.ts';
 import type { ObjectApi } from '../run/recipe-runner.ts';
 
 export interface SimulatedProbe {
@@ -127,6 +129,18 @@ export class SimulatedCluster implements Cluster, ObjectApi {
     return object;
   }
 
+  async setLabels(target: LabelTarget, labels: Labels): Promise<unknown> {
+    if (target.kind === 'Namespace') {
+      if (!this.namespaces.has(target.name)) throw new InfrastructureError(`namespace ${target.name} does not exist`);
+      this.namespaces.set(target.name, { ...labels, 'kubernetes.io/metadata.name': target.name });
+      return undefined;
+    }
+    const pod = this.pods.get(`${target.namespace}/${target.name}`);
+    if (!pod) throw new InfrastructureError(`pod ${target.namespace}/${target.name} does not exist`);
+    pod.spec = { ...pod.spec, labels: { ...labels } };
+    return undefined;
+  }
+
   // ---- nodes: the filter table, read with the engine's own commands
 
   async execOnNode(node: string, argv: string[], _options: ExecOptions): Promise<ExecResult> {
@@ -146,6 +160,14 @@ export class SimulatedCluster implements Cluster, ObjectApi {
         if (!rules) continue;
         text.push(`-N ${chain}`);
         for (const rule of rules) text.push(`-A ${chain} ${withCounters(rule.spec, this.count(node, chain, rule.id))}`);
+      }
+      return ok(text.join('\n') + '\n');
+    }
+    if (argv[0] === 'ipset' && argv[1] === 'save') {
+      const text: string[] = [];
+      for (const [name, members] of this.ipSetsOn(node)) {
+        text.push(`create ${name} hash:net family inet hashsize 1024 maxelem 1048576`);
+        for (const ip of members) text.push(`add ${name} ${ip}`);
       }
       return ok(text.join('\n') + '\n');
     }
@@ -291,6 +313,29 @@ export class SimulatedCluster implements Cluster, ObjectApi {
       .sort((a, b) => a.metadata.name.localeCompare(b.metadata.name));
   }
 
+  /** Each rule's selector peers (ipBlock peers have no IP set), for this direction of the policy. */
+  private selectorPeers(policy: NetworkPolicy, direction: 'ingress' | 'egress'): NetworkPolicyPeer[][] {
+    const rules = direction === 'ingress' ? (policy.spec.ingress ?? []).map((r) => r.from) : (policy.spec.egress ?? []).map((r) => r.to);
+    return rules.map((peers) => (peers ?? []).filter((peer) => !peer.ipBlock));
+  }
+
+  /** The IP sets of the policies rendered on the node, filled with the pods their peers select. */
+  private ipSetsOn(node: string): Map<string, string[]> {
+    const model = this.model();
+    const sets = new Map<string, string[]>();
+    for (const pod of [...this.pods.values()].filter((p) => p.node === node)) {
+      for (const direction of ['ingress', 'egress'] as const) {
+        for (const policy of this.selecting(pod, direction)) {
+          for (const peer of this.selectorPeers(policy, direction).flat()) {
+            const members = model.pods.filter((p) => peerMatches(peer, policy.metadata.namespace, resolveEndpoint(model, { pod: `${p.namespace}/${p.name}` })));
+            sets.set(ipSetName(policy.metadata.namespace, peer), members.map((p) => p.ip!));
+          }
+        }
+      }
+    }
+    return sets;
+  }
+
   private endpointAt(ip: string): string | undefined {
     for (const [name, pod] of this.pods) if (pod.ip === ip) return name;
     for (const [name, host] of this.externals) if (host.ip === ip) return name;
@@ -329,10 +374,14 @@ export class SimulatedCluster implements Cluster, ObjectApi {
             const policyChain = policyChainName(direction, ref, calicoVersion);
             rules.push(rule(chain, `jump ${id}`, `-m mark --mark 0x0/0x20000 -j ${policyChain}`));
             rules.push(rule(chain, `accepted ${id}`, `-m mark --mark ${ACCEPT} -j RETURN`, 'Return if policy accepted'));
-            const count = direction === 'ingress' ? (policy.spec.ingress ?? []).length : (policy.spec.egress ?? []).length;
+            const peers = this.selectorPeers(policy, direction);
             chains.set(policyChain, [
               rule(policyChain, 'header', '', `Policy ${policy.metadata.namespace}/knp.default.${policy.metadata.name} ${direction}`),
-              ...Array.from({ length: count }, (_, i) => rule(policyChain, `allow ${i}`, `-m comment --comment "rule ${i}" -j MARK --set-xmark ${ACCEPT}`)),
+              ...peers.map((rulePeers, i) => rule(policyChain, `allow ${i}`, `-m comment --comment "rule ${i}" -j MARK --set-xmark ${ACCEPT}`)),
+              // Felix matches selector peers against IP sets; these rules name them (they never count here).
+              ...peers.flatMap((rulePeers, i) =>
+                rulePeers.map((peer, j) => rule(policyChain, `peer ${i} ${j}`, `-m set --match-set ${ipSetName(policy.metadata.namespace, peer)} ${direction === 'ingress' ? 'src' : 'dst'} -j MARK --set-xmark 0x0/0x0`)),
+              ),
             ]);
           }
           rules.push(rule(chain, 'end-of-tier', `-m mark --mark 0x0/0x20000 -j ${deny}`, `End of tier default. ${verb} if no policies passed packet`));
@@ -350,6 +399,11 @@ export class SimulatedCluster implements Cluster, ObjectApi {
 
 function endpointChain(pod: SimPod, direction: 'ingress' | 'egress'): string {
   return `${direction === 'ingress' ? 'cali-tw-' : 'cali-fw-'}${pod.iface}`;
+}
+
+/** Felix hashes a peer's selector into its IP set's name; the peer with its namespace stands in for it. */
+function ipSetName(namespace: string, peer: NetworkPolicyPeer): string {
+  return `cali40s:${createHash('sha256').update(JSON.stringify([namespace, peer])).digest('base64url').slice(0, 23)}`;
 }
 
 function ruleHash(chain: string, id: string): string {

@@ -1,0 +1,187 @@
+// When the dataplane reflects a recipe step, read from the nodes' rules and IP sets, never from
+// a sleep. A step can apply, update or delete policies, relabel pods or namespaces and add pods;
+// each leaves its mark somewhere else in felix's rules:
+// - which policies a pod's endpoint chains reach: exactly the ones in force that the oracle says
+//   select it (applied, deleted, and a pod relabelled into or out of a policy's podSelector),
+// - an updated policy's chains: their rules differ from the ones before the step (felix names a
+//   policy's chain after the policy, not its rules, and ids each rule by a hash of its content),
+// - the IP sets a policy's rules match peers against: they hold the IPs of exactly the recipe's
+//   pods each peer selects (a peer pod or namespace relabelled changes no rule, only these),
+// - an added pod: both of its endpoint chains exist.
+import { calicoChainName, chainRole, ipSetFamily, podProgrammed, resolvePolicyChains, selectorSetsOf } from '../counters/index.ts';
+import type { CounterSnapshot, IpSets, PolicyRef } from '../counters/index.ts';
+import type { Model, NetworkPolicy, NetworkPolicyPeer, NetworkPolicyPort } from '../model/types.ts';
+import { effectivePolicyTypes, policySelectsPod } from '../oracle/index.ts';
+import { resolveEndpoint } from '../oracle/endpoint.ts';
+import { peerMatches } from '../oracle/peers.ts';
+import { checkEnforcement, type NodeView } from './enforcement.ts';
+
+/** The state a step leaves, as far as the rules can show it. */
+export interface StepState {
+  model: Model;
+  /** The recipe's policies in force after the step. */
+  policies: readonly NetworkPolicy[];
+  /** Every policy the recipe applies at some step: the ones not in force must be gone. */
+  known: readonly NetworkPolicy[];
+  /** Policies the step updated with other rules: their chains must show the new ones. */
+  updated: readonly NetworkPolicy[];
+}
+
+export interface StepView extends NodeView {
+  /** Each node's rules before the step's first change (for updated policies). */
+  before: Map<string, CounterSnapshot>;
+  /** Each node's IP sets (needed when a policy in force matches peers by selector). */
+  ipSets: Map<string, IpSets>;
+}
+
+/** Human lines: what the dataplane does not show yet. Empty when it reflects the step. */
+export function checkStep(state: StepState, view: StepView): string[] {
+  const missing: string[] = [];
+  for (const pod of state.model.pods) {
+    const node = view.podNodes.get(`${pod.namespace}/${pod.name}`);
+    const snapshot = node === undefined ? undefined : view.snapshots.get(node);
+    if (snapshot && !podProgrammed(snapshot, pod)) missing.push(`no endpoint chains yet for ${pod.namespace}/${pod.name} on ${node}`);
+  }
+  // Selected pods reach each policy in force; nothing reaches a policy no longer in force.
+  missing.push(...checkEnforcement(state.model, state.policies, view).missing);
+  const inForce = new Set(state.policies.map(policyKey));
+  const gone = unique(state.known.filter((p) => !inForce.has(policyKey(p))));
+  missing.push(...checkEnforcement(state.model, gone, view, true).missing);
+  // Pods a policy in force does not select do not reach it (a pod relabelled out of it).
+  for (const policy of state.policies) {
+    const others = state.model.pods.filter((pod) => !policySelectsPod(policy, pod));
+    missing.push(...checkEnforcement({ ...state.model, pods: others }, [policy], view, true).missing);
+  }
+  for (const policy of state.updated) missing.push(...checkUpdated(policy, view));
+  missing.push(...checkIpSets(state, view));
+  return missing;
+}
+
+/** True when some policy matches peers by selector, so the step's check needs the nodes' IP sets. */
+export function needsIpSets(policies: readonly NetworkPolicy[]): boolean {
+  return policies.some((policy) => peerRules(policy).length > 0);
+}
+
+/** The policies `after` applies with rules other than the version in force before it. */
+export function updatedPolicies(before: readonly NetworkPolicy[], applied: readonly NetworkPolicy[]): NetworkPolicy[] {
+  return applied.filter((policy) => {
+    const old = before.find((p) => policyKey(p) === policyKey(policy));
+    return old !== undefined && rulesText(old) !== rulesText(policy);
+  });
+}
+
+/** The rules felix renders: only the directions the policy has. */
+function rulesText(policy: NetworkPolicy): string {
+  const types = effectivePolicyTypes(policy);
+  return JSON.stringify([types, types.includes('Ingress') ? policy.spec.ingress ?? [] : [], types.includes('Egress') ? policy.spec.egress ?? [] : []]);
+}
+
+/** Wherever the policy's chains were there before the step, their rules must have changed. */
+function checkUpdated(policy: NetworkPolicy, view: StepView): string[] {
+  const missing: string[] = [];
+  for (const [node, after] of view.snapshots) {
+    const old = view.before.get(node);
+    if (!old) continue;
+    const was = policyRules(old, policy, view.calicoVersion);
+    const now = policyRules(after, policy, view.calicoVersion);
+    if (was !== '' && now === was) missing.push(`${policyKey(policy)} on ${node} still has the rules it had before the update`);
+  }
+  return missing;
+}
+
+/** The rule texts of every chain felix rendered from the policy on this node ('' when none). */
+function policyRules(snapshot: CounterSnapshot, policy: NetworkPolicy, calicoVersion: string): string {
+  const chains = policyChainsFor(snapshot, policy, calicoVersion);
+  return snapshot.rules
+    .filter((r) => chains.has(calicoChainName(r.chain)))
+    .map((r) => `${calicoChainName(r.chain)} ${r.index} ${r.text}`)
+    .sort()
+    .join('\n');
+}
+
+function policyChainsFor(snapshot: CounterSnapshot, policy: NetworkPolicy, calicoVersion: string): Map<string, 'ingress' | 'egress'> {
+  const names = snapshot.chains.map((c) => calicoChainName(c.chain)).filter((c) => chainRole(c) === 'policy-ingress' || chainRole(c) === 'policy-egress');
+  const resolved = resolvePolicyChains(names, [refOf(policy)], { calicoVersion, snapshot });
+  return new Map([...resolved.values()].map((r) => [r.chain, r.direction]));
+}
+
+/**
+ * On every node where a policy in force is rendered, the selector IP sets each direction's rules
+ * match must hold the recipe's pods its peers select, and no other of the recipe's pods (pods of
+ * other recipes may be in a set too: `namespaceSelector: {}` selects every namespace). Compared
+ * as a collection of member lists: felix keeps one set per distinct selector. Rules that name a
+ * port by name are left out (felix matches those peers with named-port sets).
+ */
+function checkIpSets(state: StepState, view: StepView): string[] {
+  const missing: string[] = [];
+  const recipeIps = new Set(state.model.pods.flatMap((p) => (p.ip === undefined ? [] : [p.ip])));
+  for (const policy of state.policies) {
+    const peers = peerRules(policy);
+    if (peers.length === 0) continue;
+    for (const [node, snapshot] of view.snapshots) {
+      const sets = view.ipSets.get(node);
+      if (!sets) continue;
+      for (const [chain, direction] of policyChainsFor(snapshot, policy, view.calicoVersion)) {
+        const rules = snapshot.rules.filter((r) => calicoChainName(r.chain) === chain);
+        const directionPeers = peers.find((p) => p.direction === direction)?.peers;
+        if (!directionPeers) continue;
+        const referenced = selectorSetsOf(rules);
+        for (const family of [4, 6] as const) {
+          const ofFamily = (ip: string): boolean => (ip.includes(':') ? 6 : 4) === family;
+          const expected = memberLists(directionPeers.map((peer) => selectedIps(state.model, policy, peer).filter(ofFamily)));
+          const observed = memberLists(
+            referenced.filter((name) => ipSetFamily(name) === family).map((name) => (sets.get(name) ?? []).filter((ip) => recipeIps.has(ip))),
+          );
+          // A family no pod of the recipe has: nothing to compare.
+          if (![...recipeIps].some(ofFamily)) continue;
+          if (expected.join(' | ') !== observed.join(' | ')) {
+            missing.push(`${direction} IP sets of ${policyKey(policy)} on ${node} hold [${observed.join(' | ')}], its peers select [${expected.join(' | ')}]`);
+          }
+        }
+      }
+    }
+  }
+  return missing;
+}
+
+/**
+ * The selector peers of each direction's rules. A direction with a rule that names a port by
+ * name is left out (felix matches such peers with named-port sets), and ipBlock peers have none.
+ */
+function peerRules(policy: NetworkPolicy): { direction: 'ingress' | 'egress'; peers: NetworkPolicyPeer[] }[] {
+  const types = effectivePolicyTypes(policy);
+  const direction = (name: 'ingress' | 'egress', rules: { ports?: NetworkPolicyPort[]; peers?: NetworkPolicyPeer[] }[]) => {
+    if (rules.some((rule) => (rule.ports ?? []).some((p) => typeof p.port === 'string'))) return [];
+    const peers = rules.flatMap((rule) => (rule.peers ?? []).filter((peer) => !peer.ipBlock));
+    return peers.length > 0 ? [{ direction: name, peers }] : [];
+  };
+  return [
+    ...(types.includes('Ingress') ? direction('ingress', (policy.spec.ingress ?? []).map((r) => ({ ...r, peers: r.from }))) : []),
+    ...(types.includes('Egress') ? direction('egress', (policy.spec.egress ?? []).map((r) => ({ ...r, peers: r.to }))) : []),
+  ];
+}
+
+function selectedIps(model: Model, policy: NetworkPolicy, peer: NetworkPolicyPeer): string[] {
+  return model.pods.flatMap((pod) => {
+    if (pod.ip === undefined) return [];
+    const endpoint = resolveEndpoint(model, { pod: `${pod.namespace}/${pod.name}` });
+    return peerMatches(peer, policy.metadata.namespace, endpoint) ? [pod.ip] : [];
+  });
+}
+
+/** Distinct member lists, each sorted, as comparable strings. */
+function memberLists(lists: string[][]): string[] {
+  return [...new Set(lists.map((l) => [...new Set(l)].sort().join(',')))].sort();
+}
+
+function unique(policies: NetworkPolicy[]): NetworkPolicy[] {
+  return [...new Map(policies.map((p) => [policyKey(p), p])).values()];
+}
+
+function policyKey(policy: NetworkPolicy): string {
+  return `${policy.metadata.namespace}/${policy.metadata.name}`;
+}
+
+function refOf(policy: NetworkPolicy): PolicyRef {
+  return { namespace: policy.metadata.namespace, name: policy.metadata.name };
+}
