@@ -134,8 +134,8 @@ function checkIpSets(state: StepState, view: StepView): string[] {
           );
           // A family no pod of the recipe has: nothing to compare.
           if (![...recipeIps].some(ofFamily)) continue;
-          if (expected.join(' | ') !== observed.join(' | ')) {
-            missing.push(`${direction} IP sets of ${policyKey(policy)} on ${node} hold [${observed.join(' | ')}], its peers select [${expected.join(' | ')}]`);
+          if (expected.join(' ') !== observed.join(' ')) {
+            missing.push(`${direction} IP sets of ${policyKey(policy)} on ${node} hold ${observed.join(' ') || 'nothing'}; its peers select ${expected.join(' ')}`);
           }
         }
       }
@@ -169,9 +169,9 @@ function selectedIps(model: Model, policy: NetworkPolicy, peer: NetworkPolicyPee
   });
 }
 
-/** Distinct member lists, each sorted, as comparable strings. */
+/** Distinct member lists, each sorted, as comparable strings: "{10.0.0.1,10.0.0.2}". */
 function memberLists(lists: string[][]): string[] {
-  return [...new Set(lists.map((l) => [...new Set(l)].sort().join(',')))].sort();
+  return [...new Set(lists.map((l) => `{${[...new Set(l)].sort().join(',')}}`))].sort();
 }
 
 function unique(policies: NetworkPolicy[]): NetworkPolicy[] {

@@ -426,7 +426,7 @@ function parseProbe(argv: string[]): { protocol: ProbeProtocol; ip: string; port
   if (argv[0] === 'ping') return { protocol: 'icmp', ip: argv.at(-1)!, timeoutSeconds: Number(argv[argv.indexOf('-W') + 1]) };
   if (argv[0] === 'curl') {
     const url = new URL(argv.at(-1)!);
-    return { protocol: 'http', ip: url.hostname, port: Number(url.port), timeoutSeconds: Number(argv[argv.indexOf('--connect-timeout') + 1]) };
+    return { protocol: 'http', ip: url.hostname, port: Number(url.port || 80), timeoutSeconds: Number(argv[argv.indexOf('--connect-timeout') + 1]) };
   }
   const udp = /nc -u -n -W 1 -w (\d+) (\S+) (\d+)/.exec(argv[2] ?? '');
   if (argv[0] === 'sh' && udp) return { protocol: 'udp', ip: udp[2]!, port: Number(udp[3]), timeoutSeconds: Number(udp[1]) };
