@@ -1,7 +1,6 @@
 // `netpol-conformance recipes`: the catalog with what the oracle expects of every probe.
 import { InputError } from '../errors.ts';
-import type { NetworkPolicy } from '../model/types.ts';
-import { findRecipe, loadCatalog, planRecipe, type PlannedChange, type RecipePlan } from '../recipes/index.ts';
+import { findRecipe, loadCatalog, planRecipe, policyLabel, type PlannedChange, type RecipePlan } from '../recipes/index.ts';
 import type { Command } from './main.ts';
 import { parseArgs } from './main.ts';
 
@@ -47,8 +46,8 @@ function toJson(plans: RecipePlan[]): object {
       title: plan.recipe.title,
       source: plan.recipe.source,
       file: plan.recipe.file,
-      policies: unique(plan.policies.map(policyName)),
-      steps: plan.steps.map((step) => ({ name: step.name, changes: step.changes.map(changeText), policies: step.policies.map(policyName) })),
+      policies: unique(plan.policies.map(policyLabel)),
+      steps: plan.steps.map((step) => ({ name: step.name, changes: step.changes.map(changeText), policies: step.policies.map(policyLabel) })),
       probes: plan.probes.map((p) => ({
         id: p.id,
         phase: p.phase,
@@ -77,7 +76,7 @@ function renderPlan(plan: RecipePlan): string {
     `${plan.recipe.id}  ${plan.recipe.title}`,
     `  source    ${plan.recipe.source}`,
     `  file      ${plan.recipe.file}`,
-    `  policies  ${unique(plan.policies.map(policyName)).join(', ')}`,
+    `  policies  ${unique(plan.policies.map(policyLabel)).join(', ')}`,
   ];
   const ownSteps = plan.steps.some((s) => s.name !== 'before' && s.name !== 'after');
   if (ownSteps) {
@@ -110,10 +109,6 @@ function probeRows(plan: RecipePlan): string[][] {
   return [...rows.values()];
 }
 
-function policyName(policy: NetworkPolicy): string {
-  return `${policy.metadata.namespace}/${policy.metadata.name}`;
-}
-
 /** A planned change in deployed names ("apply x-06-r1/allow", "relabel pod x/b {pod: b}"). */
 function changeText(change: PlannedChange): string {
   const labels = (l: Record<string, string>): string => `{${Object.entries(l).map(([k, v]) => `${k}: ${v}`).join(', ')}}`;
@@ -125,9 +120,9 @@ function changeText(change: PlannedChange): string {
     case 'relabel-pod':
       return `relabel pod ${change.pod} to ${labels(change.labels)}`;
     case 'apply':
-      return `apply ${policyName(change.policy)}`;
+      return `apply ${policyLabel(change.policy)}`;
     case 'delete':
-      return `delete ${policyName(change.policy)}`;
+      return `delete ${policyLabel(change.policy)}`;
     case 'delete-pod':
       return `delete pod ${change.pod}`;
   }

@@ -5,7 +5,6 @@ export type {
   PlanAddresses,
   PlannedChange,
   PlannedStep,
-  PolicyName,
   PlannedProbe,
   ProbeMatrix,
   ProbeSpec,
@@ -24,6 +23,8 @@ export type {
 export { defaultCatalogDir, findRecipe, loadCatalog } from './catalog.ts';
 export { parseRecipe } from './parse.ts';
 export { expandProbes, probeKey } from './probes.ts';
-export { namespaceName, planRecipe } from './plan.ts';
-export { planReset, policyKey } from './steps.ts';
+export { namespaceName, planRecipe, tierName } from './plan.ts';
+export { planReset } from './steps.ts';
+export { policyLabel } from './policy.ts';
+export { policyRefs, appliedObject } from './apply.ts';
 export { placeholderAddress } from './placeholders.ts';

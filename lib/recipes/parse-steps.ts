@@ -1,9 +1,10 @@
 // A recipe's `steps:`: named changes after the fixtures are up, each followed by its own probes.
 // Validated against the state the earlier steps leave (a relabelled pod must exist by then, a
 // deleted policy must be in force), so a step that cannot be carried out is refused at load time.
-import type { NamespaceSpec, NetworkPolicy } from '../model/types.ts';
+import type { NamespaceSpec, PolicyResource } from '../model/types.ts';
+import { policyLabel } from './policy.ts';
 import type { RecipeReader } from './reader.ts';
-import type { PolicyName, RecipePod, RecipeStep, Relabel } from './types.ts';
+import type { RecipePod, RecipeStep, Relabel } from './types.ts';
 
 export interface StepContext {
   namespaces: NamespaceSpec[];
@@ -12,7 +13,7 @@ export interface StepContext {
   /** Reads one pod as `pods:` entries are read. */
   readPod(item: unknown, path: string): RecipePod;
   /** Reads one policy as `policies:` entries are read. */
-  readPolicy(item: unknown, path: string): NetworkPolicy;
+  readPolicy(item: unknown, path: string): PolicyResource;
 }
 
 const stepKeys = ['name', 'addPods', 'relabel', 'apply', 'delete'];
@@ -49,7 +50,7 @@ export function readSteps(r: RecipeReader, value: unknown, ctx: StepContext): Re
     const applied = new Set<string>();
     const apply = r.optionalArray(s.apply, `${path}.apply`).map((p, j) => {
       const policy = ctx.readPolicy(p, `${path}.apply[${j}]`);
-      const key = `${policy.metadata.namespace}/${policy.metadata.name}`;
+      const key = policyLabel(policy);
       if (applied.has(key)) r.fail(`${path}.apply[${j}].metadata.name`, `policy ${key} is applied twice in one step`);
       applied.add(key);
       return policy;
@@ -57,12 +58,14 @@ export function readSteps(r: RecipeReader, value: unknown, ctx: StepContext): Re
 
     const deleted = r.optionalArray(s.delete, `${path}.delete`).map((d, j) => {
       const at = `${path}.delete[${j}]`;
-      const policy = readPolicyName(r, d, at);
-      const key = `${policy.namespace}/${policy.name}`;
+      const key = r.string(d, at);
       if (applied.has(key)) r.fail(at, `policy ${key} is applied and deleted in the same step`);
-      if (!inForce.has(key)) r.fail(at, `policy ${key} is not in force at this step (no earlier step applies it, or one deleted it)`);
+      if (!inForce.has(key)) {
+        const names = [...inForce].join(', ') || 'none';
+        r.fail(at, `policy ${key} is not in force at this step (in force: ${names}; name a Kubernetes policy "namespace/name", a Calico one as listings do, e.g. "gnp:name", "np:namespace/name", "tier:name")`);
+      }
       inForce.delete(key);
-      return policy;
+      return key;
     });
     for (const key of applied) inForce.add(key);
 
@@ -89,15 +92,8 @@ function readRelabel(r: RecipeReader, value: unknown, path: string, namespaces: 
   return { pod, labels };
 }
 
-function readPolicyName(r: RecipeReader, value: unknown, path: string): PolicyName {
-  const text = r.string(value, path);
-  const [namespace, name, extra] = text.split('/');
-  if (!namespace || !name || extra !== undefined) r.fail(path, `expected a policy as "namespace/name", got "${text}"`);
-  return { namespace, name };
-}
-
 /** The two steps of a recipe without `steps:`: its fixtures as deployed, then every policy applied. */
-export function impliedSteps(policies: NetworkPolicy[]): RecipeStep[] {
+export function impliedSteps(policies: PolicyResource[]): RecipeStep[] {
   return [
     { name: 'before', addPods: [], relabel: [], apply: [], delete: [] },
     { name: 'after', addPods: [], relabel: [], apply: policies, delete: [] },

@@ -1,8 +1,10 @@
 // One recipe file -> a strictly validated Recipe. Every error names the file and the offending
 // path (e.g. `recipes/06-x.yaml: pods[2].serve[0].port: ...`), so a catalog author can fix it.
 import { basename } from 'node:path';
-import type { NamespaceSpec, NetworkPolicy, ProbeProtocol } from '../model/types.ts';
-import { parseContainerPorts, parseYamlDocument } from '../scenario/index.ts';
+import type { NamespaceSpec, NetworkPolicy, PolicyResource, ProbeProtocol, ServiceAccountSpec } from '../model/types.ts';
+import { isKubernetesNetworkPolicy, namespaceOf } from '../model/types.ts';
+import { parseContainerPorts, parseServiceAccounts, parseYamlDocument } from '../scenario/index.ts';
+import { checkCalicoResources } from './calico.ts';
 import { validateRecipePolicy } from './policy.ts';
 import { externalPlaceholders } from './placeholders.ts';
 import { expandMatrix, probeKey } from './probes.ts';
@@ -40,7 +42,7 @@ export function parseRecipe(text: string, file: string): Recipe {
   const top = r.object(
     document,
     '',
-    ['id', 'title', 'source', 'prose', 'notes', 'namespaces', 'pods', 'externals', 'policies', 'steps', 'probes'],
+    ['id', 'title', 'source', 'prose', 'notes', 'namespaces', 'serviceAccounts', 'pods', 'externals', 'policies', 'steps', 'probes'],
     ['id', 'title', 'source', 'namespaces', 'pods', 'probes'],
   );
   const id = r.name(top.id, 'id');
@@ -48,20 +50,23 @@ export function parseRecipe(text: string, file: string): Recipe {
   if (base !== `${id}.yaml` && !base.startsWith(`${id}-`)) r.fail('id', `"${id}" must start the file name (e.g. ${id}-short-title.yaml)`);
 
   const namespaces = readNamespaces(r, top.namespaces);
+  const serviceAccounts = top.serviceAccounts === undefined || top.serviceAccounts === null ? [] : parseServiceAccounts(top.serviceAccounts, r.at('serviceAccounts'), namespaces);
   const externals = readExternals(r, top.externals);
-  const pods = readPods(r, top.pods, namespaces, externals);
+  const pods = readPods(r, top.pods, namespaces, externals, serviceAccounts);
   const stepped = top.steps !== undefined && top.steps !== null;
   let steps: RecipeStep[];
-  let policies: NetworkPolicy[];
+  let policies: PolicyResource[];
   if (stepped) {
     if (top.policies !== undefined) r.fail('policies', 'a recipe with steps applies its policies in them; move each under the apply: of the step that applies it');
     steps = readSteps(r, top.steps, {
       namespaces,
       pods,
-      readPod: (item, path) => readPod(r, item, path, namespaces, externals),
+      readPod: (item, path) => readPod(r, item, path, namespaces, externals, serviceAccounts),
       readPolicy: (item, path) => readPolicy(r, item, path, namespaces, externals),
     });
     policies = steps.flatMap((step) => step.apply);
+    // Every tier a step's policy is in must be one the recipe applies.
+    checkCalicoResources(policies, r.at(''));
   } else {
     if (top.policies === undefined || top.policies === null) r.fail('policies', 'required field is missing (or declare steps: that apply policies)');
     policies = readPolicies(r, top.policies, namespaces, externals);
@@ -83,6 +88,7 @@ export function parseRecipe(text: string, file: string): Recipe {
     prose,
     notes,
     namespaces,
+    serviceAccounts,
     pods,
     externals,
     policies,
@@ -146,10 +152,10 @@ function readExternals(r: RecipeReader, value: unknown): RecipeExternal[] {
   });
 }
 
-function readPods(r: RecipeReader, value: unknown, namespaces: NamespaceSpec[], externals: RecipeExternal[]): RecipePod[] {
+function readPods(r: RecipeReader, value: unknown, namespaces: NamespaceSpec[], externals: RecipeExternal[], serviceAccounts: ServiceAccountSpec[]): RecipePod[] {
   const seen = new Set<string>();
   return r.array(value, 'pods').map((item, i) => {
-    const pod = readPod(r, item, `pods[${i}]`, namespaces, externals);
+    const pod = readPod(r, item, `pods[${i}]`, namespaces, externals, serviceAccounts);
     const key = `${pod.namespace}/${pod.name}`;
     if (seen.has(key)) r.fail(`pods[${i}].name`, `pod ${key} is declared twice`);
     seen.add(key);
@@ -157,8 +163,8 @@ function readPods(r: RecipeReader, value: unknown, namespaces: NamespaceSpec[], 
   });
 }
 
-function readPod(r: RecipeReader, item: unknown, path: string, namespaces: NamespaceSpec[], externals: RecipeExternal[]): RecipePod {
-  const pod = r.object(item, path, ['namespace', 'name', 'labels', 'serve'], ['namespace', 'name']);
+function readPod(r: RecipeReader, item: unknown, path: string, namespaces: NamespaceSpec[], externals: RecipeExternal[], serviceAccounts: ServiceAccountSpec[]): RecipePod {
+  const pod = r.object(item, path, ['namespace', 'name', 'labels', 'serve', 'serviceAccount'], ['namespace', 'name']);
   const namespace = r.name(pod.namespace, `${path}.namespace`);
   if (!namespaces.some((ns) => ns.name === namespace)) r.fail(`${path}.namespace`, `namespace "${namespace}" is not declared under namespaces`);
   const name = r.name(pod.name, `${path}.name`);
@@ -166,30 +172,42 @@ function readPod(r: RecipeReader, item: unknown, path: string, namespaces: Names
     // Not ambiguous (pods are "ns/pod"), but confusing to read in probe tables.
     r.fail(`${path}.name`, `"${name}" is also an external host's name`);
   }
-  return { namespace, name, labels: r.labels(pod.labels, `${path}.labels`), serve: readServe(r, pod.serve, `${path}.serve`) };
+  const result: RecipePod = { namespace, name, labels: r.labels(pod.labels, `${path}.labels`), serve: readServe(r, pod.serve, `${path}.serve`) };
+  if (pod.serviceAccount !== undefined && pod.serviceAccount !== null) {
+    const account = r.string(pod.serviceAccount, `${path}.serviceAccount`);
+    if (!serviceAccounts.some((sa) => sa.namespace === namespace && sa.name === account)) {
+      r.fail(`${path}.serviceAccount`, `service account ${namespace}/${account} is not declared under serviceAccounts`);
+    }
+    result.serviceAccount = account;
+  }
+  return result;
 }
 
-function readPolicies(r: RecipeReader, value: unknown, namespaces: NamespaceSpec[], externals: RecipeExternal[]): NetworkPolicy[] {
+function readPolicies(r: RecipeReader, value: unknown, namespaces: NamespaceSpec[], externals: RecipeExternal[]): PolicyResource[] {
   const names = new Set<string>();
-  return r.array(value, 'policies').map((item, i) => {
+  const policies = r.array(value, 'policies').map((item, i) => {
     const path = `policies[${i}]`;
     const policy = readPolicy(r, item, path, namespaces, externals);
-    const key = `${policy.metadata.namespace}/${policy.metadata.name}`;
-    if (names.has(key)) r.fail(`${path}.metadata.name`, `policy ${key} is declared twice`);
+    const namespace = namespaceOf(policy);
+    const kind = isKubernetesNetworkPolicy(policy) ? 'policy' : `Calico ${policy.kind}`;
+    const key = `${kind} ${namespace === undefined ? '' : `${namespace}/`}${policy.metadata.name}`;
+    if (names.has(key)) r.fail(`${path}.metadata.name`, `${key} is declared twice`);
     names.add(key);
     return policy;
   });
+  checkCalicoResources(policies, r.at(''));
+  return policies;
 }
 
-function readPolicy(r: RecipeReader, item: unknown, path: string, namespaces: NamespaceSpec[], externals: RecipeExternal[]): NetworkPolicy {
+function readPolicy(r: RecipeReader, item: unknown, path: string, namespaces: NamespaceSpec[], externals: RecipeExternal[]): PolicyResource {
   for (const name of externalPlaceholders(item)) {
     if (!externals.some((h) => h.name === name)) r.fail(path, `{{external:${name}}} names no host under externals`);
   }
   // No defaultNamespace: the validator then requires metadata.namespace, as the catalog wants.
   const policy = validateRecipePolicy(item, r.file, path, externals.map((h) => h.name));
-  const namespace = policy.metadata.namespace;
-  if (!namespaces.some((ns) => ns.name === namespace)) r.fail(`${path}.metadata.namespace`, `namespace "${namespace}" is not declared under namespaces`);
-  checkNamespaceNameSelectors(r, policy, path, namespaces);
+  const namespace = namespaceOf(policy);
+  if (namespace !== undefined && !namespaces.some((ns) => ns.name === namespace)) r.fail(`${path}.metadata.namespace`, `namespace "${namespace}" is not declared under namespaces`);
+  if (isKubernetesNetworkPolicy(policy)) checkNamespaceNameSelectors(r, policy, path, namespaces);
   return policy;
 }
 

@@ -3,10 +3,12 @@
 // the run engine carries the plan out; `recipes` prints it.
 import type { FixturePod } from '../cluster/provider.ts';
 import { InputError } from '../errors.ts';
+import { isCalicoTier } from '../model/calico.ts';
 import type { LabelSelector, Model, NetworkPolicy, NetworkPolicyPeer, PodSpec, ProbeProtocol } from '../model/types.ts';
-import { podString } from '../model/types.ts';
-import { evaluate, type Endpoint, type Flow, type FlowProtocol } from '../oracle/index.ts';
-import { validateNetworkPolicy } from '../scenario/index.ts';
+import { isKubernetesNetworkPolicy, podString } from '../model/types.ts';
+import { Oracle, type Endpoint, type Flow, type FlowProtocol } from '../oracle/index.ts';
+import { validatePolicyResource } from '../scenario/index.ts';
+import { planCalicoResource, type CalicoRenames } from './calico.ts';
 import { placeholderAddress, resolvePlaceholders } from './placeholders.ts';
 import { expandProbes, probeKey } from './probes.ts';
 import { planSteps } from './steps.ts';
@@ -30,9 +32,24 @@ export function namespaceName(namespace: string, recipeId: string, suffix: strin
 
 const flowProtocols: Record<ProbeProtocol, FlowProtocol> = { tcp: 'TCP', http: 'TCP', udp: 'UDP', icmp: 'ICMP' };
 
+/** A recipe tier's deployed name, `<tier>-<recipe id>-<suffix>`: tiers are cluster-wide. */
+export function tierName(tier: string, recipeId: string, suffix: string): string {
+  if (suffix === '') return tier;
+  const name = `${tier}-${recipeId}-${suffix}`;
+  if (name.length > 63) throw new InputError(`recipe ${recipeId}: tier name "${name}" is longer than 63 characters; use a shorter tier name or run suffix`);
+  return name;
+}
+
 export function planRecipe(recipe: Recipe, suffix: string, addresses: PlanAddresses = {}): RecipePlan {
   const namespaceNames = Object.fromEntries(recipe.namespaces.map((ns) => [ns.name, namespaceName(ns.name, recipe.id, suffix)]));
   const deployed = (ns: string): string => namespaceNames[ns] ?? ns;
+  const tierNames = Object.fromEntries(recipe.policies.filter(isCalicoTier).map((t) => [t.metadata.name, tierName(t.metadata.name, recipe.id, suffix)]));
+  const renames: CalicoRenames = {
+    namespace: deployed,
+    tier: (tier) => tierNames[tier] ?? tier,
+    suffix: suffix === '' ? '' : `-${recipe.id}-${suffix}`,
+    namespaces: Object.values(namespaceNames),
+  };
   const externalIps = Object.fromEntries(
     recipe.externals.map((host, i) => [host.name, addresses.externals?.[host.name] ?? placeholderAddress(i)]),
   );
@@ -48,6 +65,7 @@ export function planRecipe(recipe: Recipe, suffix: string, addresses: PlanAddres
       name: pod.name,
       labels: { ...pod.labels },
       ports: pod.serve.map(({ http: _http, ...port }) => port),
+      ...(pod.serviceAccount !== undefined ? { serviceAccount: pod.serviceAccount } : {}),
     };
     const ip = addresses.pods?.[name];
     if (ip !== undefined) spec.ip = ip;
@@ -58,19 +76,28 @@ export function planRecipe(recipe: Recipe, suffix: string, addresses: PlanAddres
     name: pod.name,
     labels: { ...pod.labels },
     serve: pod.serve.map((port) => ({ ...port })),
+    ...(pod.serviceAccount !== undefined ? { serviceAccount: pod.serviceAccount } : {}),
   });
+  const serviceAccounts = recipe.serviceAccounts.map((sa) => ({ ...sa, namespace: deployed(sa.namespace), labels: { ...sa.labels } }));
   const model: Model = {
     namespaces,
     pods: recipe.pods.map(podSpec),
     externals: recipe.externals.map((host) => ({ name: host.name, ip: externalIps[host.name] })),
+    ...(serviceAccounts.length > 0 ? { serviceAccounts } : {}),
   };
   const steps = planSteps(recipe, model, {
     namespace: deployed,
     pod: podSpec,
     fixture,
     // Re-validated: real addresses can break a rule the stand-ins kept (an except outside its cidr).
-    policy: (policy, path) => validateNetworkPolicy(renamePolicy(resolvePlaceholders(policy, externalIps), deployed), `${recipe.file}: ${path} (planned)`),
+    policy: (policy, path) => {
+      const resolved = resolvePlaceholders(policy, externalIps);
+      const planned = isKubernetesNetworkPolicy(resolved) ? renamePolicy(resolved, deployed) : planCalicoResource(resolved, renames);
+      return validatePolicyResource(planned, `${recipe.file}: ${path} (planned)`);
+    },
   });
+  // One oracle per step, compiled once for all of the step's probes.
+  const oracles = new Map(steps.map((step) => [step.name, new Oracle(step.model, step.policies)]));
 
   const endpoint = (name: string): Endpoint => {
     const slash = name.indexOf('/');
@@ -80,8 +107,7 @@ export function planRecipe(recipe: Recipe, suffix: string, addresses: PlanAddres
     const flow: Flow = { from: endpoint(spec.from), to: endpoint(spec.to), protocol: flowProtocols[spec.protocol] };
     if (spec.port !== undefined) flow.port = spec.port;
     // parseRecipe guarantees every probe's phase names a step.
-    const step = steps.find((s) => s.name === spec.phase)!;
-    const verdict = evaluate(step.model, step.policies, flow);
+    const verdict = oracles.get(spec.phase)!.evaluate(flow);
     return { ...spec, flow, expected: verdict.allowed ? 'allowed' : 'blocked', reason: verdict.reason };
   });
 
@@ -89,8 +115,10 @@ export function planRecipe(recipe: Recipe, suffix: string, addresses: PlanAddres
     recipe: { id: recipe.id, title: recipe.title, source: recipe.source, file: recipe.file, notes: recipe.notes },
     suffix,
     namespaceNames,
+    tierNames,
     model,
     namespaces,
+    serviceAccounts,
     fixtures: recipe.pods.map(fixture),
     externals: recipe.externals.map((host) => ({ name: host.name, serve: host.serve.map((port) => ({ ...port })) })),
     policies: steps.flatMap((step) => step.changes.flatMap((c) => (c.kind === 'apply' ? [c.policy] : []))),

@@ -2,7 +2,9 @@
 // (namespaces, pods and their labels, the policies in force), which is what the oracle judges
 // the step's probes by. Pure, like the rest of the planner.
 import type { FixturePod } from '../cluster/provider.ts';
-import type { Model, NetworkPolicy, PodSpec, PodString } from '../model/types.ts';
+import { isCalicoTier } from '../model/calico.ts';
+import type { Model, PodSpec, PodString, PolicyResource } from '../model/types.ts';
+import { policyLabel } from './policy.ts';
 import type { PlannedChange, PlannedStep, Recipe, RecipePod } from './types.ts';
 
 const namespaceNameKey = 'kubernetes.io/metadata.name';
@@ -13,13 +15,14 @@ export interface StepDeployment {
   pod(pod: RecipePod): PodSpec;
   fixture(pod: RecipePod): FixturePod;
   /** The policy renamed, resolved and re-validated; `path` names where the recipe wrote it. */
-  policy(policy: NetworkPolicy, path: string): NetworkPolicy;
+  policy(policy: PolicyResource, path: string): PolicyResource;
 }
 
 export function planSteps(recipe: Pick<Recipe, 'steps' | 'stepped'>, initial: Model, deploy: StepDeployment): PlannedStep[] {
   let namespaces = initial.namespaces;
   let pods = initial.pods;
-  const inForce = new Map<string, NetworkPolicy>();
+  // By the recipe's own name of each policy (what `delete:` names), the planned version.
+  const inForce = new Map<string, PolicyResource>();
   return recipe.steps.map((step, i) => {
     const changes: PlannedChange[] = [];
     for (const pod of step.addPods) {
@@ -39,18 +42,20 @@ export function planSteps(recipe: Pick<Recipe, 'steps' | 'stepped'>, initial: Mo
         pods = pods.map((p) => (`${p.namespace}/${p.name}` === pod ? { ...p, labels: { ...relabel.labels } } : p));
       }
     }
-    step.apply.forEach((written, j) => {
-      const policy = deploy.policy(written, recipe.stepped ? `steps[${i}].apply[${j}]` : `policies[${j}]`);
+    // Tiers first: felix must know a tier's order before it places the tier's policies.
+    const applied = step.apply
+      .map((written, j) => ({ written, policy: deploy.policy(written, recipe.stepped ? `steps[${i}].apply[${j}]` : `policies[${j}]`) }))
+      .sort((a, b) => Number(isCalicoTier(b.policy)) - Number(isCalicoTier(a.policy)));
+    for (const { written, policy } of applied) {
       changes.push({ kind: 'apply', policy });
-      inForce.set(policyKey(policy), policy);
-    });
+      inForce.set(policyLabel(written), policy);
+    }
     for (const name of step.delete) {
-      const key = `${deploy.namespace(name.namespace)}/${name.name}`;
-      const policy = inForce.get(key);
+      const policy = inForce.get(name);
       // parseRecipe refuses a delete of a policy not in force.
-      if (!policy) throw new Error(`step ${step.name}: policy ${key} is not in force`);
+      if (!policy) throw new Error(`step ${step.name}: policy ${name} is not in force`);
       changes.push({ kind: 'delete', policy });
-      inForce.delete(key);
+      inForce.delete(name);
     }
     return { name: step.name, changes, model: { ...initial, namespaces, pods }, policies: [...inForce.values()] };
   });
@@ -73,10 +78,6 @@ export function planReset(initial: Model, from: PlannedStep): PlannedStep {
     else if (!sameLabels(first.labels, pod.labels)) changes.push({ kind: 'relabel-pod', pod: key, labels: { ...first.labels } });
   }
   return { name: 'reset', changes, model: initial, policies: [] };
-}
-
-export function policyKey(policy: NetworkPolicy): string {
-  return `${policy.metadata.namespace}/${policy.metadata.name}`;
 }
 
 function sameLabels(a: Record<string, string>, b: Record<string, string>): boolean {

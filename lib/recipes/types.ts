@@ -1,6 +1,6 @@
 // The recipe catalog's vocabulary (see docs/recipes.md for the file format).
 import type { FixturePod } from '../cluster/provider.ts';
-import type { ContainerPort, Labels, Model, NamespaceSpec, NetworkPolicy, PodString, ProbeProtocol } from '../model/types.ts';
+import type { ContainerPort, Labels, Model, NamespaceSpec, PodString, PolicyResource, ProbeProtocol, ServiceAccountSpec } from '../model/types.ts';
 import type { Flow } from '../oracle/index.ts';
 
 /**
@@ -21,6 +21,8 @@ export interface RecipePod {
   name: string;
   labels: Labels;
   serve: ServedPort[];
+  /** The ServiceAccount the pod runs as (declared under the recipe's serviceAccounts). */
+  serviceAccount?: string;
 }
 
 export interface RecipeExternal {
@@ -77,12 +79,6 @@ export interface RecipeNote {
   text: string;
 }
 
-/** "namespace/name" of a NetworkPolicy, split. */
-export interface PolicyName {
-  namespace: string;
-  name: string;
-}
-
 /** A namespace's or pod's labels after a step: the full set (recipe names). */
 export type Relabel = { namespace: string; labels: Labels } | { pod: string; labels: Labels };
 
@@ -95,8 +91,9 @@ export interface RecipeStep {
   addPods: RecipePod[];
   relabel: Relabel[];
   /** Created, or updated when a policy of that name is in force (server-side apply); as written. */
-  apply: NetworkPolicy[];
-  delete: PolicyName[];
+  apply: PolicyResource[];
+  /** Policies in force, named as listings name them (policyLabel): "ns/name", "gnp:name", "tier:name". */
+  delete: string[];
 }
 
 export interface Recipe {
@@ -109,13 +106,17 @@ export interface Recipe {
   prose: ProseClaim[];
   notes: RecipeNote[];
   namespaces: NamespaceSpec[];
+  /** ServiceAccounts the recipe's pods run as; Calico policies can select them. */
+  serviceAccounts: ServiceAccountSpec[];
   pods: RecipePod[];
   externals: RecipeExternal[];
   /**
-   * As written: the recipe's namespace names, `{{external:<name>}}` placeholders unresolved.
-   * In a recipe with `steps:`, every policy its steps apply (an updated policy once per version).
+   * Kubernetes NetworkPolicies and Calico resources (tiers, network policies, global network
+   * policies, staged policies), as written: the recipe's namespace and tier names,
+   * `{{external:<name>}}` placeholders unresolved. In a recipe with `steps:`, every policy its
+   * steps apply (an updated policy once per version).
    */
-  policies: NetworkPolicy[];
+  policies: PolicyResource[];
   /** As written, or the two implied ones (`before`, `after` applying `policies`) when the file has no `steps:`. */
   steps: RecipeStep[];
   /** True when the file declares its own `steps:`. */
@@ -156,9 +157,9 @@ export type PlannedChange =
   | { kind: 'add-pod'; pod: FixturePod }
   | { kind: 'relabel-namespace'; namespace: string; labels: Labels }
   | { kind: 'relabel-pod'; pod: PodString; labels: Labels }
-  | { kind: 'apply'; policy: NetworkPolicy }
+  | { kind: 'apply'; policy: PolicyResource }
   /** `policy`: the version in force when it is deleted. */
-  | { kind: 'delete'; policy: NetworkPolicy }
+  | { kind: 'delete'; policy: PolicyResource }
   /** Only when a recipe is reset for its second try: a pod an earlier step added goes. */
   | { kind: 'delete-pod'; pod: PodString };
 
@@ -169,7 +170,7 @@ export interface PlannedStep {
   /** Namespaces (labels) and pods (labels, IPs where known) after the step. */
   model: Model;
   /** The recipe's policies in force after the step, in the order they were first applied. */
-  policies: NetworkPolicy[];
+  policies: PolicyResource[];
 }
 
 /** Everything the run engine needs to carry out one recipe; pure data. */
@@ -180,13 +181,21 @@ export interface RecipePlan {
   namespaceNames: Record<string, string>;
   /** The oracle's model before the first step (the fixtures as deployed), in deployed names. */
   model: Model;
+  /** Recipe tier name -> deployed tier name (tiers are cluster-wide, so they are renamed too). */
+  tierNames: Record<string, string>;
   /** Namespaces to create (labels include kubernetes.io/metadata.name). */
   namespaces: NamespaceSpec[];
+  /** ServiceAccounts to create before the pods, in deployed namespaces. */
+  serviceAccounts: ServiceAccountSpec[];
   /** The pods deployed before the first step. */
   fixtures: FixturePod[];
   externals: RecipeExternal[];
-  /** Every policy version a step applies, ready to apply: namespaces renamed, placeholders resolved. */
-  policies: NetworkPolicy[];
+  /**
+   * Every policy version a step applies, ready to apply (within a step, tiers first): namespaces
+   * and cluster-wide names renamed, placeholders resolved, global policies limited to the
+   * recipe's namespaces.
+   */
+  policies: PolicyResource[];
   steps: PlannedStep[];
   /** In step order. */
   probes: PlannedProbe[];

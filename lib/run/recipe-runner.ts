@@ -13,7 +13,7 @@ import { poll, TeardownStack, throwIfCancelled } from '../lifecycle/index.ts';
 import type { Logger } from '../log.ts';
 import type { Labels } from '../model/types.ts';
 import type { ProbeTimeouts } from '../probe/command.ts';
-import { planRecipe } from '../recipes/index.ts';
+import { appliedObject, planRecipe, policyLabel, policyRefs } from '../recipes/index.ts';
 import type { PlannedProbe, PlannedStep, Recipe, RecipePlan } from '../recipes/index.ts';
 import type { ProbeReport, RecipeReport } from '../report/schema.ts';
 import { lastTrySteps } from '../report/schema.ts';
@@ -136,7 +136,7 @@ async function runTry(run: RecipeRun, attempt: 1 | 2, report: RecipeReport): Pro
 function policyTexts(run: RecipeRun): RecipeReport['policies'] {
   return run.plan.steps.flatMap((step) =>
     step.changes.flatMap((change) =>
-      change.kind === 'apply' ? [{ name: change.policy.metadata.name, yaml: stringify(change.policy), ...(run.recipe.stepped ? { step: step.name } : {}) }] : [],
+      change.kind === 'apply' ? [{ name: policyLabel(change.policy), yaml: stringify(appliedObject(change.policy)), ...(run.recipe.stepped ? { step: step.name } : {}) }] : [],
     ),
   );
 }
@@ -167,6 +167,12 @@ async function deploy(run: RecipeRun): Promise<void> {
     settled(plan.namespaces.map((ns) => ctx.cluster.deleteNamespace(ns.name))).then(() => undefined),
   );
   await settled(plan.namespaces.map((ns) => ctx.cluster.createNamespace(ns.name, ns.labels)));
+  // Namespaced, so they go with their namespace; created before the pods that run as them.
+  await settled(
+    plan.serviceAccounts.map((account) =>
+      ctx.objects.apply({ apiVersion: 'v1', kind: 'ServiceAccount', metadata: { name: account.name, namespace: account.namespace, labels: account.labels } }),
+    ),
+  );
   await settled(
     plan.externals.map(async (host) => {
       // External hosts live as long as the cluster; the provider removes them at teardown.
@@ -200,7 +206,8 @@ async function probePhase(run: RecipeRun, step: PlannedStep, attempt: 1 | 2): Pr
     counters: ctx.counters,
     calicoVersion: ctx.calicoVersion,
     placement: run.placement,
-    policies: step.policies.map((p) => ({ namespace: p.metadata.namespace, name: p.metadata.name })),
+    policies: policyRefs({ policies: step.policies }),
+    tierNames: Object.fromEntries(Object.entries(run.plan.tierNames).map(([recipe, deployed]) => [deployed, recipe])),
     timeouts: ctx.timeouts,
     blockedBy: ctx.blockedBy,
     baseline: run.baseline,

@@ -34,6 +34,7 @@ async function createProviderCluster(options: RunOptions, clusterOptions: Cluste
     ...clusterOptions,
     preloadImages: options.preloadImages,
     keepClusterOnFailure: options.keepClusterOnFailure,
+    ...(options.images ? { images: options.images } : {}),
     ...(options.registryMirror ? { registryMirror: options.registryMirror } : {}),
   });
 }
@@ -49,7 +50,14 @@ export async function checkProviderPrerequisites(options: RunOptions, signal: Ab
     return;
   }
   const { checkKindPrerequisites } = await import('../cluster/kind/index.ts');
-  await checkKindPrerequisites({ signal, ...(options.registryMirror ? { registryMirror: options.registryMirror } : {}) });
+  await checkKindPrerequisites({
+    signal,
+    calicoVersion: options.calicoVersion,
+    dataplane: options.dataplane,
+    preloadImages: options.preloadImages,
+    ...(options.images ? { images: options.images } : {}),
+    ...(options.registryMirror ? { registryMirror: options.registryMirror } : {}),
+  });
 }
 
 /** What the engine can be given instead of the real thing (unit tests), and its time limits. */
@@ -60,7 +68,7 @@ export interface SessionDeps {
   objects?: (cluster: Cluster) => ObjectApi;
   /** Stops the run when it fires, like SIGINT, SIGTERM and the deadline do. */
   signal?: AbortSignal;
-  /** Pause between two watch reads of a node's counters (default 10 ms). */
+  /** Pause between two watch reads of a node's counters (default 15 ms). */
   watchIntervalMs?: number;
   /** How long felix may take to program pods and policies (default 60 s). */
   enforceTimeoutMs?: number;
@@ -266,6 +274,7 @@ export class RunSession {
         kubernetes: this.versions.kubernetes,
         startedAt: new Date(this.started).toISOString(),
         durationMs: Date.now() - this.started,
+        ...(this.versions.environment ? { environment: this.versions.environment } : {}),
       },
       summary: summarize(this.recipes),
       recipes: this.recipes,

@@ -45,7 +45,10 @@ for (const dataplane of ['iptables-nft', 'nftables'] as const satisfies readonly
     });
 
     it('sees an applied policy missing until the selected pod reaches it', () => {
-      expect(checkStep(state('applied'), view('deleted', 'deleted'))).to.deep.equal([`ingress of x/a on node-0 does not reach ${x}`]);
+      expect(checkStep(state('applied'), view('deleted', 'deleted'))).to.deep.equal([
+        `ingress of x/a on node-0 does not reach ${x}`,
+        'ingress of x/a on node-0 has tiers [], the oracle expects [default]',
+      ]);
     });
 
     it('sees a namespace relabel only in the IP set of the namespaceSelector', () => {

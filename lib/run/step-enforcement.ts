@@ -9,22 +9,24 @@
 //   pods each peer selects (a peer pod or namespace relabelled changes no rule, only these),
 // - an added pod: both of its endpoint chains exist.
 import { calicoChainName, chainRole, ipSetFamily, podProgrammed, resolvePolicyChains, selectorSetsOf } from '../counters/index.ts';
-import type { CounterSnapshot, IpSets, PolicyRef } from '../counters/index.ts';
-import type { Model, NetworkPolicy, NetworkPolicyPeer, NetworkPolicyPort } from '../model/types.ts';
-import { effectivePolicyTypes, policySelectsPod } from '../oracle/index.ts';
-import { resolveEndpoint } from '../oracle/endpoint.ts';
+import type { CounterSnapshot, IpSets } from '../counters/index.ts';
+import { isCalicoTier, isStagedKind } from '../model/calico.ts';
+import type { Model, NetworkPolicy, NetworkPolicyPeer, NetworkPolicyPort, PolicyResource } from '../model/types.ts';
+import { isKubernetesNetworkPolicy } from '../model/types.ts';
+import { effectivePolicyTypes, EndpointTable, Oracle } from '../oracle/index.ts';
 import { peerMatches } from '../oracle/peers.ts';
+import { policyLabel, policyRefs } from '../recipes/index.ts';
 import { checkEnforcement, type NodeView } from './enforcement.ts';
 
 /** The state a step leaves, as far as the rules can show it. */
 export interface StepState {
   model: Model;
   /** The recipe's policies in force after the step. */
-  policies: readonly NetworkPolicy[];
+  policies: readonly PolicyResource[];
   /** Every policy the recipe applies at some step: the ones not in force must be gone. */
-  known: readonly NetworkPolicy[];
+  known: readonly PolicyResource[];
   /** Policies the step updated with other rules: their chains must show the new ones. */
-  updated: readonly NetworkPolicy[];
+  updated: readonly PolicyResource[];
 }
 
 export interface StepView extends NodeView {
@@ -44,12 +46,15 @@ export function checkStep(state: StepState, view: StepView): string[] {
   }
   // Selected pods reach each policy in force; nothing reaches a policy no longer in force.
   missing.push(...checkEnforcement(state.model, state.policies, view).missing);
-  const inForce = new Set(state.policies.map(policyKey));
-  const gone = unique(state.known.filter((p) => !inForce.has(policyKey(p))));
+  const inForce = new Set(state.policies.map(policyLabel));
+  const gone = unique(state.known.filter((p) => !inForce.has(policyLabel(p))));
   missing.push(...checkEnforcement(state.model, gone, view, true).missing);
   // Pods a policy in force does not select do not reach it (a pod relabelled out of it).
-  for (const policy of state.policies) {
-    const others = state.model.pods.filter((pod) => !policySelectsPod(policy, pod));
+  const oracle = new Oracle(state.model, state.policies);
+  for (const compiled of oracle.set.policies) {
+    const policy = state.policies.find((p) => policyLabel(p) === compiled.id);
+    if (!policy) continue;
+    const others = oracle.table.endpoints.flatMap((e) => (e.kind === 'pod' && !compiled.selects(e) ? [e.pod] : []));
     missing.push(...checkEnforcement({ ...state.model, pods: others }, [policy], view, true).missing);
   }
   for (const policy of state.updated) missing.push(...checkUpdated(policy, view));
@@ -57,40 +62,45 @@ export function checkStep(state: StepState, view: StepView): string[] {
   return missing;
 }
 
-/** True when some policy matches peers by selector, so the step's check needs the nodes' IP sets. */
-export function needsIpSets(policies: readonly NetworkPolicy[]): boolean {
-  return policies.some((policy) => peerRules(policy).length > 0);
+/** True when some Kubernetes policy matches peers by selector, so the step's check needs the nodes' IP sets. */
+export function needsIpSets(policies: readonly PolicyResource[]): boolean {
+  return policies.some((policy) => isKubernetesNetworkPolicy(policy) && peerRules(policy).length > 0);
 }
 
 /** The policies `after` applies with rules other than the version in force before it. */
-export function updatedPolicies(before: readonly NetworkPolicy[], applied: readonly NetworkPolicy[]): NetworkPolicy[] {
+export function updatedPolicies(before: readonly PolicyResource[], applied: readonly PolicyResource[]): PolicyResource[] {
   return applied.filter((policy) => {
-    const old = before.find((p) => policyKey(p) === policyKey(policy));
-    return old !== undefined && rulesText(old) !== rulesText(policy);
+    const old = before.find((p) => policyLabel(p) === policyLabel(policy));
+    const was = old === undefined ? undefined : rulesText(old);
+    return was !== undefined && was !== rulesText(policy);
   });
 }
 
-/** The rules felix renders: only the directions the policy has. */
-function rulesText(policy: NetworkPolicy): string {
-  const types = effectivePolicyTypes(policy);
-  return JSON.stringify([types, types.includes('Ingress') ? policy.spec.ingress ?? [] : [], types.includes('Egress') ? policy.spec.egress ?? [] : []]);
+/** The rules felix renders into the policy's chains; undefined for what has none (tiers, staged policies). */
+function rulesText(policy: PolicyResource): string | undefined {
+  if (isKubernetesNetworkPolicy(policy)) {
+    const types = effectivePolicyTypes(policy);
+    return JSON.stringify([types, types.includes('Ingress') ? policy.spec.ingress ?? [] : [], types.includes('Egress') ? policy.spec.egress ?? [] : []]);
+  }
+  if (isCalicoTier(policy) || isStagedKind(policy.kind)) return undefined;
+  return JSON.stringify([policy.spec.types, policy.spec.ingress ?? [], policy.spec.egress ?? []]);
 }
 
 /** Wherever the policy's chains were there before the step, their rules must have changed. */
-function checkUpdated(policy: NetworkPolicy, view: StepView): string[] {
+function checkUpdated(policy: PolicyResource, view: StepView): string[] {
   const missing: string[] = [];
   for (const [node, after] of view.snapshots) {
     const old = view.before.get(node);
     if (!old) continue;
     const was = policyRules(old, policy, view.calicoVersion);
     const now = policyRules(after, policy, view.calicoVersion);
-    if (was !== '' && now === was) missing.push(`${policyKey(policy)} on ${node} still has the rules it had before the update`);
+    if (was !== '' && now === was) missing.push(`${policyLabel(policy)} on ${node} still has the rules it had before the update`);
   }
   return missing;
 }
 
 /** The rule texts of every chain felix rendered from the policy on this node ('' when none). */
-function policyRules(snapshot: CounterSnapshot, policy: NetworkPolicy, calicoVersion: string): string {
+function policyRules(snapshot: CounterSnapshot, policy: PolicyResource, calicoVersion: string): string {
   const chains = policyChainsFor(snapshot, policy, calicoVersion);
   return snapshot.rules
     .filter((r) => chains.has(calicoChainName(r.chain)))
@@ -99,9 +109,11 @@ function policyRules(snapshot: CounterSnapshot, policy: NetworkPolicy, calicoVer
     .join('\n');
 }
 
-function policyChainsFor(snapshot: CounterSnapshot, policy: NetworkPolicy, calicoVersion: string): Map<string, 'ingress' | 'egress'> {
+function policyChainsFor(snapshot: CounterSnapshot, policy: PolicyResource, calicoVersion: string): Map<string, 'ingress' | 'egress'> {
+  const refs = policyRefs({ policies: [policy] });
+  if (refs.length === 0) return new Map();
   const names = snapshot.chains.map((c) => calicoChainName(c.chain)).filter((c) => chainRole(c) === 'policy-ingress' || chainRole(c) === 'policy-egress');
-  const resolved = resolvePolicyChains(names, [refOf(policy)], { calicoVersion, snapshot });
+  const resolved = resolvePolicyChains(names, refs, { calicoVersion, snapshot });
   return new Map([...resolved.values()].map((r) => [r.chain, r.direction]));
 }
 
@@ -115,7 +127,10 @@ function policyChainsFor(snapshot: CounterSnapshot, policy: NetworkPolicy, calic
 function checkIpSets(state: StepState, view: StepView): string[] {
   const missing: string[] = [];
   const recipeIps = new Set(state.model.pods.flatMap((p) => (p.ip === undefined ? [] : [p.ip])));
+  const table = new EndpointTable(state.model);
   for (const policy of state.policies) {
+    // Calico's own policies are left out: their selectors are Calico's, the wait covers their chains.
+    if (!isKubernetesNetworkPolicy(policy)) continue;
     const peers = peerRules(policy);
     if (peers.length === 0) continue;
     for (const [node, snapshot] of view.snapshots) {
@@ -128,14 +143,14 @@ function checkIpSets(state: StepState, view: StepView): string[] {
         const referenced = selectorSetsOf(rules);
         for (const family of [4, 6] as const) {
           const ofFamily = (ip: string): boolean => (ip.includes(':') ? 6 : 4) === family;
-          const expected = memberLists(directionPeers.map((peer) => selectedIps(state.model, policy, peer).filter(ofFamily)));
+          const expected = memberLists(directionPeers.map((peer) => selectedIps(table, policy, peer).filter(ofFamily)));
           const observed = memberLists(
             referenced.filter((name) => ipSetFamily(name) === family).map((name) => (sets.get(name) ?? []).filter((ip) => recipeIps.has(ip))),
           );
           // A family no pod of the recipe has: nothing to compare.
           if (![...recipeIps].some(ofFamily)) continue;
           if (expected.join(' ') !== observed.join(' ')) {
-            missing.push(`${direction} IP sets of ${policyKey(policy)} on ${node} hold ${observed.join(' ') || 'nothing'}; its peers select ${expected.join(' ')}`);
+            missing.push(`${direction} IP sets of ${policyLabel(policy)} on ${node} hold ${observed.join(' ') || 'nothing'}; its peers select ${expected.join(' ')}`);
           }
         }
       }
@@ -161,12 +176,8 @@ function peerRules(policy: NetworkPolicy): { direction: 'ingress' | 'egress'; pe
   ];
 }
 
-function selectedIps(model: Model, policy: NetworkPolicy, peer: NetworkPolicyPeer): string[] {
-  return model.pods.flatMap((pod) => {
-    if (pod.ip === undefined) return [];
-    const endpoint = resolveEndpoint(model, { pod: `${pod.namespace}/${pod.name}` });
-    return peerMatches(peer, policy.metadata.namespace, endpoint) ? [pod.ip] : [];
-  });
+function selectedIps(table: EndpointTable, policy: NetworkPolicy, peer: NetworkPolicyPeer): string[] {
+  return table.endpoints.flatMap((endpoint) => (endpoint.kind === 'pod' && endpoint.ip !== undefined && peerMatches(peer, policy.metadata.namespace, endpoint) ? [endpoint.ip] : []));
 }
 
 /** Distinct member lists, each sorted, as comparable strings: "{10.0.0.1,10.0.0.2}". */
@@ -174,14 +185,6 @@ function memberLists(lists: string[][]): string[] {
   return [...new Set(lists.map((l) => `{${[...new Set(l)].sort().join(',')}}`))].sort();
 }
 
-function unique(policies: NetworkPolicy[]): NetworkPolicy[] {
-  return [...new Map(policies.map((p) => [policyKey(p), p])).values()];
-}
-
-function policyKey(policy: NetworkPolicy): string {
-  return `${policy.metadata.namespace}/${policy.metadata.name}`;
-}
-
-function refOf(policy: NetworkPolicy): PolicyRef {
-  return { namespace: policy.metadata.namespace, name: policy.metadata.name };
+function unique(policies: PolicyResource[]): PolicyResource[] {
+  return [...new Map(policies.map((p) => [policyLabel(p), p])).values()];
 }

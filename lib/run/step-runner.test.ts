@@ -46,7 +46,10 @@ describe('recipes with steps (simulated cluster)', function () {
     expect(report('k8s-updated-namespace').steps[1]!.changes).to.deep.equal([{ kind: 'relabel-namespace', target: 'y', labels: { ns2: 'updated' } }]);
     expect(report('k8s-updated-pod-allow').steps[1]!.changes).to.deep.equal([{ kind: 'relabel-pod', target: 'x/b', labels: { pod: 'b', pod2: 'updated' } }]);
     // The updated policy is listed once per version, with the step that applied it.
-    expect(report('k8s-updated-policy').policies.map((p) => `${p.name} ${p.step}`)).to.deep.equal(['allow-all-mutate-to-deny-all allow-all', 'allow-all-mutate-to-deny-all deny-all']);
+    expect(report('k8s-updated-policy').policies.map((p) => `${p.name} ${p.step}`)).to.deep.equal([
+      'x-k8s-updated-policy-rsim/allow-all-mutate-to-deny-all allow-all',
+      'x-k8s-updated-policy-rsim/allow-all-mutate-to-deny-all deny-all',
+    ]);
     for (const recipe of result.report.recipes) {
       expect(recipe.enforcement.programmedMs, recipe.id).to.equal(Math.max(...recipe.steps.map((s) => s.enforcedMs)));
       for (const p of recipe.probes) {

@@ -7,8 +7,8 @@ import type { CounterSnapshot, IpSets } from '../counters/index.ts';
 import { InfrastructureError } from '../errors.ts';
 import type { KubeObject } from '../kube/client.ts';
 import { poll } from '../lifecycle/index.ts';
-import type { NetworkPolicy } from '../model/types.ts';
-import { planReset } from '../recipes/index.ts';
+import type { PolicyResource } from '../model/types.ts';
+import { appliedObject, planReset, policyLabel } from '../recipes/index.ts';
 import type { PlannedChange, PlannedStep, RecipeStep } from '../recipes/index.ts';
 import type { StepChange } from '../report/schema.ts';
 import { readNodes } from './node-counters.ts';
@@ -56,8 +56,8 @@ export function stepChanges(step: RecipeStep): StepChange[] {
     ...step.relabel.map((r) =>
       'pod' in r ? { kind: 'relabel-pod' as const, target: r.pod, labels: { ...r.labels } } : { kind: 'relabel-namespace' as const, target: r.namespace, labels: { ...r.labels } },
     ),
-    ...step.apply.map((p) => ({ kind: 'apply' as const, target: `${p.metadata.namespace}/${p.metadata.name}` })),
-    ...step.delete.map((p) => ({ kind: 'delete' as const, target: `${p.namespace}/${p.name}` })),
+    ...step.apply.map((p) => ({ kind: 'apply' as const, target: policyLabel(p) })),
+    ...step.delete.map((label) => ({ kind: 'delete' as const, target: label })),
   ];
 }
 
@@ -90,8 +90,9 @@ async function makeChanges(run: RecipeRun, changes: readonly PlannedChange[]): P
   }
 }
 
-function asObject(policy: NetworkPolicy): KubeObject {
-  return policy as unknown as KubeObject;
+/** As the API server takes it: Calico resources through their CRD group (lib/recipes/apply.ts). */
+function asObject(policy: PolicyResource): KubeObject {
+  return appliedObject(policy) as unknown as KubeObject;
 }
 
 /** The kept read of each node of the recipe, read afresh where there is none. */
@@ -103,7 +104,7 @@ async function currentReads(run: RecipeRun): Promise<NodeSnapshots> {
 }
 
 /** Polls the nodes of the recipe's pods until their rules reflect `step`; the last read becomes the baseline. */
-async function waitReflected(run: RecipeRun, step: PlannedStep, previous: readonly NetworkPolicy[], before: NodeSnapshots): Promise<void> {
+async function waitReflected(run: RecipeRun, step: PlannedStep, previous: readonly PolicyResource[], before: NodeSnapshots): Promise<void> {
   const { ctx } = run;
   const applied = step.changes.flatMap((c) => (c.kind === 'apply' ? [c.policy] : []));
   const state = { model: step.model, policies: step.policies, known: run.plan.policies, updated: updatedPolicies(previous, applied) };
@@ -113,7 +114,7 @@ async function waitReflected(run: RecipeRun, step: PlannedStep, previous: readon
   let firstMissing: string[] = [];
   const snapshots = await poll(
     `the rules to reflect step ${step.name} of recipe ${run.recipe.id}`,
-    { timeoutMs: ctx.enforceTimeoutMs, intervalMs: 20, signal: ctx.signal, describeLast: () => missing.slice(0, 5).join('; ') },
+    { timeoutMs: ctx.enforceTimeoutMs, intervalMs: 40, signal: ctx.signal, describeLast: () => missing.slice(0, 5).join('; ') },
     async () => {
       const nodes = nodesOf(run.placement);
       const podNodes = new Map([...run.placement.pods].map(([pod, p]) => [pod, p.node]));

@@ -22,7 +22,7 @@ import type { KubeObject, LabelTarget } from '../kube/client.ts';
 import { sleep } from '../lifecycle/index.ts';
 import type { ContainerPort, Labels, Model, NetworkPolicy, NetworkPolicyPeer, PodString, ProbeProtocol } from '../model/types.ts';
 import { effectivePolicyTypes, evaluate, policySelectsPod, type Flow, type SideVerdict } from '../oracle/index.ts';
-import { resolveEndpoint } from '../oracle/endpoint.ts';
+import { EndpointTable } from '../oracle/endpoint.ts';
 import { peerMatches } from '../oracle/peers.ts';
 import type { ObjectApi } from '../run/recipe-runner.ts';
 
@@ -321,14 +321,14 @@ export class SimulatedCluster implements Cluster, ObjectApi {
 
   /** The IP sets of the policies rendered on the node, filled with the pods their peers select. */
   private ipSetsOn(node: string): Map<string, string[]> {
-    const model = this.model();
+    const table = new EndpointTable(this.model());
     const sets = new Map<string, string[]>();
     for (const pod of [...this.pods.values()].filter((p) => p.node === node)) {
       for (const direction of ['ingress', 'egress'] as const) {
         for (const policy of this.selecting(pod, direction)) {
           for (const peer of this.selectorPeers(policy, direction).flat()) {
-            const members = model.pods.filter((p) => peerMatches(peer, policy.metadata.namespace, resolveEndpoint(model, { pod: `${p.namespace}/${p.name}` })));
-            sets.set(ipSetName(policy.metadata.namespace, peer), members.map((p) => p.ip!));
+            const members = table.endpoints.filter((e) => e.kind === 'pod' && peerMatches(peer, policy.metadata.namespace, e));
+            sets.set(ipSetName(policy.metadata.namespace, peer), members.map((e) => e.ip!));
           }
         }
       }

@@ -14,6 +14,7 @@ import type { ManifestPin } from './pins.ts';
 export interface InstallCalicoOptions {
   pin: ManifestPin;
   dataplane: Dataplane;
+  extraEnv?: Record<string, string>;
   felixSettings?: Record<string, string>;
   registryMirror?: string;
   signal: AbortSignal;
@@ -26,6 +27,7 @@ export async function installCalico(kube: KubeClient, options: InstallCalicoOpti
   const manifest = await fetchCalicoManifest(options.pin, { signal: options.signal, log: (l) => options.log.info(l) });
   const objects = customizeCalicoManifest(manifest.text, {
     dataplane: options.dataplane,
+    ...(options.extraEnv ? { extraEnv: options.extraEnv } : {}),
     ...(options.felixSettings ? { felixSettings: options.felixSettings } : {}),
     ...(options.registryMirror ? { registryMirror: options.registryMirror } : {}),
   });

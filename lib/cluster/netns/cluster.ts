@@ -429,6 +429,7 @@ function podObject(pod: FixturePod, node: string): KubeObject {
     metadata: { name: pod.name, namespace: pod.namespace, labels: pod.labels },
     spec: {
       nodeName: node,
+      ...(pod.serviceAccount !== undefined ? { serviceAccountName: pod.serviceAccount } : {}),
       automountServiceAccountToken: false,
       terminationGracePeriodSeconds: 0,
       containers: [

@@ -51,15 +51,17 @@ interface BridgedHost {
   ip: string;
 }
 
-/** A new namespace whose eth0 sits on the control plane's bridge, with these extra routes. */
+/** A new namespace whose eth0 sits on the control plane's bridge, with these extra routes (one script). */
 async function attachToBridge(host: BridgedHost, routes: string[]): Promise<void> {
-  await addNetns(host.netns);
-  await ipBatch(host.controlPlane, [
-    `link add ${host.uplink} type veth peer name eth0 netns ${host.netns}`,
-    `link set ${host.uplink} master ${host.bridge}`,
-    `link set ${host.uplink} up`,
+  await runSteps([
+    ...addNetnsSteps(host.netns),
+    ...ipBatchStep(host.controlPlane, [
+      `link add ${host.uplink} type veth peer name eth0 netns ${host.netns}`,
+      `link set ${host.uplink} master ${host.bridge}`,
+      `link set ${host.uplink} up`,
+    ]),
+    ...ipBatchStep(host.netns, [`addr add ${host.ip}/${nodeNetwork.prefixLength} dev eth0`, 'link set eth0 up', ...routes]),
   ]);
-  await ipBatch(host.netns, [`addr add ${host.ip}/${nodeNetwork.prefixLength} dev eth0`, 'link set eth0 up', ...routes]);
 }
 
 /** A node namespace: eth0 on the bridge, routes to the other nodes' pod blocks, forwarding on. */
