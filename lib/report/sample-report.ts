@@ -98,6 +98,32 @@ export function passingRecipe(): RecipeReport {
   };
 }
 
+/** A recipe with steps of its own: a deny, then an allow for x/a; the allow took its time. */
+export function steppedRecipe(allowMs = 500): RecipeReport {
+  const drop = { chain: 'cali-tw-cali1234', rule: dropRule, kind: 'end-of-tier-drop' as const };
+  return {
+    id: '03',
+    title: 'Deny, then allow a, step by step',
+    source: 'https://github.com/kubernetes/kubernetes/blob/v1.36.1/test/e2e/network/netpol/network_policy.go#L613 "should enforce updated policy"',
+    policies: [
+      { name: 'x/deny', yaml: 'kind: NetworkPolicy\n', step: 'deny' },
+      { name: 'x/allow-a', yaml: 'kind: NetworkPolicy\n', step: 'allow-a' },
+    ],
+    enforcement: { programmedMs: allowMs },
+    tries: 1,
+    steps: [
+      { name: 'start', try: 1, changes: [], enforcedMs: 0 },
+      { name: 'deny', try: 1, changes: [{ kind: 'apply', target: 'x/deny' }], enforcedMs: 200 },
+      { name: 'allow-a', try: 1, changes: [{ kind: 'apply', target: 'x/allow-a' }, { kind: 'relabel-pod', target: 'x/a', labels: { pod: 'a', role: 'client' } }], enforcedMs: allowMs },
+    ],
+    probes: [
+      sampleProbe({ id: 'start x/a -> x/b tcp/80', phase: 'start', decidedBy: { chain: 'kns.x', rule: '-A cali-pri-kns.x -j ACCEPT', kind: 'profile-allow' } }),
+      sampleProbe({ id: 'deny x/a -> x/b tcp/80', phase: 'deny', expected: 'blocked', observed: 'blocked', detail: 'dropped in flight', decidedBy: drop }),
+      sampleProbe({ id: 'allow-a x/a -> x/b tcp/80', phase: 'allow-a' }),
+    ],
+  };
+}
+
 export function sampleReport(recipes: RecipeReport[] = [sampleRecipe(), passingRecipe()]): Report {
   return {
     schemaVersion: reportSchemaVersion,
