@@ -154,6 +154,49 @@ describe('recipe steps', () => {
     expect(planReset(plan.model, plan.steps[0]!).changes).to.deep.equal([]);
   });
 
+  it('applies and deletes Calico resources in steps: tiers first, deleted by the names listings use', () => {
+    const calico = stepped.replace(/steps:[\s\S]*?probes:/, `steps:
+  - name: start
+  - name: tiered
+    apply:
+      - apiVersion: projectcalico.org/v3
+        kind: NetworkPolicy
+        metadata: {name: security.deny-y, namespace: x}
+        spec:
+          tier: security
+          selector: app == 'web'
+          ingress:
+            - action: Deny
+              source: {namespaceSelector: projectcalico.org/name == 'y'}
+            - action: Pass
+      - apiVersion: projectcalico.org/v3
+        kind: Tier
+        metadata: {name: security}
+        spec: {order: 300}
+  - name: untiered
+    delete: [np:x/security.deny-y, tier:security]
+probes:`).replace(/ {2}- phases: \[newcomer[\s\S]*$/, '');
+    const recipe = parseRecipe(calico, 'recipes/s1-steps.yaml');
+    const plan = planRecipe(recipe, 'r1');
+    expect(plan.steps[1]!.changes.map((c) => `${c.kind} ${'policy' in c ? policyLabel(c.policy) : ''}`)).to.deep.equal([
+      'apply tier:security-s1-r1',
+      'apply np:x-s1-r1/security-s1-r1.deny-y',
+    ]);
+    expect(plan.steps[2]!.changes.map((c) => c.kind)).to.deep.equal(['delete', 'delete']);
+    expect(plan.steps[2]!.policies).to.deep.equal([]);
+    expect(Object.fromEntries(plan.probes.map((p) => [p.id, p.expected]))).to.deep.include({
+      'tiered x/client -> x/web tcp/80': 'allowed',
+      'tiered y/client -> x/web tcp/80': 'blocked',
+      'untiered y/client -> x/web tcp/80': 'allowed',
+    });
+    // Reset: the policy before its tier.
+    expect(planReset(plan.model, plan.steps[1]!).changes.map((c) => ('policy' in c ? policyLabel(c.policy) : c.kind))).to.deep.equal([
+      'np:x-s1-r1/security-s1-r1.deny-y',
+      'tier:security-s1-r1',
+    ]);
+    expect(failure((t) => t.replace('delete: [x/deny]', 'delete: [np:x/deny]'))).to.match(/policy np:x\/deny is not in force at this step \(in force: x\/deny, x\/allow;/);
+  });
+
   it('refuses steps that cannot be carried out, naming the step and the field', () => {
     expect(failure((t) => t.replace('delete: [x/deny]', 'delete: [x/nothing]'))).to.match(
       /^recipes\/s1-steps\.yaml: steps\[5\]\.delete\[0\]: policy x\/nothing is not in force at this step \(in force: x\/deny, x\/allow; name a Kubernetes policy "namespace\/name"/,
