@@ -38,6 +38,11 @@ export interface StepView extends NodeView {
 
 /** Human lines: what the dataplane does not show yet. Empty when it reflects the step. */
 export function checkStep(state: StepState, view: StepView): string[] {
+  return [...checkStepRules(state, view), ...checkStepIpSets(state, view)];
+}
+
+/** What the rules do not show yet: endpoint chains, policy chains, updated rules (`view.ipSets` unused). */
+export function checkStepRules(state: StepState, view: Omit<StepView, 'ipSets'>): string[] {
   const missing: string[] = [];
   for (const pod of state.model.pods) {
     const node = view.podNodes.get(`${pod.namespace}/${pod.name}`);
@@ -58,7 +63,6 @@ export function checkStep(state: StepState, view: StepView): string[] {
     missing.push(...checkEnforcement({ ...state.model, pods: others }, [policy], view, true).missing);
   }
   for (const policy of state.updated) missing.push(...checkUpdated(policy, view));
-  missing.push(...checkIpSets(state, view));
   return missing;
 }
 
@@ -87,7 +91,7 @@ function rulesText(policy: PolicyResource): string | undefined {
 }
 
 /** Wherever the policy's chains were there before the step, their rules must have changed. */
-function checkUpdated(policy: PolicyResource, view: StepView): string[] {
+function checkUpdated(policy: PolicyResource, view: Omit<StepView, 'ipSets'>): string[] {
   const missing: string[] = [];
   for (const [node, after] of view.snapshots) {
     const old = view.before.get(node);
@@ -124,7 +128,7 @@ function policyChainsFor(snapshot: CounterSnapshot, policy: PolicyResource, cali
  * as a collection of member lists: felix keeps one set per distinct selector. Rules that name a
  * port by name are left out (felix matches those peers with named-port sets).
  */
-function checkIpSets(state: StepState, view: StepView): string[] {
+export function checkStepIpSets(state: StepState, view: StepView): string[] {
   const missing: string[] = [];
   const recipeIps = new Set(state.model.pods.flatMap((p) => (p.ip === undefined ? [] : [p.ip])));
   const table = new EndpointTable(state.model);

@@ -13,7 +13,7 @@ import type { PlannedChange, PlannedStep, RecipeStep } from '../recipes/index.ts
 import type { StepChange } from '../report/schema.ts';
 import { readNodes } from './node-counters.ts';
 import { deployPods, nodesOf, replaceBaseline, replan, settled, waitServersAnswer, type NodeSnapshots, type RecipeRun } from './recipe-run.ts';
-import { checkStep, needsIpSets, updatedPolicies } from './step-enforcement.ts';
+import { checkStepIpSets, checkStepRules, needsIpSets, updatedPolicies } from './step-enforcement.ts';
 
 /**
  * Carries out step `index` of the run's plan and returns how long the dataplane took to reflect
@@ -118,8 +118,11 @@ async function waitReflected(run: RecipeRun, step: PlannedStep, previous: readon
     async () => {
       const nodes = nodesOf(run.placement);
       const podNodes = new Map([...run.placement.pods].map(([pod, p]) => [pod, p.node]));
-      const [nodeReads, ipSets] = await Promise.all([readNodes(ctx.counters, nodes, ctx.signal), withSets ? readIpSets(run, nodes) : new Map<string, IpSets>()]);
-      missing = checkStep(state, { podNodes, snapshots: nodeReads, calicoVersion: ctx.calicoVersion, before, ipSets });
+      const nodeReads = await readNodes(ctx.counters, nodes, ctx.signal);
+      const view = { podNodes, snapshots: nodeReads, calicoVersion: ctx.calicoVersion, before };
+      missing = checkStepRules(state, view);
+      // The IP sets last, once the rules are there: one more command per node, not one per read.
+      if (missing.length === 0 && withSets) missing = checkStepIpSets(state, { ...view, ipSets: await readIpSets(run, nodes) });
       if (reads++ === 0) firstMissing = missing;
       return missing.length === 0 ? nodeReads : undefined;
     },
