@@ -35,6 +35,7 @@ import {
   externalHostIp,
   nodeIp,
   nodeName,
+  maxPodAddress,
   nodeNetwork,
   podIp,
   runNames,
@@ -100,6 +101,8 @@ export class NetnsCluster implements Cluster {
   private readonly pods = new Map<PodString, PodEntry>();
   private readonly externals = new Map<string, ExternalEntry>();
   private readonly podCounts: number[];
+  /** Per node, addresses of deleted pods (their k), oldest first: reused once the block is spent. */
+  private readonly freedPodAddresses: number[][];
   private podSerial = 0;
   private nextNode = 0;
   private felixBinary = '';
@@ -114,6 +117,7 @@ export class NetnsCluster implements Cluster {
     const count = options.nodeCount ?? 2;
     this.nodes = Array.from({ length: count }, (_, i) => nodeName(i));
     this.podCounts = this.nodes.map(() => 0);
+    this.freedPodAddresses = this.nodes.map(() => []);
     this.workDir = join(options.workDir, this.names.prefix);
     this.stateDir = join(stateRoot(), this.names.prefix);
     this.kubeconfigPath = join(this.workDir, 'kubeconfig');
@@ -297,7 +301,10 @@ export class NetnsCluster implements Cluster {
     if (this.pods.has(key)) throw new InputError(`pod ${key} is already deployed`);
     const node = pod.node ?? this.nodes[this.nextNode++ % this.nodes.length]!;
     const index = this.nodeIndex(node);
-    const ip = podIp(index, this.podCounts[index]!++);
+    // Fresh addresses first; a long session (the bench runs the catalog several times on one
+    // cluster) then reuses those of deleted pods, the longest-freed first.
+    const k = this.podCounts[index]! <= maxPodAddress || this.freedPodAddresses[index]!.length === 0 ? this.podCounts[index]!++ : this.freedPodAddresses[index]!.shift()!;
+    const ip = podIp(index, k);
     const netns = this.names.pod(this.podSerial++);
     const hostInterface = workloadInterfaceName(pod.namespace, pod.name);
     const deployed: DeployedPod = { pod: key, node, ip };
@@ -306,6 +313,7 @@ export class NetnsCluster implements Cluster {
     this.pods.set(key, entry);
     // The pod's own teardown also runs when the whole cluster goes.
     this.teardown.defer(`pod ${key}`, async () => void (await teardown.unwind()));
+    teardown.defer(`free address ${ip}`, () => void this.freedPodAddresses[index]!.push(k));
     try {
       teardown.defer(`delete netns ${netns}`, () => deleteNetns(netns));
       teardown.defer(`close the shell in ${key}`, () => entry.shell?.close());
