@@ -167,6 +167,12 @@ async function deploy(run: RecipeRun): Promise<void> {
     settled(plan.namespaces.map((ns) => ctx.cluster.deleteNamespace(ns.name))).then(() => undefined),
   );
   await settled(plan.namespaces.map((ns) => ctx.cluster.createNamespace(ns.name, ns.labels)));
+  // Tiers and global policies are cluster-wide, and Calico's namespaced policies outlive a deleted
+  // namespace where no namespace controller runs: the recipe deletes what it applied (policies
+  // before their tiers), whatever step it got to. Unwound before the namespaces go.
+  teardown.defer(`policies of recipe ${plan.recipe.id}`, async () => {
+    for (const policy of [...run.plan.policies].reverse()) await ctx.objects.delete(appliedObject(policy) as unknown as KubeObject);
+  });
   // Namespaced, so they go with their namespace; created before the pods that run as them.
   await settled(
     plan.serviceAccounts.map((account) =>

@@ -5,6 +5,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { expect } from 'chai';
+import type { KubeObject, LabelTarget } from '../kube/client.ts';
 import type { Logger } from '../log.ts';
 import { SimulatedCluster, type SimulatedClusterOptions } from '../testing/simulated-cluster.ts';
 import { runCatalog, type CatalogResult } from './catalog.ts';
@@ -129,5 +130,28 @@ describe('recipes with steps (simulated cluster)', function () {
     expect(seen[perTry - 1]!.b).to.equal(JSON.stringify({ pod: 'b', pod2: 'updated' }));
     expect(seen[perTry]!.b).to.equal(JSON.stringify({ pod: 'b' }));
     expect(result.exitCode).to.equal(0);
+  });
+
+  it('deletes what a recipe applied when it ends, cluster-wide Calico resources included, policies before their tiers', async () => {
+    const sim = new SimulatedCluster({ timeScale: 0.02 });
+    const deleted: string[] = [];
+    const objects = {
+      apply: (o: KubeObject) => sim.apply(o),
+      setLabels: (target: LabelTarget, labels: Record<string, string>) => sim.setLabels(target, labels),
+      delete: (o: KubeObject) => {
+        deleted.push(`${o.kind} ${o.metadata.name}`);
+        return sim.delete(o);
+      },
+    };
+    await runCatalog(
+      { ...defaultRunOptions(), calicoVersion: 'v3.31.0', reportsDir, runId: 'rsim', recipes: ['calico-security-tier'] },
+      {},
+      { createCluster: async () => sim, objects: () => objects, watchIntervalMs: 1, enforceTimeoutMs: 500, serverTimeoutMs: 2000, log: quiet },
+    );
+    const tier = deleted.lastIndexOf('Tier security-calico-security-tier-rsim');
+    const global = deleted.lastIndexOf('GlobalNetworkPolicy security-calico-security-tier-rsim.deny-untrusted');
+    expect(tier, deleted.join(', ')).to.be.greaterThan(-1);
+    expect(global, deleted.join(', ')).to.be.greaterThan(-1);
+    expect(global).to.be.lessThan(tier);
   });
 });
