@@ -28,6 +28,9 @@ export interface KubeObject {
   [key: string]: unknown;
 }
 
+/** What `setLabels` relabels. */
+export type LabelTarget = { kind: 'Namespace'; name: string } | { kind: 'Pod'; namespace: string; name: string };
+
 export type WaitOptions = Pick<PollOptions, 'timeoutMs' | 'intervalMs' | 'signal' | 'failFast'>;
 
 const fieldManager = 'netpol-conformance';
@@ -176,7 +179,8 @@ export class KubeClient {
       ['networking.k8s.io/v1', 'NetworkPolicy'],
       ['v1', 'Service'],
     ] as const) {
-      for (const object of await this.list(apiVersion, kind, name)) await this.delete(object);
+      // A list's items come without apiVersion and kind, which a delete needs.
+      for (const object of await this.list(apiVersion, kind, name)) await this.delete({ apiVersion, kind, metadata: object.metadata });
     }
     await this.delete({ apiVersion: 'v1', kind: 'Namespace', metadata: { name } });
     // Short pauses: a finalized namespace goes within milliseconds, and a run deletes many.
@@ -194,6 +198,22 @@ export class KubeClient {
       }
       return undefined;
     });
+  }
+
+  /**
+   * Replaces every label of a namespace or pod with `labels` (one JSON patch: keys left out are
+   * removed). The API server keeps a namespace's kubernetes.io/metadata.name whatever is sent.
+   */
+  async setLabels(target: LabelTarget, labels: Labels): Promise<void> {
+    const body = [{ op: 'add', path: '/metadata/labels', value: labels }];
+    const patch = setHeaderOptions('Content-Type', PatchStrategy.JsonPatch);
+    if (target.kind === 'Namespace') {
+      await this.call(`set labels of namespace ${target.name}`, () => this.core.patchNamespace({ name: target.name, body }, patch));
+    } else {
+      await this.call(`set labels of pod ${target.namespace}/${target.name}`, () =>
+        this.core.patchNamespacedPod({ namespace: target.namespace, name: target.name, body }, patch),
+      );
+    }
   }
 
   /** Merge-patch a pod's status subresource (there is no kubelet to do it). */

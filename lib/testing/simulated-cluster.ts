@@ -18,10 +18,12 @@ import type {
 } from '../cluster/provider.ts';
 import { policyChainName, profileChainName, workloadInterfaceName } from '../counters/index.ts';
 import { InfrastructureError, InputError } from '../errors.ts';
-import type { KubeObject } from '../kube/client.ts';
+import type { KubeObject, LabelTarget } from '../kube/client.ts';
 import { sleep } from '../lifecycle/index.ts';
-import type { ContainerPort, Labels, Model, NetworkPolicy, PodString, ProbeProtocol } from '../model/types.ts';
+import type { ContainerPort, Labels, Model, NetworkPolicy, NetworkPolicyPeer, PodString, ProbeProtocol } from '../model/types.ts';
 import { effectivePolicyTypes, evaluate, policySelectsPod, type Flow, type SideVerdict } from '../oracle/index.ts';
+import { EndpointTable } from '../oracle/endpoint.ts';
+import { peerMatches } from '../oracle/peers.ts';
 import type { ObjectApi } from '../run/recipe-runner.ts';
 
 export interface SimulatedProbe {
@@ -131,6 +133,18 @@ export class SimulatedCluster implements Cluster, ObjectApi {
     return object;
   }
 
+  async setLabels(target: LabelTarget, labels: Labels): Promise<unknown> {
+    if (target.kind === 'Namespace') {
+      if (!this.namespaces.has(target.name)) throw new InfrastructureError(`namespace ${target.name} does not exist`);
+      this.namespaces.set(target.name, { ...labels, 'kubernetes.io/metadata.name': target.name });
+      return undefined;
+    }
+    const pod = this.pods.get(`${target.namespace}/${target.name}`);
+    if (!pod) throw new InfrastructureError(`pod ${target.namespace}/${target.name} does not exist`);
+    pod.spec = { ...pod.spec, labels: { ...labels } };
+    return undefined;
+  }
+
   // ---- nodes: the filter table, read with the engine's own commands
 
   async execOnNode(node: string, argv: string[], _options: ExecOptions): Promise<ExecResult> {
@@ -150,6 +164,14 @@ export class SimulatedCluster implements Cluster, ObjectApi {
         if (!rules) continue;
         text.push(`-N ${chain}`);
         for (const rule of rules) text.push(`-A ${chain} ${withCounters(rule.spec, this.count(node, chain, rule.id))}`);
+      }
+      return ok(text.join('\n') + '\n');
+    }
+    if (argv[0] === 'ipset' && argv[1] === 'save') {
+      const text: string[] = [];
+      for (const [name, members] of this.ipSetsOn(node)) {
+        text.push(`create ${name} hash:net family inet hashsize 1024 maxelem 1048576`);
+        for (const ip of members) text.push(`add ${name} ${ip}`);
       }
       return ok(text.join('\n') + '\n');
     }
@@ -295,6 +317,29 @@ export class SimulatedCluster implements Cluster, ObjectApi {
       .sort((a, b) => a.metadata.name.localeCompare(b.metadata.name));
   }
 
+  /** Each rule's selector peers (ipBlock peers have no IP set), for this direction of the policy. */
+  private selectorPeers(policy: NetworkPolicy, direction: 'ingress' | 'egress'): NetworkPolicyPeer[][] {
+    const rules = direction === 'ingress' ? (policy.spec.ingress ?? []).map((r) => r.from) : (policy.spec.egress ?? []).map((r) => r.to);
+    return rules.map((peers) => (peers ?? []).filter((peer) => !peer.ipBlock));
+  }
+
+  /** The IP sets of the policies rendered on the node, filled with the pods their peers select. */
+  private ipSetsOn(node: string): Map<string, string[]> {
+    const table = new EndpointTable(this.model());
+    const sets = new Map<string, string[]>();
+    for (const pod of [...this.pods.values()].filter((p) => p.node === node)) {
+      for (const direction of ['ingress', 'egress'] as const) {
+        for (const policy of this.selecting(pod, direction)) {
+          for (const peer of this.selectorPeers(policy, direction).flat()) {
+            const members = table.endpoints.filter((e) => e.kind === 'pod' && peerMatches(peer, policy.metadata.namespace, e));
+            sets.set(ipSetName(policy.metadata.namespace, peer), members.map((e) => e.ip!));
+          }
+        }
+      }
+    }
+    return sets;
+  }
+
   private endpointAt(ip: string): string | undefined {
     for (const [name, pod] of this.pods) if (pod.ip === ip) return name;
     for (const [name, host] of this.externals) if (host.ip === ip) return name;
@@ -333,10 +378,14 @@ export class SimulatedCluster implements Cluster, ObjectApi {
             const policyChain = policyChainName(direction, ref, calicoVersion);
             rules.push(rule(chain, `jump ${id}`, `-m mark --mark 0x0/0x20000 -j ${policyChain}`));
             rules.push(rule(chain, `accepted ${id}`, `-m mark --mark ${ACCEPT} -j RETURN`, 'Return if policy accepted'));
-            const count = direction === 'ingress' ? (policy.spec.ingress ?? []).length : (policy.spec.egress ?? []).length;
+            const peers = this.selectorPeers(policy, direction);
             chains.set(policyChain, [
               rule(policyChain, 'header', '', `Policy ${policy.metadata.namespace}/knp.default.${policy.metadata.name} ${direction}`),
-              ...Array.from({ length: count }, (_, i) => rule(policyChain, `allow ${i}`, `-m comment --comment "rule ${i}" -j MARK --set-xmark ${ACCEPT}`)),
+              ...peers.map((rulePeers, i) => rule(policyChain, `allow ${i}`, `-m comment --comment "rule ${i}" -j MARK --set-xmark ${ACCEPT}`)),
+              // Felix matches selector peers against IP sets; these rules name them (they never count here).
+              ...peers.flatMap((rulePeers, i) =>
+                rulePeers.map((peer, j) => rule(policyChain, `peer ${i} ${j}`, `-m set --match-set ${ipSetName(policy.metadata.namespace, peer)} ${direction === 'ingress' ? 'src' : 'dst'} -j MARK --set-xmark 0x0/0x0`)),
+              ),
             ]);
           }
           rules.push(rule(chain, 'end-of-tier', `-m mark --mark 0x0/0x20000 -j ${deny}`, `End of tier default. ${verb} if no policies passed packet`));
@@ -354,6 +403,11 @@ export class SimulatedCluster implements Cluster, ObjectApi {
 
 function endpointChain(pod: SimPod, direction: 'ingress' | 'egress'): string {
   return `${direction === 'ingress' ? 'cali-tw-' : 'cali-fw-'}${pod.iface}`;
+}
+
+/** Felix hashes a peer's selector into its IP set's name; the peer with its namespace stands in for it. */
+function ipSetName(namespace: string, peer: NetworkPolicyPeer): string {
+  return `cali40s:${createHash('sha256').update(JSON.stringify([namespace, peer])).digest('base64url').slice(0, 23)}`;
 }
 
 function ruleHash(chain: string, id: string): string {
@@ -376,7 +430,7 @@ function parseProbe(argv: string[]): { protocol: ProbeProtocol; ip: string; port
   if (argv[0] === 'ping') return { protocol: 'icmp', ip: argv.at(-1)!, timeoutSeconds: Number(argv[argv.indexOf('-W') + 1]) };
   if (argv[0] === 'curl') {
     const url = new URL(argv.at(-1)!);
-    return { protocol: 'http', ip: url.hostname, port: Number(url.port), timeoutSeconds: Number(argv[argv.indexOf('--connect-timeout') + 1]) };
+    return { protocol: 'http', ip: url.hostname, port: Number(url.port || 80), timeoutSeconds: Number(argv[argv.indexOf('--connect-timeout') + 1]) };
   }
   const udp = /nc -u -n -W 1 -w (\d+) (\S+) (\d+)/.exec(argv[2] ?? '');
   if (argv[0] === 'sh' && udp) return { protocol: 'udp', ip: udp[2]!, port: Number(udp[3]), timeoutSeconds: Number(udp[1]) };
