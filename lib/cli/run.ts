@@ -108,7 +108,7 @@ export function parseRunArgs(args: string[]): RunRequest {
   return runRequestFrom(values);
 }
 
-function runRequestFrom(values: OptionValues<typeof runOptionSpecs>): RunRequest {
+export function runRequestFrom(values: OptionValues<typeof runOptionSpecs>): RunRequest {
   const options = defaultRunOptions();
   if (values.provider !== undefined) options.provider = values.provider as RunOptions['provider'];
   if (values.calico !== undefined) options.calicoVersion = values.calico;
