@@ -119,5 +119,7 @@ export interface Cluster extends AsyncDisposable {
   deleteExternalHost(name: string): Promise<void>;
   /** A shell command a person can paste to run argv the way execInPod does. */
   reproduceInPod(pod: PodString, argv: string[]): string;
+  /** Copy the cluster's own logs (nodes, kubelet, containers) into dir; kind implements it. */
+  exportLogs?(dir: string): Promise<string>;
   destroy(): Promise<void>;
 }

@@ -285,6 +285,13 @@ export class RunSession {
   async finish(): Promise<{ report: Report; written: WrittenReports }> {
     try {
       const report = this.report();
+      // A failed run keeps what the cluster itself logged (kind: `kind export logs`) beside its report.
+      if (this.failed && this.cluster.exportLogs && !this.root.signal.aborted) {
+        await this.cluster.exportLogs(join(this.dir, 'cluster', 'logs')).then(
+          (dir) => this.log.info(`cluster logs of the failed run: ${dir}`),
+          (e: unknown) => this.log.warn(`exporting the cluster's logs failed: ${messageOf(e)}`),
+        );
+      }
       const written = await writeReports(report, resolve(this.options.reportsDir));
       return { report, written };
     } finally {
