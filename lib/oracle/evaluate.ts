@@ -14,8 +14,8 @@ import type { Direction, Flow, SideVerdict, Verdict } from './types.ts';
  * Kubernetes' netpol e2e `AllowLoopback` expects); the sides still show what policy says.
  */
 export function evaluate(model: Model, policies: NetworkPolicy[], flow: Flow): Verdict {
-  const from = resolveEndpoint(model, flow.from);
-  const to = resolveEndpoint(model, flow.to);
+  const from = resolveEndpoint(model, flow.from, flow.family);
+  const to = resolveEndpoint(model, flow.to, flow.family);
   const egress = decideSide(policies, flow, 'egress', from, to);
   const ingress = decideSide(policies, flow, 'ingress', to, from);
   const loopback = from.kind === 'pod' && to.kind === 'pod' && from.name === to.name;
@@ -69,7 +69,9 @@ function explain(
   ingress: SideVerdict,
   loopback: boolean,
 ): string {
-  const what = flow.protocol === 'ICMP' || flow.port === undefined ? flow.protocol : `${flow.protocol}/${flow.port}`;
+  const traffic = flow.protocol === 'ICMP' || flow.port === undefined ? flow.protocol : `${flow.protocol}/${flow.port}`;
+  // IPv4 is the unnamed default, so reasons written before dual-stack read the same.
+  const what = flow.family === 'IPv6' ? `${traffic} over IPv6` : traffic;
   const ingressText = describeSide('ingress', `ingress to ${to.name}`, ingress, to, `${what} from ${from.name}`);
   const egressText = describeSide('egress', `egress from ${from.name}`, egress, from, `${what} to ${to.name}`);
   if (loopback) return `${from.name} to itself is loopback, which NetworkPolicy does not filter`;

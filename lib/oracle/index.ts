@@ -2,8 +2,8 @@
 export type { Direction, Endpoint, Flow, FlowProtocol, RuleRef, SideVerdict, Verdict } from './types.ts';
 export { evaluate } from './evaluate.ts';
 export { selectorMatches } from './selector.ts';
-export { parseIp, parseCidr, cidrContainsIp, cidrContainsCidr } from './cidr.ts';
-export type { Cidr, IpAddress, IpFamily } from './cidr.ts';
+export { parseIp, parseCidr, cidrContainsIp, cidrContainsCidr, ipFamilyOf, addressOfFamily } from './cidr.ts';
+export type { Cidr, IpAddress, IpVersion } from './cidr.ts';
 export { effectivePolicyTypes, policySelectsPod, policyId } from './policy.ts';
 export type { Mark, TruthTable } from './truth-table.ts';
 export {

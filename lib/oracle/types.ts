@@ -1,5 +1,5 @@
 // The oracle's vocabulary: one flow between two endpoints and the verdict NetworkPolicy gives it.
-import type { PodString, PortProtocol } from '../model/types.ts';
+import type { IpFamily, PodString, PortProtocol } from '../model/types.ts';
 
 /** What a flow carries: an L4 protocol NetworkPolicy ports can name, or ICMP (port-less). */
 export type FlowProtocol = PortProtocol | 'ICMP';
@@ -13,6 +13,11 @@ export interface Flow {
   protocol: FlowProtocol;
   /** Destination port; absent for ICMP. */
   port?: number;
+  /**
+   * The address family the flow travels over: ipBlock peers match the endpoints' addresses of
+   * this family (an IPv4 CIDR never matches an IPv6 flow). Absent: the endpoints' `ip`.
+   */
+  family?: IpFamily;
 }
 
 export type Direction = 'ingress' | 'egress';
