@@ -2,10 +2,10 @@
 // path (e.g. `recipes/06-x.yaml: pods[2].serve[0].port: ...`), so a catalog author can fix it.
 import { basename } from 'node:path';
 import { InputError } from '../errors.ts';
-import type { Labels, NamespaceSpec, NetworkPolicy, ProbeProtocol } from '../model/types.ts';
+import { ipFamilies, type IpFamily, type Labels, type NamespaceSpec, type NetworkPolicy, type ProbeProtocol } from '../model/types.ts';
 import { Location, parseContainerPorts, parseYamlDocument, readLabels } from '../scenario/index.ts';
 import { validateRecipePolicy } from './policy.ts';
-import { externalPlaceholders } from './placeholders.ts';
+import { placeholderUses } from './placeholders.ts';
 import { expandMatrix, probeKey } from './probes.ts';
 import type {
   Expectation,
@@ -212,8 +212,11 @@ function readPolicies(r: RecipeReader, value: unknown, namespaces: NamespaceSpec
   const names = new Set<string>();
   const policies = r.array(value, 'policies').map((item, i) => {
     const path = `policies[${i}]`;
-    for (const name of externalPlaceholders(item)) {
-      if (!externals.some((h) => h.name === name)) r.fail(path, `{{external:${name}}} names no host under externals`);
+    for (const use of placeholderUses(item)) {
+      if (!externals.some((h) => h.name === use.name)) r.fail(path, `{{external:${use.name}}} names no host under externals`);
+      if (use.family !== undefined && use.family !== 'IPv6') {
+        r.fail(path, `{{external:${use.name}:${use.family}}}: write {{external:${use.name}}} for the IPv4 address, {{external:${use.name}:IPv6}} for the IPv6 one`);
+      }
     }
     // No defaultNamespace: the validator then requires metadata.namespace, as the catalog wants.
     const policy = validateRecipePolicy(item, r.file, path, externals.map((h) => h.name));
@@ -267,7 +270,7 @@ function readEndpoint(r: RecipeReader, value: unknown, path: string, pods: Recip
 }
 
 function readMatrix(r: RecipeReader, value: unknown, path: string, pods: RecipePod[], externals: RecipeExternal[]): ProbeMatrix {
-  const m = r.object(value, path, ['phases', 'from', 'to', 'protocols', 'port', 'ports'], ['from', 'to', 'protocols']);
+  const m = r.object(value, path, ['phases', 'from', 'to', 'protocols', 'port', 'ports', 'families'], ['from', 'to', 'protocols']);
   const from = r.list(m.from, `${path}.from`).map((e, i) => readEndpoint(r, e, `${path}.from[${i}]`, pods, externals));
   const to = r.list(m.to, `${path}.to`).map((e, i) => readEndpoint(r, e, `${path}.to[${i}]`, pods, externals));
   const protocols = r.list(m.protocols, `${path}.protocols`).map((p, i) => r.oneOf(p, `${path}.protocols[${i}]`, probeProtocols));
@@ -285,7 +288,8 @@ function readMatrix(r: RecipeReader, value: unknown, path: string, pods: RecipeP
     }
   }
   const matrix: ProbeMatrix = { phases: matrixPhases, from, to, protocols, ports };
-  for (const probe of expandMatrix(matrix)) {
+  if (m.families !== undefined) matrix.families = readFamilies(r, m.families, `${path}.families`);
+  for (const probe of expandMatrix(matrix, ipFamilies)) {
     const served = servedBy(probe.to, pods, externals);
     if (probe.protocol === 'icmp' || probe.port === undefined) continue;
     const wanted = probe.protocol === 'udp' ? 'UDP' : 'TCP';
@@ -296,6 +300,12 @@ function readMatrix(r: RecipeReader, value: unknown, path: string, pods: RecipeP
   return matrix;
 }
 
+function readFamilies(r: RecipeReader, value: unknown, path: string): IpFamily[] {
+  const families = r.list(value, path).map((f, i) => r.oneOf(f, `${path}[${i}]`, ipFamilies));
+  if (new Set(families).size !== families.length) r.fail(path, 'a family is listed twice');
+  return families;
+}
+
 function servedBy(target: string, pods: RecipePod[], externals: RecipeExternal[]): ServedPort[] {
   return (
     pods.find((p) => `${p.namespace}/${p.name}` === target)?.serve ?? externals.find((h) => h.name === target)?.serve ?? []
@@ -303,13 +313,15 @@ function servedBy(target: string, pods: RecipePod[], externals: RecipeExternal[]
 }
 
 function readClaim(r: RecipeReader, value: unknown, path: string, pods: RecipePod[], externals: RecipeExternal[]): ProseClaim {
-  const c = r.object(value, path, ['id', 'text', 'phase', 'from', 'to', 'protocol', 'port', 'expect'], ['text']);
+  const c = r.object(value, path, ['id', 'text', 'phase', 'from', 'to', 'protocol', 'port', 'family', 'expect'], ['text']);
   const claim: ProseClaim = { text: r.string(c.text, `${path}.text`) };
   if (c.id !== undefined) claim.id = r.name(c.id, `${path}.id`);
   const checkable = ['from', 'to', 'protocol', 'expect'];
   const present = checkable.filter((k) => c[k] !== undefined);
   if (present.length === 0) {
-    if (c.phase !== undefined || c.port !== undefined) r.fail(path, 'phase and port only make sense with from, to, protocol and expect');
+    if (c.phase !== undefined || c.port !== undefined || c.family !== undefined) {
+      r.fail(path, 'phase, port and family only make sense with from, to, protocol and expect');
+    }
     return claim;
   }
   if (present.length < checkable.length) {
@@ -322,6 +334,7 @@ function readClaim(r: RecipeReader, value: unknown, path: string, pods: RecipePo
     protocol: r.oneOf(c.protocol, `${path}.protocol`, probeProtocols),
     expect: r.oneOf(c.expect, `${path}.expect`, expectations),
   };
+  if (c.family !== undefined) check.family = r.oneOf(c.family, `${path}.family`, ipFamilies);
   if (check.protocol === 'icmp') {
     if (c.port !== undefined) r.fail(`${path}.port`, 'an ICMP claim takes no port');
   } else {
@@ -346,7 +359,8 @@ function readNote(r: RecipeReader, value: unknown, path: string, prose: ProseCla
 
 /** Every checkable claim must be carried to the cluster by one of the recipe's probes. */
 function checkProseIsProbed(r: RecipeReader, recipe: Recipe): void {
-  const keys = new Set(recipe.probes.flatMap(expandMatrix).map(probeKey));
+  // Any family: the cluster's are not known here (a claim names IPv6 when only IPv6 probes cover it).
+  const keys = new Set(recipe.probes.flatMap((m) => expandMatrix(m, ipFamilies)).map((p) => p.id));
   recipe.prose.forEach((claim, i) => {
     if (claim.check && !keys.has(probeKey(claim.check))) {
       r.fail(`prose[${i}]`, `no probe covers this claim (${probeKey(claim.check)}); add it to a probe matrix`);
