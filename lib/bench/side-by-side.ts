@@ -103,7 +103,7 @@ export async function benchSideBySide(options: SideBySideOptions): Promise<Bench
   try {
     const reads = (): ReaderStats => {
       const sum: ReaderStats = { tableReads: 0, chainReads: 0, busyMs: 0 };
-      for (const r of session.counters.values()) {
+      for (const r of [...session.counters.values()].flatMap((readers) => [...readers.values()])) {
         sum.tableReads += r.stats.tableReads;
         sum.chainReads += r.stats.chainReads;
         sum.busyMs += r.stats.busyMs;

@@ -3,7 +3,7 @@
 import { InputError } from '../errors.ts';
 import { renderConsoleSummary } from '../report/console.ts';
 import { runCatalog } from '../run/catalog.ts';
-import { blockedByValues, dataplanes, defaultConcurrency, defaultRunOptions, providers, type RunOptions } from '../run/options.ts';
+import { blockedByValues, dataplanes, defaultConcurrency, defaultRunOptions, ipFamilyModes, providers, type RunOptions } from '../run/options.ts';
 import type { Command } from './main.ts';
 import { parseArgs } from './main.ts';
 
@@ -16,6 +16,8 @@ and writes reports/<run-id>/{report.json,junit.xml,report.html,summary.md}.
   --provider <p>             ${providers.join(' | ')} (default netns)
   --calico <version>         Calico version from versions.json (default: its calico.default)
   --dataplane <d>            ${dataplanes.join(' | ')} (default iptables-nft)
+  --ip-family <f>            ${ipFamilyModes.join(' | ')}: IPv4 pods, or IPv4 and IPv6 pods probed over both
+                             families (default: netns dual, kind ipv4)
   --recipe <id>              run only this recipe; repeat or comma-separate for several
   --grep <regexp>            run only the probes whose "<recipe id>: <title> <probe id>" matches
   --concurrency <n>          recipes run side by side (default ${defaultConcurrency}; 1 runs them one by one)
@@ -46,7 +48,7 @@ export const command: Command = {
   },
 };
 
-const runStringFlags = ['registry-mirror', 'provider', 'calico', 'dataplane', 'recipe', 'grep', 'felix-setting', 'calico-resources', 'connect-timeout', 'reports', 'run-id', 'deadline', 'concurrency', 'blocked-by'];
+const runStringFlags = ['registry-mirror', 'provider', 'calico', 'dataplane', 'recipe', 'grep', 'felix-setting', 'calico-resources', 'connect-timeout', 'reports', 'run-id', 'deadline', 'concurrency', 'blocked-by', 'ip-family'];
 const runBooleanFlags = ['keep-cluster-on-failure', 'preload-images'];
 
 export function parseRunArgs(args: string[]): RunOptions {
@@ -72,6 +74,7 @@ export function parseRunArgs(args: string[]): RunOptions {
   if (typeof flags.grep === 'string') options.grep = flags.grep;
   if (typeof flags.concurrency === 'string') options.concurrency = Number(flags.concurrency);
   if (typeof flags['blocked-by'] === 'string') options.blockedBy = flags['blocked-by'] as RunOptions['blockedBy'];
+  if (typeof flags['ip-family'] === 'string') options.ipFamily = flags['ip-family'] as RunOptions['ipFamily'];
   options.recipes = repeatedFlag(args, 'recipe').flatMap((v) => v.split(',')).map((v) => v.trim()).filter(Boolean);
   options.calicoResources = repeatedFlag(args, 'calico-resources');
   for (const setting of repeatedFlag(args, 'felix-setting')) {

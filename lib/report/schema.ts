@@ -1,7 +1,7 @@
 // report.json, version 1: what one run saw, written by `run` and read back by `compare`.
 // The shape is a contract with CI tooling (issue 4): add optional fields freely, but any
 // rename or removal needs schemaVersion 2 and a reader for both.
-import type { Connectivity, ProbeProtocol } from '../model/types.ts';
+import type { Connectivity, IpFamily, ProbeProtocol } from '../model/types.ts';
 
 export const reportSchemaVersion = 1;
 
@@ -39,6 +39,14 @@ export interface Summary {
   passed: number;
   failed: number;
   checkFailed: number;
+  /** The same counts per address family, when any probe went over IPv6. */
+  families?: Partial<Record<IpFamily, FamilySummary>>;
+}
+
+export interface FamilySummary {
+  probes: number;
+  passed: number;
+  failed: number;
 }
 
 export interface RecipeReport {
@@ -77,6 +85,8 @@ export interface ProbeReport {
   protocol: ProbeProtocol;
   /** Absent for ICMP. */
   port?: number;
+  /** The address family the probe travelled over (absent in reports written before dual-stack: IPv4). */
+  family?: IpFamily;
   expected: Expectation;
   /** The oracle's sentence explaining `expected`. */
   expectedReason: string;
@@ -148,12 +158,18 @@ export const probeProtocols: readonly ProbeProtocol[] = ['tcp', 'http', 'icmp', 
 /** Counts the summary from the recipes, so a writer never hand-computes it. */
 export function summarize(recipes: readonly RecipeReport[]): Summary {
   const summary: Summary = { probes: 0, passed: 0, failed: 0, checkFailed: 0 };
+  const families: Partial<Record<IpFamily, FamilySummary>> = {};
   for (const probe of recipes.flatMap((r) => r.probes)) {
     summary.probes++;
     if (probe.verdict === 'pass') summary.passed++;
     else summary.failed++;
     if (probe.observed === 'check-failed') summary.checkFailed++;
+    const family = (families[probe.family ?? 'IPv4'] ??= { probes: 0, passed: 0, failed: 0 });
+    family.probes++;
+    if (probe.verdict === 'pass') family.passed++;
+    else family.failed++;
   }
+  if (families.IPv6) summary.families = families;
   return summary;
 }
 

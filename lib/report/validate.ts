@@ -1,6 +1,7 @@
 // Reads report.json back (for compare) and refuses anything that is not schema version 1,
 // naming the file and the JSON path of the first mismatch so a person can fix or regenerate it.
 import { InputError } from '../errors.ts';
+import { ipFamilies } from '../model/types.ts';
 import {
   dataplanes,
   decisionKinds,
@@ -94,6 +95,7 @@ function checkProbe(s: Shape, value: unknown, path: string): void {
   s.oneOf(probe.phase, `${path}.phase`, ['before', 'after']);
   s.oneOf(probe.protocol, `${path}.protocol`, probeProtocols);
   s.optional(probe.port, `${path}.port`, (v, p) => s.number(v, p));
+  s.optional(probe.family, `${path}.family`, (v, p) => s.oneOf(v, p, ipFamilies));
   s.oneOf(probe.expected, `${path}.expected`, ['allowed', 'blocked']);
   s.oneOf(probe.observed, `${path}.observed`, ['allowed', 'blocked', 'check-failed']);
   s.oneOf(probe.verdict, `${path}.verdict`, ['pass', 'fail']);

@@ -6,6 +6,7 @@ import { join } from 'node:path';
 import { parseAllDocuments } from 'yaml';
 import { InputError, messageOf } from '../errors.ts';
 import type { KubeObject } from '../kube/client.ts';
+import { ipFamilies, type IpFamily } from '../model/types.ts';
 import { findRecipe, loadCatalog, planRecipe, type Recipe } from '../recipes/index.ts';
 import { calicoBuildDir, loadVersions, type UpstreamVersions } from '../upstream/index.ts';
 
@@ -43,6 +44,20 @@ export interface RunOptions {
   blockedBy: BlockedBy;
   /** Only the probes whose "<recipe id>: <title> <probe id>" matches this regular expression. */
   grep?: string;
+  /**
+   * `ipv4` or `dual` (IPv4 and IPv6) pods, as kind's networking.ipFamily spells it. Absent: the
+   * provider's default (netns dual, kind ipv4). Probes run over every family the cluster has.
+   */
+  ipFamily?: IpFamilyMode;
+}
+
+export type IpFamilyMode = 'ipv4' | 'dual';
+export const ipFamilyModes: readonly IpFamilyMode[] = ['ipv4', 'dual'];
+
+/** The cluster's address families for a mode (undefined: the provider decides). */
+export function ipFamiliesOf(mode: IpFamilyMode | undefined): IpFamily[] | undefined {
+  if (mode === undefined) return undefined;
+  return mode === 'dual' ? ['IPv4', 'IPv6'] : ['IPv4'];
 }
 
 export type BlockedBy = 'counters' | 'timeout';
@@ -119,6 +134,9 @@ export function validateRunOptions(options: RunOptions): { options: RunOptions; 
   if (!Number.isInteger(options.concurrency) || options.concurrency < 1 || options.concurrency > 32) {
     throw new InputError(`--concurrency must be a whole number from 1 to 32, got ${options.concurrency}`);
   }
+  if (options.ipFamily !== undefined && !ipFamilyModes.includes(options.ipFamily)) {
+    throw new InputError(`--ip-family must be one of: ${ipFamilyModes.join(', ')}; got "${options.ipFamily}"`);
+  }
   if (!blockedByValues.includes(options.blockedBy)) {
     throw new InputError(`--blocked-by must be one of: ${blockedByValues.join(', ')}; got "${options.blockedBy}"`);
   }
@@ -137,7 +155,9 @@ export function validateRunOptions(options: RunOptions): { options: RunOptions; 
       throw new InputError(`--grep "${options.grep}" is not a regular expression: ${messageOf(e)}`);
     }
   }
-  const recipes = options.grep === undefined ? chosen : chosen.filter((r) => planRecipe(r, '').probes.some((p) => grepSelects(options.grep, r, p.id)));
+  // Over every family: the cluster's are only known once it runs (--grep IPv6 picks IPv6 probes).
+  const recipes =
+    options.grep === undefined ? chosen : chosen.filter((r) => planRecipe(r, '', {}, { families: ipFamilies }).probes.some((p) => grepSelects(options.grep, r, p.id)));
   if (recipes.length === 0) throw new InputError(`--grep "${options.grep}" matches no recipe or probe; \`netpol-conformance recipes\` lists them`);
   return { options, recipes };
 }

@@ -11,13 +11,13 @@ import { messageOf } from '../errors.ts';
 import type { KubeObject } from '../kube/client.ts';
 import { poll, TeardownStack, throwIfCancelled } from '../lifecycle/index.ts';
 import type { Logger } from '../log.ts';
-import type { NetworkPolicy } from '../model/types.ts';
+import type { IpFamily, NetworkPolicy } from '../model/types.ts';
 import { classifyProbe, probeCommand, type ProbeTimeouts } from '../probe/command.ts';
 import { planRecipe } from '../recipes/index.ts';
 import type { Phase, PlannedProbe, Recipe, RecipePlan } from '../recipes/index.ts';
 import type { ProbeReport, RecipeReport } from '../report/schema.ts';
 import { checkEnforcement } from './enforcement.ts';
-import { readNodes, type CounterReaders } from './node-counters.ts';
+import { readNodes, type CounterReaders, type FamilyCounterReaders } from './node-counters.ts';
 import type { BlockedBy } from './options.ts';
 import { failedProbe, runProbe, type Placement, type ProbeContext } from './probe-runner.ts';
 
@@ -30,7 +30,8 @@ export interface ObjectApi {
 export interface RecipeContext {
   cluster: Cluster;
   objects: ObjectApi;
-  counters: CounterReaders;
+  /** The readers of each family the recipe probes over (the cluster's). */
+  counters: FamilyCounterReaders;
   dataplane: Dataplane;
   calicoVersion: string;
   /** Suffix of the recipe's namespaces and external hosts (the run id). */
@@ -56,7 +57,8 @@ export interface RecipeContext {
 
 export async function runRecipe(recipe: Recipe, ctx: RecipeContext): Promise<RecipeReport> {
   const teardown = new TeardownStack(ctx.log);
-  let plan = selectProbes(planRecipe(recipe, ctx.suffix), ctx);
+  const families = [...ctx.counters.keys()];
+  let plan = selectProbes(planRecipe(recipe, ctx.suffix, {}, { families }), ctx);
   const report: RecipeReport = {
     id: recipe.id,
     title: recipe.title,
@@ -72,15 +74,20 @@ export async function runRecipe(recipe: Recipe, ctx: RecipeContext): Promise<Rec
     const placement = await steps.time('deployed', () => deploy(plan, ctx, teardown));
     // Re-planned with the real addresses (ipBlock rules, external hosts).
     plan = selectProbes(
-      planRecipe(recipe, ctx.suffix, {
-        externals: Object.fromEntries([...placement.externals].map(([name, e]) => [name, e.ip])),
-        pods: Object.fromEntries([...placement.pods].map(([name, p]) => [name, p.ip])),
-      }),
+      planRecipe(
+        recipe,
+        ctx.suffix,
+        {
+          externals: Object.fromEntries([...placement.externals].map(([name, e]) => [name, e.ips ?? e.ip])),
+          pods: Object.fromEntries([...placement.pods].map(([name, p]) => [name, p.ips ?? p.ip])),
+        },
+        { families },
+      ),
       ctx,
     );
     report.policies = plan.policies.map((p) => ({ name: p.metadata.name, yaml: stringify(p) }));
     // The nodes' counters as last read for this recipe: each probe's "before" (see ProbeContext).
-    const baseline = new Map(await steps.time('programmed', () => waitProgrammed(plan, placement, ctx)));
+    const baseline: FamilySnapshots = await steps.time('programmed', () => waitProgrammed(plan, placement, ctx));
     await steps.time('servers answer', () => waitServersAnswer(plan, placement, ctx));
 
     for (const attempt of [1, 2] as const) {
@@ -142,7 +149,7 @@ async function deploy(plan: RecipePlan, ctx: RecipeContext, teardown: TeardownSt
     plan.externals.map(async (host) => {
       // External hosts live as long as the cluster; the provider removes them at teardown.
       const handle = await ctx.cluster.createExternalHost(`${plan.recipe.id}-${host.name}-${ctx.suffix}`, host.serve);
-      placement.externals.set(host.name, { ip: handle.ip, host: handle.name });
+      placement.externals.set(host.name, { ip: handle.ip, host: handle.name, ...(handle.ips ? { ips: handle.ips } : {}) });
     }),
   );
   // Pods spread over the nodes in recipe order, whatever else runs beside the recipe.
@@ -155,7 +162,7 @@ async function deploy(plan: RecipePlan, ctx: RecipeContext, teardown: TeardownSt
     settled(pods.map((fixture) => ctx.cluster.deletePod(`${fixture.namespace}/${fixture.name}`))).then(() => undefined),
   );
   const deployed = await settled(pods.map((fixture) => ctx.cluster.deployPod(fixture)));
-  for (const d of deployed) placement.pods.set(d.pod, { node: d.node, ip: d.ip });
+  for (const d of deployed) placement.pods.set(d.pod, { node: d.node, ip: d.ip, ...(d.ips ? { ips: d.ips } : {}) });
   return placement;
 }
 
@@ -163,19 +170,32 @@ function nodesOf(placement: Placement): string[] {
   return [...new Set([...placement.pods.values()].map((p) => p.node))];
 }
 
-async function waitProgrammed(plan: RecipePlan, placement: Placement, ctx: RecipeContext): Promise<NodeSnapshots> {
+async function waitProgrammed(plan: RecipePlan, placement: Placement, ctx: RecipeContext): Promise<FamilySnapshots> {
   let missing: string[] = [];
   return poll(
     'felix to program every fixture pod',
     { timeoutMs: ctx.enforceTimeoutMs, intervalMs: 50, signal: ctx.signal, describeLast: () => `no endpoint chains yet for ${missing.join(', ')}` },
     async () => {
-      const snapshots = await readNodes(ctx.counters, nodesOf(placement), ctx.signal);
-      missing = plan.model.pods
-        .filter((pod) => !podProgrammed(snapshots.get(placement.pods.get(`${pod.namespace}/${pod.name}`)!.node)!, pod))
-        .map((pod) => `${pod.namespace}/${pod.name}`);
+      const snapshots = await readFamilies(ctx, nodesOf(placement));
+      missing = [...snapshots].flatMap(([family, nodes]) =>
+        plan.model.pods
+          .filter((pod) => !podProgrammed(nodes.get(placement.pods.get(`${pod.namespace}/${pod.name}`)!.node)!, pod))
+          .map((pod) => `${pod.namespace}/${pod.name}${familyNote(family, ctx)}`),
+      );
       return missing.length === 0 ? snapshots : undefined;
     },
   );
+}
+
+/** A full read of these nodes in every family the recipe probes over. */
+async function readFamilies(ctx: RecipeContext, nodes: string[]): Promise<FamilySnapshots> {
+  const reads = await Promise.all([...ctx.counters].map(async ([family, readers]) => [family, await readNodes(readers, nodes, ctx.signal)] as const));
+  return new Map(reads);
+}
+
+/** " (IPv6)" in a message, where the run has more than one family. */
+function familyNote(family: IpFamily, ctx: RecipeContext): string {
+  return ctx.counters.size > 1 ? ` (${family})` : '';
 }
 
 /** Every served TCP port answers from inside its own pod, before any probe counts. */
@@ -205,7 +225,7 @@ async function waitServersAnswer(plan: RecipePlan, placement: Placement, ctx: Re
 async function runTry(
   plan: RecipePlan,
   placement: Placement,
-  baseline: Map<string, CounterSnapshot>,
+  baseline: FamilySnapshots,
   attempt: 1 | 2,
   ctx: RecipeContext,
   report: RecipeReport,
@@ -227,25 +247,28 @@ async function probePhase(
   phase: Phase,
   applied: readonly NetworkPolicy[],
   placement: Placement,
-  baseline: Map<string, CounterSnapshot>,
+  baseline: FamilySnapshots,
   attempt: 1 | 2,
   ctx: RecipeContext,
 ): Promise<ProbeReport[]> {
-  const probeCtx: ProbeContext = {
+  // A probe reads the counters of its own family, and keeps that family's reads for the next.
+  const probeCtx = (family: IpFamily): ProbeContext => ({
     cluster: ctx.cluster,
-    counters: ctx.counters,
+    counters: ctx.counters.get(family) as CounterReaders,
     calicoVersion: ctx.calicoVersion,
     placement,
     policies: applied.map((p) => ({ namespace: p.metadata.namespace, name: p.metadata.name })),
     timeouts: ctx.timeouts,
     blockedBy: ctx.blockedBy,
-    baseline,
+    baseline: baselineOf(baseline, family),
     signal: ctx.signal,
-  };
+  });
+  const contexts = new Map([...ctx.counters.keys()].map((family) => [family, probeCtx(family)]));
   const results: ProbeReport[] = [];
   for (const probe of plan.probes.filter((p) => p.phase === phase)) {
     throwIfCancelled(ctx.signal);
-    const result = await runProbe(probe, attempt, probeCtx);
+    const probeContext = contexts.get(probe.family);
+    const result = probeContext ? await runProbe(probe, attempt, probeContext) : failedProbe(probe, attempt, `no ${probe.family} counters on this cluster`);
     results.push(result);
     ctx.onProbe?.(result);
   }
@@ -253,7 +276,7 @@ async function probePhase(
 }
 
 /** Applies the recipe's policies and waits until felix enforces them; returns how long that took. */
-async function applyPolicies(plan: RecipePlan, placement: Placement, baseline: Map<string, CounterSnapshot>, ctx: RecipeContext): Promise<number> {
+async function applyPolicies(plan: RecipePlan, placement: Placement, baseline: FamilySnapshots, ctx: RecipeContext): Promise<number> {
   const applied = Date.now();
   for (const policy of plan.policies) await ctx.objects.apply(policy as unknown as KubeObject);
   replace(baseline, await waitEnforced(plan, placement, ctx, false));
@@ -262,28 +285,45 @@ async function applyPolicies(plan: RecipePlan, placement: Placement, baseline: M
   return ms;
 }
 
-async function removePolicies(plan: RecipePlan, placement: Placement, baseline: Map<string, CounterSnapshot>, ctx: RecipeContext): Promise<void> {
+async function removePolicies(plan: RecipePlan, placement: Placement, baseline: FamilySnapshots, ctx: RecipeContext): Promise<void> {
   for (const policy of plan.policies) await ctx.objects.delete(policy as unknown as KubeObject);
   replace(baseline, await waitEnforced(plan, placement, ctx, true));
 }
 
 /** A new chain layout (policies applied or removed): the kept reads start over from this one. */
-function replace(baseline: Map<string, CounterSnapshot>, snapshots: NodeSnapshots): void {
-  baseline.clear();
-  for (const [node, snapshot] of snapshots) baseline.set(node, snapshot);
+function replace(baseline: FamilySnapshots, snapshots: FamilySnapshots): void {
+  for (const [family, nodes] of snapshots) {
+    const kept = baselineOf(baseline, family);
+    kept.clear();
+    for (const [node, snapshot] of nodes) kept.set(node, snapshot);
+  }
+}
+
+/** The kept reads of one family (a probe's ProbeContext.baseline), made on first use. */
+function baselineOf(baseline: FamilySnapshots, family: IpFamily): NodeSnapshots {
+  let kept = baseline.get(family);
+  if (!kept) baseline.set(family, (kept = new Map()));
+  return kept;
 }
 
 type NodeSnapshots = Map<string, CounterSnapshot>;
+/** Each family's latest full read of each node. */
+type FamilySnapshots = Map<IpFamily, NodeSnapshots>;
 
-async function waitEnforced(plan: RecipePlan, placement: Placement, ctx: RecipeContext, absent: boolean): Promise<NodeSnapshots> {
+/** Each family's rules enforce the policies (or, `absent`, no longer reach them): felix writes the two apart. */
+async function waitEnforced(plan: RecipePlan, placement: Placement, ctx: RecipeContext, absent: boolean): Promise<FamilySnapshots> {
   let missing: string[] = [];
   const podNodes = new Map([...placement.pods].map(([pod, p]) => [pod, p.node]));
   return poll(
     absent ? "felix to remove the recipe's policies" : "felix to enforce the recipe's policies",
     { timeoutMs: ctx.enforceTimeoutMs, intervalMs: 20, signal: ctx.signal, describeLast: () => missing.slice(0, 5).join('; ') },
     async () => {
-      const snapshots = await readNodes(ctx.counters, nodesOf(placement), ctx.signal);
-      missing = checkEnforcement(plan.model, plan.policies, { podNodes, snapshots, calicoVersion: ctx.calicoVersion }, absent).missing;
+      const snapshots = await readFamilies(ctx, nodesOf(placement));
+      missing = [...snapshots].flatMap(([family, nodes]) =>
+        checkEnforcement(plan.model, plan.policies, { podNodes, snapshots: nodes, calicoVersion: ctx.calicoVersion }, absent).missing.map(
+          (line) => `${line}${familyNote(family, ctx)}`,
+        ),
+      );
       return missing.length === 0 ? snapshots : undefined;
     },
   );
