@@ -42,6 +42,15 @@ describe('catalog bench: comparing two passes', function () {
         return copy;
       };
       expect(compareDecisions(withSet(serial, 'aznlIahuDNmYdJ-Did1cgHU'), withSet(defaults, 'ZskZjbkUCzUH0ZMgRdSfHth'))).to.deep.equal([]);
+      // Nor does a pass's own address for an external host; a different CIDR does.
+      const withSource = (p: PassFigures, cidr: string): PassFigures => {
+        const copy = structuredClone(p);
+        const probe = copy.recipes[0]!.probes.find((x) => x.decidedBy?.kind === 'policy-allow')!;
+        probe.decidedBy!.rule = `-s ${cidr} ${probe.decidedBy!.rule}`;
+        return copy;
+      };
+      expect(compareDecisions(withSource(serial, '10.99.0.209/32'), withSource(defaults, '10.99.0.221/32'))).to.deep.equal([]);
+      expect(compareDecisions(withSource(serial, '10.99.0.0/24'), withSource(defaults, '10.99.0.0/25'))).to.have.length(1);
 
       const changed = structuredClone(defaults);
       const probe = changed.recipes[0]!.probes.find((p) => p.decidedBy?.kind === 'policy-allow')!;

@@ -34,7 +34,8 @@ export function percentile(values: number[], p: number): number {
 /**
  * What must agree between two passes, with the run-specific parts taken out: namespaces carry
  * the pass's suffix, and endpoint chains, IP sets and felix's rule ids are hashed from names
- * that contain it, so they differ while the rule that decided is the same.
+ * that contain it, and each pass makes its pods and external hosts anew (new addresses), so
+ * these differ while the rule that decided is the same.
  */
 export function decisionDigest(recipe: RecipeReport, probe: ProbeReport): string {
   const d = probe.decidedBy;
@@ -46,6 +47,8 @@ export function decisionDigest(recipe: RecipeReport, probe: ProbeReport): string
         .replace(/cali:[A-Za-z0-9_-]+/g, 'cali:*')
         // IP set names hash the selector, which names the pass's namespaces.
         .replace(/\bcali4[06][a-z]*:[A-Za-z0-9_-]+/g, 'cali40s:*')
+        // A /32 is one pod or external host, made anew (with a new address) for each pass.
+        .replace(/\b\d{1,3}\.\d{1,3}\.\d{1,3}\.\d{1,3}\/32\b/g, '<host>/32')
         .replace(/\bcali-(tw|fw|pi|po|pri|pro|gi|go)-\S+/g, 'cali-$1-*')
         .replace(/\bcali[0-9a-f]{11}\b/g, 'cali*')
     : 'none';
@@ -126,7 +129,9 @@ export async function benchSideBySide(options: SideBySideOptions): Promise<Bench
       for (const line of passLines(figures)) options.write(line);
       return figures;
     };
-    options.write(`catalog bench on one warm netns cluster (Calico ${session.versions.calico}, ${session.versions.dataplane}): recipes ${options.recipes.join(', ')}`);
+    options.write(
+      `catalog bench on one warm netns cluster (Calico ${session.versions.calico}, ${session.versions.dataplane}): ${options.recipes.length === 0 ? `the whole catalog (${recipes.length} recipes)` : `recipes ${options.recipes.join(', ')}`}`,
+    );
     const serial = await pass('one by one, timeouts only (--concurrency 1 --blocked-by timeout)', `${session.runId}s`, 1, 'timeout');
     const results: BenchResult[] = [];
     let flakes = 0;

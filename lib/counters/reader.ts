@@ -31,7 +31,7 @@ export interface NodeCounterReaderOptions {
   /** The run's signal: the reader stops and every waiting request fails when it fires. */
   signal: AbortSignal;
   clock?: Clock;
-  /** Pause between two watch reads (default 10 ms). */
+  /** Pause between two watch reads (default 15 ms). */
   watchIntervalMs?: number;
   /** Most chains a watch read lists one by one; above that one table read is cheaper (default 2). */
   maxChainReads?: number;
@@ -183,7 +183,7 @@ export class NodeCounterReader {
       } finally {
         this.stats.busyMs += this.clock.now() - started;
       }
-      await this.clock.sleep(this.options.watchIntervalMs ?? 10, runSignal);
+      await this.clock.sleep(this.options.watchIntervalMs ?? 15, runSignal);
     }
   }
 

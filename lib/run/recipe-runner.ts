@@ -316,7 +316,7 @@ async function waitEnforced(plan: RecipePlan, placement: Placement, ctx: RecipeC
   const podNodes = new Map([...placement.pods].map(([pod, p]) => [pod, p.node]));
   return poll(
     absent ? "felix to remove the recipe's policies" : "felix to enforce the recipe's policies",
-    { timeoutMs: ctx.enforceTimeoutMs, intervalMs: 20, signal: ctx.signal, describeLast: () => missing.slice(0, 5).join('; ') },
+    { timeoutMs: ctx.enforceTimeoutMs, intervalMs: 40, signal: ctx.signal, describeLast: () => missing.slice(0, 5).join('; ') },
     async () => {
       const snapshots = await readFamilies(ctx, nodesOf(placement));
       missing = [...snapshots].flatMap(([family, nodes]) =>

@@ -60,7 +60,7 @@ export interface SessionDeps {
   objects?: (cluster: Cluster) => ObjectApi;
   /** Stops the run when it fires, like SIGINT, SIGTERM and the deadline do. */
   signal?: AbortSignal;
-  /** Pause between two watch reads of a node's counters (default 10 ms). */
+  /** Pause between two watch reads of a node's counters (default 15 ms). */
   watchIntervalMs?: number;
   /** How long felix may take to program pods and policies (default 60 s). */
   enforceTimeoutMs?: number;

@@ -2,6 +2,7 @@
 // agnhost pods, probes through the pod exec API, node counters by exec'ing in the kind node
 // containers through Docker, external hosts as containers on the `kind` network.
 import { mkdir, writeFile } from 'node:fs/promises';
+import { randomBytes } from 'node:crypto';
 import { join } from 'node:path';
 import { InfrastructureError, PrerequisiteError, messageOf } from '../../errors.ts';
 import { KubeClient, type KubeObject } from '../../kube/client.ts';
@@ -211,7 +212,10 @@ export class KindCluster implements Cluster {
 
   async execInPod(pod: PodString, argv: string[], options: ExecOptions): Promise<ExecResult> {
     const [namespace, name] = pod.split('/') as [string, string];
-    return kubeExecInPod(this.parts.kube, { namespace, name, container: fixtureContainer }, argv, withSignal(options, this.parts.signal));
+    const target = { namespace, name, container: fixtureContainer };
+    return stoppable(argv, options, (wrapped) => kubeExecInPod(this.parts.kube, target, wrapped, withSignal(options, this.parts.signal)), (kill) =>
+      kubeExecInPod(this.parts.kube, target, kill, { timeoutMs: 10_000 }),
+    );
   }
 
   execOnNode(node: string, argv: string[], options: ExecOptions): Promise<ExecResult> {
@@ -242,7 +246,10 @@ export class KindCluster implements Cluster {
   async execInExternalHost(name: string, argv: string[], options: ExecOptions): Promise<ExecResult> {
     const host = this.externalHosts.get(name);
     if (!host) throw new InfrastructureError(`no external host ${name} in cluster ${this.name}`);
-    return execInContainer(host.container.getId(), argv, withSignal(options, this.parts.signal));
+    const id = host.container.getId();
+    return stoppable(argv, options, (wrapped) => execInContainer(id, wrapped, withSignal(options, this.parts.signal)), (kill) =>
+      execInContainer(id, kill, { timeoutMs: 10_000 }),
+    );
   }
 
   reproduceInPod(pod: PodString, argv: string[]): string {
@@ -269,6 +276,28 @@ export class KindCluster implements Cluster {
 
   async [Symbol.asyncDispose](): Promise<void> {
     await this.destroy();
+  }
+}
+
+/**
+ * Neither the pod exec API nor Docker's can kill what they started: a command stopped by its
+ * caller (a probe proven blocked by a counted drop) would go on sending packets. So the command
+ * records its pid first (`exec` keeps it), and a stop kills that pid in the container.
+ */
+async function stoppable(
+  argv: string[],
+  options: ExecOptions,
+  run: (wrapped: string[]) => Promise<ExecResult>,
+  kill: (argv: string[]) => Promise<unknown>,
+): Promise<ExecResult> {
+  if (!options.signal) return run(argv);
+  const pidFile = `/tmp/netpol-exec-${randomBytes(6).toString('hex')}`;
+  const killIt = (): void => void kill(['sh', '-c', `kill -9 "$(cat ${pidFile})" 2>/dev/null; rm -f ${pidFile}`]).catch(() => undefined);
+  options.signal.addEventListener('abort', killIt, { once: true });
+  try {
+    return await run(['sh', '-c', `echo $$ > ${pidFile}; exec "$@"`, 'sh', ...argv]);
+  } finally {
+    options.signal.removeEventListener('abort', killIt);
   }
 }
 
