@@ -8,12 +8,12 @@ import { InfrastructureError, PrerequisiteError, messageOf } from '../../errors.
 import { KubeClient, type KubeObject } from '../../kube/client.ts';
 import { execInPod as kubeExecInPod } from '../../kube/pod-exec.ts';
 import { createLogger, type Logger } from '../../log.ts';
-import type { ContainerPort, Labels, PodString } from '../../model/types.ts';
+import type { ContainerPort, IpFamily, Labels, PodString } from '../../model/types.ts';
 import { TeardownStack, poll, retryHealable, throwIfCancelled } from '../../lifecycle/index.ts';
 import type { Cluster, ClusterOptions, ClusterVersions, CommandSession, Dataplane, DeployedPod, ExecOptions, ExecResult, ExternalHostHandle, FixturePod } from '../provider.ts';
 import { resolveKind } from './binary.ts';
 import { installCalico } from './calico.ts';
-import { kindClusterName, kubeProxyModeFor, renderKindConfig, type KubeProxyMode } from './config.ts';
+import { defaultPodSubnet6, kindClusterName, kubeProxyModeFor, renderKindConfig, type KubeProxyMode } from './config.ts';
 import { docker, ensureImage, execInContainer, labels, runLabels, startExternalHost, type StartedExternalHost } from './docker.ts';
 import { fixtureContainer, fixturePodObject, porterEnv, agnhostArgs } from './fixtures.ts';
 import { imageRef, tagOf, withMirror } from './images.ts';
@@ -67,6 +67,9 @@ export async function createKindCluster(options: KindClusterOptions): Promise<Ki
   const fixtureImage = imageRef(pins.agnhost, { preloaded, ...(options.registryMirror ? { registryMirror: options.registryMirror } : {}) });
   // Verify the manifest before the cluster exists: a bad pin fails in a second, not after minutes.
   const manifest = await fetchCalicoManifest(pin, { signal: options.signal, log: (l) => log.info(l) });
+  // IPv4 unless asked for dual-stack: kind's networking.ipFamily dual and Calico's IPv6 pool (docs/kind.md).
+  const ipFamilies: IpFamily[] = options.ipFamilies?.includes('IPv6') ? ['IPv4', 'IPv6'] : ['IPv4'];
+  const dual = ipFamilies.length === 2;
 
   await writeFile(
     configPath,
@@ -75,6 +78,7 @@ export async function createKindCluster(options: KindClusterOptions): Promise<Ki
       runId: options.runId,
       nodeImage: withMirror(pins.nodeImage, options.registryMirror),
       kubeProxyMode: options.kubeProxyMode ?? kubeProxyModeFor(options.dataplane),
+      ...(dual ? { ipFamily: 'dual' as const } : {}),
       ...(options.workers !== undefined ? { workers: options.workers } : {}),
     }),
   );
@@ -98,12 +102,13 @@ export async function createKindCluster(options: KindClusterOptions): Promise<Ki
       dataplane: options.dataplane,
       signal: options.signal,
       log,
+      ...(dual ? { ipv6PoolCidr: defaultPodSubnet6 } : {}),
       ...(options.felixSettings ? { felixSettings: options.felixSettings } : {}),
       ...(options.registryMirror ? { registryMirror: options.registryMirror } : {}),
       ...(options.readyTimeoutMs ? { readyTimeoutMs: options.readyTimeoutMs } : {}),
     });
     const nodes = (await kube.list('v1', 'Node')).map((n) => n.metadata.name).sort();
-    return new KindCluster({ name, runId: options.runId, kind, kube, kubeconfigPath, nodes, fixtureImage, log, workDir: options.workDir, signal: options.signal, network: options.network ?? process.env.KIND_EXPERIMENTAL_DOCKER_NETWORK ?? 'kind' });
+    return new KindCluster({ name, runId: options.runId, kind, kube, kubeconfigPath, nodes, ipFamilies, fixtureImage, log, workDir: options.workDir, signal: options.signal, network: options.network ?? process.env.KIND_EXPERIMENTAL_DOCKER_NETWORK ?? 'kind' });
   } catch (e) {
     const logsDir = join(options.workDir, 'kind-logs');
     await kind.exportLogs(name, logsDir).then(
@@ -123,6 +128,7 @@ interface KindClusterParts {
   kube: KubeClient;
   kubeconfigPath: string;
   nodes: string[];
+  ipFamilies: IpFamily[];
   fixtureImage: string;
   network: string;
   workDir: string;
@@ -136,6 +142,7 @@ interface PodObject extends KubeObject {
   status?: {
     phase?: string;
     podIP?: string;
+    podIPs?: { ip: string }[];
     conditions?: { type: string; status: string }[];
     containerStatuses?: { state?: { waiting?: { reason?: string; message?: string } } }[];
   };
@@ -146,6 +153,7 @@ export class KindCluster implements Cluster {
   readonly runId: string;
   readonly kubeconfigPath: string;
   readonly nodes: readonly string[];
+  readonly ipFamilies: readonly IpFamily[];
   /** The kind cluster's name (`nc-<run id>`); node containers are named after the nodes. */
   readonly name: string;
   private readonly externalHosts = new Map<string, StartedExternalHost>();
@@ -156,6 +164,7 @@ export class KindCluster implements Cluster {
     this.runId = parts.runId;
     this.kubeconfigPath = parts.kubeconfigPath;
     this.nodes = parts.nodes;
+    this.ipFamilies = parts.ipFamilies;
   }
 
   async versions(): Promise<ClusterVersions> {
@@ -197,7 +206,10 @@ export class KindCluster implements Cluster {
         }
         const ready = last?.status?.conditions?.some((c) => c.type === 'Ready' && c.status === 'True');
         if (!ready || !last?.status?.podIP || !last.spec?.nodeName) return undefined;
-        return { pod: `${pod.namespace}/${pod.name}` as PodString, node: last.spec.nodeName, ip: last.status.podIP };
+        // status.podIPs: one address per family of the cluster (IPv4 first, as kind's dual stack orders them).
+        const ips = (last.status.podIPs ?? [{ ip: last.status.podIP }]).map((p) => p.ip);
+        if (ips.length < this.ipFamilies.length) return undefined;
+        return { pod: `${pod.namespace}/${pod.name}` as PodString, node: last.spec.nodeName, ip: last.status.podIP, ips };
       });
     } catch (e) {
       if (e instanceof PrerequisiteError) throw e;
@@ -240,7 +252,10 @@ export class KindCluster implements Cluster {
       labels: { ...runLabels(this.runId, 'external-host'), [labels.kindCluster]: this.name },
     });
     this.externalHosts.set(name, host);
-    return { name, ip: host.ip };
+    if (this.ipFamilies.includes('IPv6') && !host.ip6) {
+      throw new InfrastructureError(`external host ${name} has no IPv6 address on Docker network ${this.parts.network}: the network needs IPv6 for a dual-stack run (docs/kind.md)`);
+    }
+    return { name, ip: host.ip, ips: host.ip6 ? [host.ip, host.ip6] : [host.ip] };
   }
 
   async execInExternalHost(name: string, argv: string[], options: ExecOptions): Promise<ExecResult> {
