@@ -28,6 +28,7 @@ felix settings, so the gate also checks a move from iptables to nftables mode.
   --baseline-calico-resources <file>  objects to apply on the baseline cluster (see run --help)
   --candidate-calico-resources <file> the same for the candidate
   --provider <p>                      netns | kind (default netns)
+  --ip-family <f>                     ipv4 | dual, for both sides (default: the provider's, see run --help)
   --recipe <id>                       only these recipes; repeatable, comma-separated
   --reports <dir>                     where run directories go (default reports)
   --slowdown-ratio <r>                flag enforcement slowdowns beyond r (default 1.5)
@@ -51,7 +52,7 @@ export const command: Command = {
   usage,
   async run(args) {
     const { flags } = parseArgs(args, {
-      strings: [...sideFlags, 'provider', 'recipe', 'reports', 'slowdown-ratio'],
+      strings: [...sideFlags, 'provider', 'recipe', 'reports', 'slowdown-ratio', 'ip-family'],
     });
     const common = args.filter((_, i) => !isSideArg(args, i));
     const slowdown = typeof flags['slowdown-ratio'] === 'string' ? ['--slowdown-ratio', flags['slowdown-ratio']] : [];

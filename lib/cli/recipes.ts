@@ -1,10 +1,11 @@
 // `netpol-conformance recipes`: the catalog with what the oracle expects of every probe.
 import { InputError } from '../errors.ts';
 import { findRecipe, loadCatalog, planRecipe, type RecipePlan } from '../recipes/index.ts';
+import { ipFamiliesOf, ipFamilyModes, type IpFamilyMode } from '../run/options.ts';
 import type { Command } from './main.ts';
 import { parseArgs } from './main.ts';
 
-const usage = `usage: netpol-conformance recipes [--json] [--recipe <id>] [--catalog <dir>]
+const usage = `usage: netpol-conformance recipes [--json] [--recipe <id>] [--catalog <dir>] [--ip-family ipv4|dual]
 
 Lists the recipe catalog: id, title, source, policies, and every probe with the result the
 NetworkPolicy oracle expects (before and after the policies are applied), plus where the
@@ -12,20 +13,24 @@ recipe's prose and the oracle disagree and the note that explains it.
 
   --json            one JSON object {"schemaVersion": 1, "recipes": [...]} on stdout
   --recipe <id>     only this recipe (e.g. 06, 02a, calico-backend)
-  --catalog <dir>   read recipes from <dir> instead of the built-in recipes/`;
+  --catalog <dir>   read recipes from <dir> instead of the built-in recipes/
+  --ip-family <f>   ipv4 (default): the probes of an IPv4 cluster; dual: of a dual-stack one,
+                    each pair over IPv4 and over IPv6`;
 
 export const command: Command = {
   summary: 'list the recipe catalog with expected results',
   usage,
   async run(args) {
-    const { flags, positionals } = parseArgs(args, { booleans: ['json'], strings: ['recipe', 'catalog'] });
+    const { flags, positionals } = parseArgs(args, { booleans: ['json'], strings: ['recipe', 'catalog', 'ip-family'] });
     if (positionals.length > 0) {
       throw new InputError(`unexpected argument "${positionals[0]}"; see --help`);
     }
     const catalog = loadCatalog(typeof flags.catalog === 'string' ? flags.catalog : undefined);
     const recipes = typeof flags.recipe === 'string' ? [findRecipe(catalog, flags.recipe)] : catalog;
+    const mode = flags['ip-family'] ?? 'ipv4';
+    if (!ipFamilyModes.includes(mode as IpFamilyMode)) throw new InputError(`--ip-family must be one of: ${ipFamilyModes.join(', ')}; got "${String(mode)}"`);
     // Listing uses the recipes' own namespace names (no run suffix) and placeholder addresses.
-    const plans = recipes.map((recipe) => planRecipe(recipe, ''));
+    const plans = recipes.map((recipe) => planRecipe(recipe, '', {}, { families: ipFamiliesOf(mode as IpFamilyMode) }));
     await writeOut(flags.json === true ? JSON.stringify(toJson(plans), null, 2) + '\n' : plans.map(renderPlan).join('\n'));
     return 0;
   },
@@ -52,6 +57,7 @@ function toJson(plans: RecipePlan[]): object {
         to: p.to,
         protocol: p.protocol,
         ...(p.port === undefined ? {} : { port: p.port }),
+        family: p.family,
         expected: p.expected,
         reason: p.reason,
       })),
@@ -91,7 +97,8 @@ function renderPlan(plan: RecipePlan): string {
 function probeRows(plan: RecipePlan): string[][] {
   const rows = new Map<string, string[]>();
   for (const p of plan.probes) {
-    const what = p.port === undefined ? p.protocol : `${p.protocol}/${p.port}`;
+    const traffic = p.port === undefined ? p.protocol : `${p.protocol}/${p.port}`;
+    const what = p.family === 'IPv6' ? `${traffic} IPv6` : traffic;
     const key = `${p.from} ${p.to} ${what}`;
     const row = rows.get(key) ?? [p.from, p.to, what, '-', '-'];
     row[p.phase === 'before' ? 3 : 4] = p.expected;
