@@ -118,8 +118,9 @@ export interface CustomizeOptions {
 /**
  * Felix environment for a dataplane (policy-assistant's kind lane sets the last two), and what
  * Calico's dual-stack guide sets on calico-node for IPv6: IPv6 support in felix, the node's
- * IPv6 address autodetected (BGP carries the IPv6 routes; IPIP is IPv4 only), the IPv6 pool,
- * NAT outgoing as the IPv4 pool has it.
+ * IPv6 address autodetected, the IPv6 pool, NAT outgoing as the IPv4 pool has it. The pool's
+ * encapsulation stays the manifest's CALICO_IPV6POOL_VXLAN (Never with BGP in calico.yaml,
+ * CrossSubnet in calico-vxlan.yaml).
  */
 export function felixEnv(options: CustomizeOptions): Record<string, string> {
   const env: Record<string, string> = {
