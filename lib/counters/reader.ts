@@ -84,17 +84,20 @@ export class NodeCounterReader {
         if (i >= 0) this.pending.splice(i, 1);
         reject(new CancelledError(`cancelled while reading counters on ${this.node}`));
       };
+      // The run's own signal needs no listener per request (the read lane fails every waiter when
+      // it fires): with many recipes, nodes and families reading at once, one each would pile up.
+      const own = signal === this.options.signal ? undefined : signal;
       const waiter: Waiter = {
         resolve: (s) => {
-          signal?.removeEventListener('abort', onAbort);
+          own?.removeEventListener('abort', onAbort);
           resolve(s);
         },
         reject: (e) => {
-          signal?.removeEventListener('abort', onAbort);
+          own?.removeEventListener('abort', onAbort);
           reject(e);
         },
       };
-      signal?.addEventListener('abort', onAbort, { once: true });
+      own?.addEventListener('abort', onAbort, { once: true });
       this.pending.push(waiter);
       this.kickReads();
     });
