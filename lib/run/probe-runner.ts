@@ -68,8 +68,8 @@ export async function runProbe(probe: PlannedProbe, attempt: 1 | 2, ctx: ProbeCo
   const to = endpointName(probe.flow.to);
   const target = ctx.placement.pods.get(to) ?? ctx.placement.externals.get(to);
   const base = probeReportBase(probe, attempt);
-  // The target's address of the probe's family (its only one on a single-stack cluster).
-  const address = target && (addressOfFamily(target, probe.family) ?? (target.ips ? undefined : target.ip));
+  // The target's address of the probe's family (`ip` alone on a single-stack cluster).
+  const address = target && addressOfFamily(target, probe.family);
   if (!address) return failedProbe(probe, attempt, `no ${probe.family} address for ${to}`);
 
   const argv = probeCommand(probe.protocol, address, probe.port, ctx.timeouts);
