@@ -124,13 +124,13 @@ describe('kind provider (real kind code, real dockerd, local images)', function 
     });
     after(() => server.close());
 
-    const pin = (sha256: string | undefined): ManifestPin => ({ calicoVersion: 'v0.0.1', url: `${base}/calico.yaml`, sha256, goModule: undefined });
+    const pin = (sha256: string | undefined): ManifestPin => ({ calicoVersion: 'v0.0.1', file: 'calico.yaml', url: `${base}/calico.yaml`, sha256, goModule: undefined });
     const env = (): NodeJS.ProcessEnv => ({ ...process.env, NETPOL_CONFORMANCE_CACHE: join(work, 'cache') });
 
     it('downloads, verifies and caches a manifest whose sha256 matches', async () => {
       const fetched = await fetchCalicoManifest(pin(sha256Hex(body)), { url: `${base}/calico.yaml`, env: env() });
       expect(fetched.text).to.equal(body);
-      expect(await readFile(join(work, 'cache', 'calico', 'v0.0.1', 'calico.yaml'), 'utf8')).to.equal(body);
+      expect(await readFile(join(work, 'cache', 'calico', 'v0.0.1', 'manifests', 'calico.yaml'), 'utf8')).to.equal(body);
     });
 
     it('refuses a download whose sha256 differs, in one line naming both digests', async () => {
@@ -141,15 +141,15 @@ describe('kind provider (real kind code, real dockerd, local images)', function 
       );
       expect(error).to.be.instanceOf(ChecksumMismatchError);
       expect(error!.message).to.equal(
-        `Calico v0.0.1 manifest from ${base}/calico.yaml: sha256 mismatch, expected ${expected} but got ${sha256Hex(body)}; refusing to use it`,
+        `Calico v0.0.1 calico.yaml from ${base}/calico.yaml: sha256 mismatch, expected ${expected} but got ${sha256Hex(body)}; refusing to use it`,
       );
     });
 
     it('refuses a tampered cached copy', async () => {
-      await writeFile(join(work, 'cache', 'calico', 'v0.0.1', 'calico.yaml'), body + '# edited\n');
+      await writeFile(join(work, 'cache', 'calico', 'v0.0.1', 'manifests', 'calico.yaml'), body + '# edited\n');
       const error = await fetchCalicoManifest(pin(sha256Hex(body)), { env: env() }).then(() => undefined, (e: unknown) => e as Error);
       expect(error).to.be.instanceOf(ChecksumMismatchError);
-      expect(error!.message).to.contain('cache/calico/v0.0.1/calico.yaml: sha256 mismatch');
+      expect(error!.message).to.contain('cache/calico/v0.0.1/manifests/calico.yaml: sha256 mismatch');
     });
 
     it('refuses a release whose sha256 is still a TODO, and says how to pin it', async () => {

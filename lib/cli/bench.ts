@@ -12,10 +12,11 @@ import { parseArgs, type Command } from './main.ts';
 const usage = `usage: netpol-conformance bench [--no-cluster] [--catalog <ids|all>] [--repeat <n>] [--report <report.json>]
 
 Runs the benchmarks and prints each figure against its target; exits 1 when a target is missed.
-  (default)              oracle, catalog planning, counter parsing, HTML rendering, and, as
-                         root, a warm netns cluster start with its peak memory, then the catalog
-                         side by side on one warm cluster: the recipes one by one with timeout-only
-                         verdicts, then with the defaults (wall times, ratio, blocked and allowed
+  (default)              oracle, catalog planning, counter parsing, HTML rendering, \`expect\` on
+                         cluster-sized scenarios (2,000 and 1,000 pods), and, as root, a warm
+                         netns cluster start with its peak memory, then the catalog side by side
+                         on one warm cluster: the recipes one by one with timeout-only verdicts,
+                         then with the defaults (wall times, ratio, blocked and allowed
                          latencies, and whether every verdict and deciding rule was the same)
   --catalog <ids|all>    the recipes of the catalog bench, comma-separated, or all of them
                          (default: ${benchRecipes.join(',')})
@@ -37,6 +38,8 @@ export const command: Command = {
       return 0;
     }
     const results: BenchResult[] = [benchOracle(), benchCatalogPlan(), benchCounters(), benchHtml()];
+    const { benchExpect } = await import('../bench/expect.ts');
+    results.push(...(await benchExpect()));
     if (flags['no-cluster'] !== true && process.getuid?.() === 0) {
       {
         using root = createRootSignal({ deadlineMs: 300_000 });

@@ -96,7 +96,7 @@ describe('netpol-conformance expect (CLI)', function () {
       'policies[0].spec.ingress[0].from[0]: ipBlock cannot be combined with podSelector',
     ],
     ['syntax.yaml', 'namespaces: [x\npods: []\n', 'line 2, column 1: Flow sequence in block collection must be sufficiently indented and end with a ]'],
-    ['unknown-field.yaml', 'namespaces: []\npods: []\nservices: []\n', 'services: unknown field (allowed: schemaVersion, namespaces, pods, externals, policies)'],
+    ['unknown-field.yaml', 'namespaces: []\npods: []\nservices: []\n', 'services: unknown field (allowed: schemaVersion, namespaces, serviceAccounts, pods, externals, policies)'],
   ];
   for (const [name, text, message] of broken) {
     it(`exits 2 with one line on stderr for a broken scenario (${name})`, () => {
@@ -114,6 +114,71 @@ describe('netpol-conformance expect (CLI)', function () {
     expect(missing.stderr).to.match(/nope\.yaml: cannot read the scenario file \(ENOENT\)/);
     expect(cli().status).to.equal(2);
     expect(cli(docsExample, '--yaml').stderr).to.equal('netpol-conformance expect: unknown option --yaml; see --help\n');
+  });
+
+  describe('Calico resources (examples/calico-tiers.yaml)', () => {
+    it('evaluates tiers, Calico policies and Kubernetes policies together, naming tier, policy and rule', () => {
+      const run = cli('examples/calico-tiers.yaml', '--json', '--to', 'production/db');
+      expect(run.status, run.stderr).to.equal(0);
+      const results = (JSON.parse(run.stdout) as { results: Result[] }).results;
+      expect(results.map((r) => `${r.from} ${r.allowed ? 'allowed' : 'blocked'}`)).to.deep.equal([
+        'production/api allowed',
+        'staging/api blocked',
+        'kube-system/coredns blocked',
+      ]);
+      expect(results[1]!.reason).to.equal(
+        'ingress to production/db denied by GlobalNetworkPolicy security.isolate-production rule 0 (tier security); egress from staging/api blocked at the end of tier default (its default action is Deny): no egress rule of GlobalNetworkPolicy deny-app-policy allows, denies or passes TCP/6379 to production/db',
+      );
+      // api-to-db (a Kubernetes policy: order 1000) comes before deny-app-policy (no order: last).
+      expect(results[2]!.reason).to.match(/^ingress to production\/db blocked at the end of tier default .*: no ingress rule of production\/api-to-db, GlobalNetworkPolicy deny-app-policy allows, denies or passes TCP\/6379 from kube-system\/coredns/);
+    });
+
+    it('says how many policies are Calico and how many tiers', () => {
+      expect(cli('examples/calico-tiers.yaml').stdout.split('\n')[0]).to.equal('examples/calico-tiers.yaml: 4 pods, 0 external hosts, 4 policies (3 of them Calico), 1 tier');
+    });
+  });
+
+  describe('--from and --to', () => {
+    it('limit the sources and targets, by pod, namespace or external host', () => {
+      const run = cli(docsExample, '--json', '--from', 'default/*,internet', '--to', 'default/db');
+      expect(run.status, run.stderr).to.equal(0);
+      const results = (JSON.parse(run.stdout) as { results: Result[] }).results;
+      expect([...new Set(results.map((r) => r.from))]).to.deep.equal(['default/frontend', 'default/backend', 'internet']);
+      expect(results.every((r) => r.to === 'default/db')).to.equal(true);
+    });
+
+    it('give an empty result list, still one JSON object, when nothing is left', () => {
+      const run = cli(docsExample, '--json', '--from', 'default/db', '--to', 'default/db');
+      expect(JSON.parse(run.stdout)).to.deep.equal({ results: [] });
+    });
+
+    it('exit 2 naming an unknown endpoint or namespace', () => {
+      const pod = cli(docsExample, '--from', 'default/nope');
+      expect([pod.status, pod.stderr]).to.deep.equal([2, 'netpol-conformance expect: --from default/nope: no such endpoint; give "ns/pod", "ns/*", "*" or an external host\'s name\n']);
+      const namespace = cli(docsExample, '--to', 'ghost/*');
+      expect([namespace.status, namespace.stderr]).to.deep.equal([2, 'netpol-conformance expect: --to ghost/*: namespace "ghost" has no pods in the scenario\n']);
+    });
+  });
+
+  it('summarises the tables of a large scenario as counts and a namespace table', () => {
+    const namespaces = ['a', 'b'];
+    const pods = namespaces.flatMap((ns) => Array.from({ length: 40 }, (_, i) => `  - {namespace: ${ns}, name: p${i}, labels: {role: r${i % 2}}, ports: [{port: 80}]}`));
+    const file = scenarioFile(
+      'large.yaml',
+      [
+        'namespaces: [{name: a}, {name: b}]',
+        'pods:',
+        ...pods,
+        'policies:',
+        '  - {apiVersion: networking.k8s.io/v1, kind: NetworkPolicy, metadata: {name: only-a, namespace: b}, spec: {podSelector: {matchLabels: {role: r0}}, ingress: [{from: [{namespaceSelector: {matchLabels: {kubernetes.io/metadata.name: a}}}]}]}}',
+      ].join('\n'),
+    );
+    const run = cli(file);
+    expect(run.status, run.stderr).to.equal(0);
+    expect(run.stdout).to.include('80 sources x 80 targets is too many to print pod by pod');
+    // b's r0 pods (20) accept only from a (40 pods): 20 x 39 from b are blocked.
+    expect(run.stdout).to.include('TCP/80: 6,320 pairs, 5,540 allowed, 780 blocked\n-  a  b\na  .  .\nb  .  ~');
+    expect(cli(file, '--from', 'a/p0,a/p1', '--to', 'b/*').stdout).to.include('TCP/80\n-     b/p0');
   });
 
   it('prints usage with --help', () => {

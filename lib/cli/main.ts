@@ -9,7 +9,7 @@ export interface Command {
 }
 
 // Commands load lazily so `expect` never pays for the cluster code `run` needs.
-const commandNames = ['expect', 'recipes', 'run', 'compare', 'gate', 'clean', 'build', 'bench'] as const;
+const commandNames = ['expect', 'recipes', 'run', 'compare', 'gate', 'clean', 'build', 'images', 'bench'] as const;
 
 async function loadCommand(name: string): Promise<Command> {
   const module = (await import(`./${name}.ts`)) as { command: Command };
@@ -27,7 +27,8 @@ function usage(): string {
     '  compare   compare two report.json files (release gate)',
     '  gate      run a baseline and a candidate Calico and compare them',
     '  clean     remove everything a killed run left behind',
-    '  build     build and cache the upstream binaries the netns provider needs',
+    '  build     build and cache the upstream binaries (and Calico from a source tree)',
+    '  images    build the kind node, Kubernetes, Calico and fixture images offline',
     '  bench     run the benchmarks',
     '',
     'Run `netpol-conformance <command> --help` for a command\'s options.',

@@ -1,6 +1,6 @@
 // `netpol-conformance recipes`: the catalog with what the oracle expects of every probe.
 import { InputError } from '../errors.ts';
-import { findRecipe, loadCatalog, planRecipe, type RecipePlan } from '../recipes/index.ts';
+import { findRecipe, loadCatalog, planRecipe, policyLabel, type RecipePlan } from '../recipes/index.ts';
 import { ipFamiliesOf, ipFamilyModes, type IpFamilyMode } from '../run/options.ts';
 import type { Command } from './main.ts';
 import { parseArgs } from './main.ts';
@@ -49,7 +49,7 @@ function toJson(plans: RecipePlan[]): object {
       title: plan.recipe.title,
       source: plan.recipe.source,
       file: plan.recipe.file,
-      policies: plan.policies.map((p) => `${p.metadata.namespace}/${p.metadata.name}`),
+      policies: plan.policies.map(policyLabel),
       probes: plan.probes.map((p) => ({
         id: p.id,
         phase: p.phase,
@@ -79,7 +79,7 @@ function renderPlan(plan: RecipePlan): string {
     `${plan.recipe.id}  ${plan.recipe.title}`,
     `  source    ${plan.recipe.source}`,
     `  file      ${plan.recipe.file}`,
-    `  policies  ${plan.policies.map((p) => `${p.metadata.namespace}/${p.metadata.name}`).join(', ')}`,
+    `  policies  ${plan.policies.map(policyLabel).join(', ')}`,
     `  probes    ${plan.probes.length}`,
   ];
   lines.push(...table(['from', 'to', 'probe', 'before', 'after'], probeRows(plan)).map((line) => `    ${line}`));

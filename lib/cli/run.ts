@@ -31,6 +31,8 @@ and writes reports/<run-id>/{report.json,junit.xml,report.html,summary.md}.
   --run-id <id>              name the run (default: random)
   --deadline <minutes>       abort the run after this long (default 60)
   --keep-cluster-on-failure  leave the cluster up when a probe failed, and print how to reach it
+  --images local|registry    kind: the images \`netpol-conformance images\` built (nothing is pulled), or
+                             the published ones (default: local when they are built)
   --registry-mirror <prefix> kind: pull every image through this registry mirror
   --preload-images           kind: \`kind load docker-image\` the fixture images from the local Docker
 
@@ -48,7 +50,7 @@ export const command: Command = {
   },
 };
 
-const runStringFlags = ['registry-mirror', 'provider', 'calico', 'dataplane', 'recipe', 'grep', 'felix-setting', 'calico-resources', 'connect-timeout', 'reports', 'run-id', 'deadline', 'concurrency', 'blocked-by', 'ip-family'];
+const runStringFlags = ['images', 'registry-mirror', 'provider', 'calico', 'dataplane', 'recipe', 'grep', 'felix-setting', 'calico-resources', 'connect-timeout', 'reports', 'run-id', 'deadline', 'concurrency', 'blocked-by', 'ip-family'];
 const runBooleanFlags = ['keep-cluster-on-failure', 'preload-images'];
 
 export function parseRunArgs(args: string[]): RunOptions {
@@ -75,6 +77,10 @@ export function parseRunArgs(args: string[]): RunOptions {
   if (typeof flags.concurrency === 'string') options.concurrency = Number(flags.concurrency);
   if (typeof flags['blocked-by'] === 'string') options.blockedBy = flags['blocked-by'] as RunOptions['blockedBy'];
   if (typeof flags['ip-family'] === 'string') options.ipFamily = flags['ip-family'] as RunOptions['ipFamily'];
+  if (flags.images !== undefined) {
+    if (flags.images !== 'local' && flags.images !== 'registry') throw new InputError(`--images must be local or registry, got "${String(flags.images)}"`);
+    options.images = flags.images;
+  }
   options.recipes = repeatedFlag(args, 'recipe').flatMap((v) => v.split(',')).map((v) => v.trim()).filter(Boolean);
   options.calicoResources = repeatedFlag(args, 'calico-resources');
   for (const setting of repeatedFlag(args, 'felix-setting')) {

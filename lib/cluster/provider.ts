@@ -54,6 +54,8 @@ export interface FixturePod {
   node?: string;
   /** Ports the pod serves; HTTP ports answer GET / with 200, the others accept TCP/UDP. */
   serve: (ContainerPort & { http?: boolean })[];
+  /** spec.serviceAccountName; the ServiceAccount must exist (the run engine creates it). */
+  serviceAccount?: string;
 }
 
 export interface DeployedPod {
@@ -78,6 +80,20 @@ export interface ClusterVersions {
   felix: string;
   /** The dataplane actually in use, read from the cluster (not from options). */
   dataplane: Dataplane;
+  /** What the cluster was made from, for the report (images and their IDs, the manifest, any
+   * change the harness made to what a user would install). */
+  environment?: ClusterEnvironment;
+}
+
+export interface ClusterEnvironment {
+  /** Where images came from: built locally by `netpol-conformance images`, or a registry. */
+  images?: 'local' | 'registry';
+  /** Image references and their local IDs (sha256:...). */
+  imageIds?: Record<string, string>;
+  /** The Calico manifest applied (file and sha256). */
+  calicoManifest?: { file: string; sha256: string };
+  /** Every deviation from what a user installing the pinned parts would get, with the reason. */
+  changes?: string[];
 }
 
 export interface Cluster extends AsyncDisposable {

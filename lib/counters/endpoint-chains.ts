@@ -62,3 +62,13 @@ export function chainsReachableFrom(snapshot: CounterSnapshot, endpoint: string,
 export function policyChainsOf(snapshot: CounterSnapshot, endpoint: string, graph = chainJumps(snapshot)): Set<string> {
   return new Set([...chainsReachableFrom(snapshot, endpoint, graph)].filter((c) => chainRole(c) === 'policy-ingress' || chainRole(c) === 'policy-egress'));
 }
+
+/**
+ * The tiers an endpoint chain evaluates, in order, from felix's "Start of tier <name>" comments;
+ * undefined when felix writes none (old versions say "Start of policies").
+ */
+export function endpointTiers(snapshot: CounterSnapshot, chain: string): string[] | undefined {
+  const rules = snapshot.rules.filter((r) => calicoChainName(r.chain) === chain).sort((a, b) => a.index - b.index);
+  const tiers = rules.flatMap((r) => r.comments.map((c) => /^Start of tier (\S+)/.exec(c)?.[1]).filter((t): t is string => t !== undefined));
+  return tiers.length === 0 && rules.some((r) => r.comments.some((c) => /^Start of policies/.test(c))) ? undefined : tiers;
+}

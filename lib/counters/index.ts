@@ -11,7 +11,7 @@ export type { CalicoMarks } from './marks.ts';
 export { calicoChainName, chainRole } from './chains.ts';
 export type { ChainRole } from './chains.ts';
 export { workloadInterfaceName } from './interface-name.ts';
-export { chainJumps, chainsReachableFrom, endpointChain, endpointChainName, podProgrammed, policyChainsOf } from './endpoint-chains.ts';
+export { chainJumps, chainsReachableFrom, endpointChain, endpointChainName, endpointTiers, podProgrammed, policyChainsOf } from './endpoint-chains.ts';
 export type { EndpointDirection } from './endpoint-chains.ts';
 export { chainReadCommand, onlyChains, parseChainRead, parseTableRead, tableReadCommand, withChains } from './counter-reads.ts';
 export { provenDrop, watchedChains } from './drop-proof.ts';

@@ -1,10 +1,12 @@
 // The Kubernetes API boundary: the only module that imports @kubernetes/client-node.
 // Everything above talks in plain objects; errors come back as InfrastructureError with the
 // client's error (FetchError for the network, ApiException with .code for HTTP) as `cause`.
+import https from 'node:https';
 import {
   ApiException,
   ApiextensionsV1Api,
   CoreV1Api,
+  CustomObjectsApi,
   FetchError,
   Health,
   KubeConfig,
@@ -76,6 +78,7 @@ export class KubeClient {
   static fromFile(path: string): KubeClient {
     const config = new KubeConfig();
     config.loadFromFile(path);
+    keepConnections(config);
     return new KubeClient(config, path);
   }
 
@@ -105,6 +108,7 @@ export class KubeClient {
 
   /** Server-side apply (create or update), forcing ownership of the fields we set. */
   async apply<T extends KubeObject>(object: T): Promise<T> {
+    if (clashesWithKubernetesType(object)) return this.applyCustomResource(object);
     return this.call(`apply ${describe(object)}`, async () =>
       (await this.objects.patch(
         typed(object),
@@ -114,6 +118,25 @@ export class KubeClient {
         true,
         PatchStrategy.ServerSideApply,
       )) as T,
+    );
+  }
+
+  /**
+   * client-node picks its typed model by version and kind alone (util.js getSerializationType), so
+   * a custom resource named like a Kubernetes type (Calico's crd.projectcalico.org/v1
+   * NetworkPolicy is read as V1NetworkPolicy) would lose every field the Kubernetes type lacks.
+   * The custom-objects API sends the body as it is.
+   */
+  private async applyCustomResource<T extends KubeObject>(object: T): Promise<T> {
+    const [group = '', version = ''] = object.apiVersion.split('/');
+    const target = { group, version, plural: pluralOf(object.kind), name: object.metadata.name, body: object, fieldManager, force: true };
+    const options = setHeaderOptions('Content-Type', PatchStrategy.ServerSideApply);
+    const api = this.config.makeApiClient(CustomObjectsApi);
+    const namespace = object.metadata.namespace;
+    return this.call(`apply ${describe(object)}`, async () =>
+      (namespace === undefined
+        ? await api.patchClusterCustomObject(target, options)
+        : await api.patchNamespacedCustomObject({ ...target, namespace }, options)) as T,
     );
   }
 
@@ -252,12 +275,45 @@ export class KubeClient {
 }
 
 /**
+ * client-node 1.x makes a new https.Agent for every API call, so every call opens a TCP
+ * connection and does a TLS handshake (and on netns, starts the relay's processes). One
+ * keep-alive agent with the same TLS settings serves every call of this client instead. Watches
+ * and exec (websockets) keep their own agents.
+ */
+function keepConnections(config: KubeConfig): void {
+  const applyAuth = config.applySecurityAuthentication.bind(config);
+  let shared: https.Agent | undefined;
+  config.applySecurityAuthentication = async (context) => {
+    await applyAuth(context);
+    const fresh = context.getAgent() as (https.Agent & { options?: https.AgentOptions }) | undefined;
+    if (!fresh) return;
+    shared ??= new https.Agent({ ...fresh.options, keepAlive: true });
+    context.setAgent(shared);
+  };
+}
+
+/**
  * client-node serializes known kinds through its typed models, which expect the models' property
  * names (xKubernetesIntOrString) and silently drop wire names (x-kubernetes-int-or-string).
  * Loading the wire object through its YAML loader converts it to the typed form first.
  */
 function typed(object: KubeObject): KubernetesObject {
   return loadYaml<KubernetesObject>(JSON.stringify(object));
+}
+
+/** A custom resource (any group but Kubernetes' own) whose kind is also a Kubernetes type's. */
+function clashesWithKubernetesType(object: Pick<KubeObject, 'apiVersion' | 'kind'>): boolean {
+  const group = object.apiVersion.includes('/') ? object.apiVersion.split('/')[0]! : '';
+  return group !== '' && !group.endsWith('.k8s.io') && KUBERNETES_KINDS.has(object.kind);
+}
+
+/** Kinds of the built-in API that a CRD group also uses (Calico's crd.projectcalico.org/v1 NetworkPolicy). */
+const KUBERNETES_KINDS = new Set(['NetworkPolicy']);
+
+/** The resource name of a kind, as CRDs spell it (networkpolicies, tiers). */
+function pluralOf(kind: string): string {
+  const lower = kind.toLowerCase();
+  return lower.endsWith('y') ? `${lower.slice(0, -1)}ies` : `${lower}s`;
 }
 
 function describe(object: Pick<KubeObject, 'kind' | 'metadata'>): string {

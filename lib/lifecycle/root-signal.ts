@@ -1,5 +1,6 @@
 // One root AbortController for a run, wired to SIGINT/SIGTERM and the deadline: every
 // subprocess, retry and watch takes its signal, so one place decides when work stops.
+import { setMaxListeners } from 'node:events';
 import { CancelledError } from '../errors.ts';
 import type { Logger } from '../log.ts';
 
@@ -13,6 +14,8 @@ export interface RootSignal extends Disposable {
 
 export function createRootSignal(options: { deadlineMs?: number; log?: Logger; parent?: AbortSignal } = {}): RootSignal {
   const controller = new AbortController();
+  // Every subprocess, read and watch in flight listens to it: dozens at once are expected.
+  setMaxListeners(256, controller.signal);
   let why: string | undefined;
   const abort = (reason: string): void => {
     if (controller.signal.aborted) return;

@@ -1,5 +1,6 @@
 // The domain vocabulary shared by every layer (see docs/architecture.md).
 // These are plain data types: no behaviour, no I/O.
+import type { CalicoResource } from './calico.ts';
 
 /** "namespace/pod" */
 export type PodString = `${string}/${string}`;
@@ -41,6 +42,15 @@ export interface PodSpec {
   /** Every address of a dual-stack pod (status.podIPs), one per family; absent: just `ip`. */
   ips?: string[];
   ports: ContainerPort[];
+  /** spec.serviceAccountName; Calico selectors can match it and its labels. */
+  serviceAccount?: string;
+}
+
+/** A ServiceAccount; Calico lets policies select pods by their service account's name and labels. */
+export interface ServiceAccountSpec {
+  namespace: string;
+  name: string;
+  labels: Labels;
 }
 
 /** A host outside the cluster (created by the provider for the external-traffic recipes). */
@@ -56,6 +66,8 @@ export interface Model {
   namespaces: NamespaceSpec[];
   pods: PodSpec[];
   externals: ExternalHost[];
+  /** Only needed when a pod names one whose labels a Calico selector reads. */
+  serviceAccounts?: ServiceAccountSpec[];
 }
 
 // ---- Kubernetes networking.k8s.io/v1 NetworkPolicy, as plain data ----
@@ -112,6 +124,21 @@ export interface NetworkPolicy {
   kind: 'NetworkPolicy';
   metadata: { name: string; namespace: string; labels?: Labels; annotations?: Record<string, string> };
   spec: NetworkPolicySpec;
+}
+
+/**
+ * What the oracle evaluates and a recipe applies: Kubernetes NetworkPolicies and Calico's own
+ * resources (tiers, Calico and global network policies, staged policies), in one list.
+ */
+export type PolicyResource = NetworkPolicy | CalicoResource;
+
+export function isKubernetesNetworkPolicy(resource: PolicyResource): resource is NetworkPolicy {
+  return resource.apiVersion === 'networking.k8s.io/v1';
+}
+
+/** The namespace of a namespaced resource; undefined for tiers and global policies. */
+export function namespaceOf(resource: PolicyResource): string | undefined {
+  return 'namespace' in resource.metadata ? resource.metadata.namespace : undefined;
 }
 
 export function podString(namespace: string, name: string): PodString {

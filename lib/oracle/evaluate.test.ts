@@ -112,8 +112,8 @@ describe('evaluate: isolation and policyTypes', () => {
     });
     const verdict = evaluate(model, [denyEgress, allowIngress], { from: { pod: 'x/a' }, to: { pod: 'y/a' }, ...TCP80 });
     expect(verdict.allowed).to.equal(false);
-    expect(verdict.ingress.allowedBy).to.deep.equal({ policy: 'y/allow-from-x-a', direction: 'ingress', rule: 0 });
-    expect(verdict.egress).to.deep.equal({ isolated: true, selectedBy: ['x/deny-egress-a'] });
+    expect(verdict.ingress.allowedBy).to.deep.equal({ policy: 'y/allow-from-x-a', direction: 'ingress', rule: 0, tier: 'default' });
+    expect(verdict.egress).to.deep.equal({ isolated: true, selectedBy: ['x/deny-egress-a'], decision: { kind: 'end-of-tier', tier: 'default' } });
     expect(verdict.reason).to.equal(
       'egress from x/a blocked: no egress rule of x/deny-egress-a allows TCP/80 to y/a; ingress to y/a allowed by y/allow-from-x-a rule 0',
     );
@@ -123,7 +123,7 @@ describe('evaluate: isolation and policyTypes', () => {
     const denyAll = inX('deny-all', { podSelector: {}, policyTypes: ['Ingress', 'Egress'] });
     const verdict = evaluate(model, [denyAll], { from: { external: 'outside' }, to: { pod: 'y/a' }, ...TCP80 });
     expect(verdict.allowed).to.equal(true);
-    expect(verdict.egress).to.deep.equal({ isolated: false, selectedBy: [] });
+    expect(verdict.egress).to.deep.equal({ isolated: false, selectedBy: [], decision: { kind: 'not-isolated' } });
     expect(verdict.reason).to.equal('ingress to y/a not isolated; egress from outside not isolated (outside is outside the cluster)');
   });
 
@@ -135,14 +135,16 @@ describe('evaluate: isolation and policyTypes', () => {
     expect(verdict.reason).to.match(/loopback/);
   });
 
-  it('reports every isolating policy and the first rule that allows, in order', () => {
+  it("reports every isolating policy and the first rule that allows, in felix's order (order 1000, then name)", () => {
     const deny = inX('deny', { podSelector: {} });
     const allowB = inX('allow-b', { podSelector: podA, ingress: [{ from: [{ ipBlock: { cidr: '192.0.2.0/24' } }] }, { from: [{ podSelector: { matchLabels: { pod: 'b' } } }] }] });
     const verdict = evaluate(model, [deny, allowB], { from: { pod: 'x/b' }, to: { pod: 'x/a' }, ...TCP80 });
+    const rule = { policy: 'x/allow-b', direction: 'ingress', rule: 1, tier: 'default' };
     expect(verdict.ingress).to.deep.equal({
       isolated: true,
-      selectedBy: ['x/deny', 'x/allow-b'],
-      allowedBy: { policy: 'x/allow-b', direction: 'ingress', rule: 1 },
+      selectedBy: ['x/allow-b', 'x/deny'],
+      allowedBy: rule,
+      decision: { kind: 'rule', action: 'Allow', rule },
     });
     expect(verdict.reason).to.equal('ingress to x/a allowed by x/allow-b rule 1; egress from x/b not isolated');
   });

@@ -1,6 +1,6 @@
 // NetworkPolicyPeer matching: which endpoints a rule's from/to list admits.
 import type { NetworkPolicyPeer } from '../model/types.ts';
-import { cidrContainsIp, parseCidr, parseIp } from './cidr.ts';
+import { cidrContainsIp, parseCidr } from './cidr.ts';
 import type { ResolvedEndpoint } from './endpoint.ts';
 import { selectorMatches } from './selector.ts';
 
@@ -18,7 +18,7 @@ export function peerMatches(peer: NetworkPolicyPeer, policyNamespace: string, en
   if (peer.ipBlock) {
     // Pods match an ipBlock by their pod IP, as Calico does (the API leaves this to the
     // implementation). An endpoint with no known IP cannot match.
-    const ip = endpoint.ip === undefined ? undefined : parseIp(endpoint.ip);
+    const ip = endpoint.address;
     const cidr = parseCidr(peer.ipBlock.cidr);
     if (!ip || !cidr || !cidrContainsIp(cidr, ip)) return false;
     return !(peer.ipBlock.except ?? []).some((text) => {

@@ -1,8 +1,8 @@
 // TruthTable: sources (rows) x targets (columns), as Kubernetes' netpol e2e prints it. Generic over
 // the cell value so the same table holds expected verdicts, observed Connectivity or a difference.
-import type { Connectivity, Model, NetworkPolicy } from '../model/types.ts';
+import type { Connectivity, Model, PolicyResource } from '../model/types.ts';
 import { podString } from '../model/types.ts';
-import { evaluate } from './evaluate.ts';
+import { Oracle } from './evaluate.ts';
 import type { Endpoint, FlowProtocol, Verdict } from './types.ts';
 
 /** '.' allowed, 'X' blocked, '!' check failed. */
@@ -91,14 +91,15 @@ export function modelEndpointNames(model: Model): string[] {
  */
 export function expectedTruthTable(
   model: Model,
-  policies: NetworkPolicy[],
+  policies: readonly PolicyResource[] | Oracle,
   traffic: { protocol: FlowProtocol; port?: number },
   options: { froms?: string[]; tos?: string[]; include?: (from: string, to: string) => boolean } = {},
 ): TruthTable<Verdict> {
   const all = modelEndpointNames(model);
+  const oracle = policies instanceof Oracle ? policies : new Oracle(model, policies);
   return buildTruthTable(options.froms ?? all, options.tos ?? all, (from, to) =>
     options.include && !options.include(from, to)
       ? undefined
-      : evaluate(model, policies, { from: endpointOf(from), to: endpointOf(to), ...traffic }),
+      : oracle.evaluate({ from: endpointOf(from), to: endpointOf(to), ...traffic }),
   );
 }

@@ -8,6 +8,19 @@ import type { PlannedProbe, Recipe, RecipePlan } from './types.ts';
 
 const required = ['01', '02', '02a', '03', '04', '05', '06', '07', '08', '09', '10', '11a', '11b', '12', '14'];
 const calico = ['calico-deny-all', 'calico-backend', 'calico-frontend'];
+/** Calico's own policy model: tiers, order, Deny, Pass, Log, selectors, service accounts, nets, ICMP, staged. */
+const calicoModel = [
+  'calico-global-default-deny',
+  'calico-security-tier',
+  'calico-tier-pass',
+  'calico-ordered-rules',
+  'calico-namespace-selector',
+  'calico-service-accounts',
+  'calico-nets-egress',
+  'calico-icmp-type',
+  'calico-staged',
+  'calico-deny-over-k8s-allow',
+];
 
 describe('recipe catalog', () => {
   const catalog: Recipe[] = loadCatalog();
@@ -26,7 +39,7 @@ describe('recipe catalog', () => {
 
   it('has every recipe of recipes.md and the three Calico walkthrough scenarios', () => {
     const ids = catalog.map((r) => r.id);
-    expect(ids).to.include.members([...required, ...calico]);
+    expect(ids).to.include.members([...required, ...calico, ...calicoModel]);
     expect(ids.filter((id) => id.startsWith('09'))).to.have.length.greaterThan(1, 'named-port variant of 09');
   });
 
@@ -219,6 +232,40 @@ describe('recipe catalog', () => {
       expect(expected('calico-backend', 'after myns/client -> myns/backend tcp/6379')).to.equal('blocked');
       expect(expected('calico-frontend', 'after bob/client -> myns/frontend tcp/443')).to.equal('allowed');
       expect(expected('calico-frontend', 'after alice/client -> myns/frontend tcp/443')).to.equal('blocked');
+    });
+  });
+
+  describe("spot checks of Calico's own policy model", () => {
+    const reason = (id: string, probe: string): string => plan(id).probes.find((p) => p.id === probe)?.reason ?? '';
+
+    it('every Calico model recipe applies Calico resources', () => {
+      for (const id of calicoModel) {
+        expect(plan(id).policies.some((p) => p.apiVersion === 'projectcalico.org/v3'), id).to.equal(true);
+      }
+    });
+
+    it('the security tier denies before the default tier allows; Pass hands the rest to it', () => {
+      expect(expected('calico-security-tier', 'after untrusted/client -> default/web http/80')).to.equal('blocked');
+      expect(reason('calico-security-tier', 'after untrusted/client -> default/web http/80')).to.match(/denied by GlobalNetworkPolicy security\.deny-untrusted rule 0 \(tier security\)/);
+      expect(reason('calico-security-tier', 'after trusted/client -> default/web http/80')).to.match(/allowed by default\/web-allow-all rule 0 \(tier default\)/);
+    });
+
+    it('Pass reaches the default tier, or the namespace profile when no later tier selects the pod', () => {
+      expect(expected('calico-tier-pass', 'after default/client -> default/api tcp/8080')).to.equal('blocked');
+      expect(reason('calico-tier-pass', 'after default/client -> default/frontend http/80')).to.match(/passed on by GlobalNetworkPolicy platform\.monitoring-then-pass rule 1 \(tier platform\); no later tier selects default\/frontend/);
+    });
+
+    it('a Calico Deny at order 100 beats a Kubernetes allow (order 1000); one at 2000 does not', () => {
+      expect(expected('calico-deny-over-k8s-allow', 'after default/blocked -> default/web http/80')).to.equal('blocked');
+      expect(expected('calico-deny-over-k8s-allow', 'after default/late -> default/web http/80')).to.equal('allowed');
+    });
+
+    it('staged policies change nothing; ICMP by type; nets and notNets', () => {
+      expect(expected('calico-staged', 'after default/client -> default/web http/80')).to.equal('allowed');
+      expect(expected('calico-icmp-type', 'after net/ops -> net/web icmp')).to.equal('allowed');
+      expect(expected('calico-icmp-type', 'after net/dev -> net/web icmp')).to.equal('blocked');
+      expect(reason('calico-nets-egress', 'after app/red -> internet http/80')).to.match(/denied by Calico NetworkPolicy app\/allow-egress-external rule 2/);
+      expect(reason('calico-nets-egress', 'after app/red -> partner icmp')).to.match(/blocked at the end of tier default/);
     });
   });
 

@@ -19,5 +19,7 @@ export type {
 export { defaultCatalogDir, findRecipe, loadCatalog } from './catalog.ts';
 export { parseRecipe } from './parse.ts';
 export { expandProbes, probeKey } from './probes.ts';
-export { namespaceName, planRecipe } from './plan.ts';
+export { namespaceName, planRecipe, tierName } from './plan.ts';
+export { policyLabel } from './policy.ts';
+export { policyRefs, appliedObject } from './apply.ts';
 export { placeholderAddress } from './placeholders.ts';

@@ -1,5 +1,6 @@
 // A malformed recipe file fails with an InputError naming the file and the offending path.
 import { expect } from 'chai';
+import type { NetworkPolicy } from '../model/types.ts';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -72,7 +73,7 @@ describe('parseRecipe', () => {
     expect(recipe.pods[1]?.labels).to.deep.equal({});
     expect(recipe.pods[0]?.serve[0]).to.deep.equal({ name: 'http', port: 80, protocol: 'TCP', http: true });
     expect(recipe.probes[0]?.phases).to.deep.equal(['before', 'after']);
-    expect(recipe.policies[0]?.spec.ingress?.[0]?.from?.[1]?.ipBlock?.cidr).to.equal('{{external:outside}}/32');
+    expect((recipe.policies[0] as NetworkPolicy | undefined)?.spec.ingress?.[0]?.from?.[1]?.ipBlock?.cidr).to.equal('{{external:outside}}/32');
     expect(recipe.prose[0]?.check).to.deep.include({ phase: 'after', expect: 'blocked', port: 80 });
     expect(recipe.probes[0]?.families, 'every family of the cluster').to.equal(undefined);
   });
@@ -85,7 +86,7 @@ describe('parseRecipe', () => {
         .replace('    expect: blocked', '    family: IPv6\n    expect: blocked'),
       'recipes/t1-test.yaml',
     );
-    expect(recipe.policies[0]?.spec.ingress?.[0]?.from?.[1]?.ipBlock?.cidr).to.equal('{{external:outside:IPv6}}/128');
+    expect((recipe.policies[0] as NetworkPolicy | undefined)?.spec.ingress?.[0]?.from?.[1]?.ipBlock?.cidr).to.equal('{{external:outside:IPv6}}/128');
     expect(recipe.probes[0]?.families).to.deep.equal(['IPv6']);
     expect(recipe.prose[0]?.check?.family).to.equal('IPv6');
   });

@@ -2,8 +2,10 @@
 // path (e.g. `recipes/06-x.yaml: pods[2].serve[0].port: ...`), so a catalog author can fix it.
 import { basename } from 'node:path';
 import { InputError } from '../errors.ts';
-import { ipFamilies, type IpFamily, type Labels, type NamespaceSpec, type NetworkPolicy, type ProbeProtocol } from '../model/types.ts';
-import { Location, parseContainerPorts, parseYamlDocument, readLabels } from '../scenario/index.ts';
+import type { IpFamily, Labels, NamespaceSpec, NetworkPolicy, PolicyResource, ProbeProtocol, ServiceAccountSpec } from '../model/types.ts';
+import { ipFamilies, isKubernetesNetworkPolicy, namespaceOf } from '../model/types.ts';
+import { Location, parseContainerPorts, parseServiceAccounts, parseYamlDocument, readLabels } from '../scenario/index.ts';
+import { checkCalicoResources } from './calico.ts';
 import { validateRecipePolicy } from './policy.ts';
 import { placeholderUses } from './placeholders.ts';
 import { expandMatrix, probeKey } from './probes.ts';
@@ -104,7 +106,7 @@ export function parseRecipe(text: string, file: string): Recipe {
   const top = r.object(
     document,
     '',
-    ['id', 'title', 'source', 'prose', 'notes', 'namespaces', 'pods', 'externals', 'policies', 'probes'],
+    ['id', 'title', 'source', 'prose', 'notes', 'namespaces', 'serviceAccounts', 'pods', 'externals', 'policies', 'probes'],
     ['id', 'title', 'source', 'namespaces', 'pods', 'policies', 'probes'],
   );
   const id = r.name(top.id, 'id');
@@ -112,8 +114,9 @@ export function parseRecipe(text: string, file: string): Recipe {
   if (base !== `${id}.yaml` && !base.startsWith(`${id}-`)) r.fail('id', `"${id}" must start the file name (e.g. ${id}-short-title.yaml)`);
 
   const namespaces = readNamespaces(r, top.namespaces);
+  const serviceAccounts = top.serviceAccounts === undefined || top.serviceAccounts === null ? [] : parseServiceAccounts(top.serviceAccounts, r.at('serviceAccounts'), namespaces);
   const externals = readExternals(r, top.externals);
-  const pods = readPods(r, top.pods, namespaces, externals);
+  const pods = readPods(r, top.pods, namespaces, externals, serviceAccounts);
   const policies = readPolicies(r, top.policies, namespaces, externals);
   const probes = r.array(top.probes, 'probes').map((m, i) => readMatrix(r, m, `probes[${i}]`, pods, externals));
   if (probes.length === 0) r.fail('probes', 'a recipe needs at least one probe');
@@ -128,6 +131,7 @@ export function parseRecipe(text: string, file: string): Recipe {
     prose,
     notes,
     namespaces,
+    serviceAccounts,
     pods,
     externals,
     policies,
@@ -189,11 +193,11 @@ function readExternals(r: RecipeReader, value: unknown): RecipeExternal[] {
   });
 }
 
-function readPods(r: RecipeReader, value: unknown, namespaces: NamespaceSpec[], externals: RecipeExternal[]): RecipePod[] {
+function readPods(r: RecipeReader, value: unknown, namespaces: NamespaceSpec[], externals: RecipeExternal[], serviceAccounts: ServiceAccountSpec[]): RecipePod[] {
   const seen = new Set<string>();
   return r.array(value, 'pods').map((item, i) => {
     const path = `pods[${i}]`;
-    const pod = r.object(item, path, ['namespace', 'name', 'labels', 'serve'], ['namespace', 'name']);
+    const pod = r.object(item, path, ['namespace', 'name', 'labels', 'serve', 'serviceAccount'], ['namespace', 'name']);
     const namespace = r.name(pod.namespace, `${path}.namespace`);
     if (!namespaces.some((ns) => ns.name === namespace)) r.fail(`${path}.namespace`, `namespace "${namespace}" is not declared under namespaces`);
     const name = r.name(pod.name, `${path}.name`);
@@ -204,11 +208,19 @@ function readPods(r: RecipeReader, value: unknown, namespaces: NamespaceSpec[], 
       r.fail(`${path}.name`, `"${name}" is also an external host's name`);
     }
     seen.add(key);
-    return { namespace, name, labels: r.labels(pod.labels, `${path}.labels`), serve: readServe(r, pod.serve, `${path}.serve`) };
+    const result: RecipePod = { namespace, name, labels: r.labels(pod.labels, `${path}.labels`), serve: readServe(r, pod.serve, `${path}.serve`) };
+    if (pod.serviceAccount !== undefined && pod.serviceAccount !== null) {
+      const account = r.string(pod.serviceAccount, `${path}.serviceAccount`);
+      if (!serviceAccounts.some((sa) => sa.namespace === namespace && sa.name === account)) {
+        r.fail(`${path}.serviceAccount`, `service account ${namespace}/${account} is not declared under serviceAccounts`);
+      }
+      result.serviceAccount = account;
+    }
+    return result;
   });
 }
 
-function readPolicies(r: RecipeReader, value: unknown, namespaces: NamespaceSpec[], externals: RecipeExternal[]): NetworkPolicy[] {
+function readPolicies(r: RecipeReader, value: unknown, namespaces: NamespaceSpec[], externals: RecipeExternal[]): PolicyResource[] {
   const names = new Set<string>();
   const policies = r.array(value, 'policies').map((item, i) => {
     const path = `policies[${i}]`;
@@ -220,14 +232,16 @@ function readPolicies(r: RecipeReader, value: unknown, namespaces: NamespaceSpec
     }
     // No defaultNamespace: the validator then requires metadata.namespace, as the catalog wants.
     const policy = validateRecipePolicy(item, r.file, path, externals.map((h) => h.name));
-    const namespace = policy.metadata.namespace;
-    if (!namespaces.some((ns) => ns.name === namespace)) r.fail(`${path}.metadata.namespace`, `namespace "${namespace}" is not declared under namespaces`);
-    const key = `${namespace}/${policy.metadata.name}`;
-    if (names.has(key)) r.fail(`${path}.metadata.name`, `policy ${key} is declared twice`);
+    const namespace = namespaceOf(policy);
+    if (namespace !== undefined && !namespaces.some((ns) => ns.name === namespace)) r.fail(`${path}.metadata.namespace`, `namespace "${namespace}" is not declared under namespaces`);
+    const kind = isKubernetesNetworkPolicy(policy) ? 'policy' : `Calico ${policy.kind}`;
+    const key = `${kind} ${namespace === undefined ? '' : `${namespace}/`}${policy.metadata.name}`;
+    if (names.has(key)) r.fail(`${path}.metadata.name`, `${key} is declared twice`);
     names.add(key);
-    checkNamespaceNameSelectors(r, policy, path, namespaces);
+    if (isKubernetesNetworkPolicy(policy)) checkNamespaceNameSelectors(r, policy, path, namespaces);
     return policy;
   });
+  checkCalicoResources(policies, r.at(''));
   return policies;
 }
 

@@ -1,5 +1,6 @@
 // planRecipe: deployed names, resolved addresses, and expectations from the oracle.
 import { expect } from 'chai';
+import type { NetworkPolicy } from '../model/types.ts';
 import { InputError } from '../errors.ts';
 import { loadCatalog } from './catalog.ts';
 import { parseRecipe } from './parse.ts';
@@ -53,13 +54,13 @@ describe('planRecipe', () => {
     expect(plan.namespaces[1]).to.deep.equal({ name: 'ops-t1-r1a2', labels: { 'kubernetes.io/metadata.name': 'ops-t1-r1a2' } });
     expect(plan.fixtures.map((f) => `${f.namespace}/${f.name}`)).to.deep.equal(['default-t1-r1a2/web', 'default-t1-r1a2/client', 'ops-t1-r1a2/client']);
     expect(plan.fixtures[0]?.serve).to.deep.equal([{ name: 'http', port: 80, protocol: 'TCP', http: true }]);
-    const policy = plan.policies[0];
+    const policy = plan.policies[0] as NetworkPolicy | undefined;
     expect(policy?.metadata.namespace).to.equal('default-t1-r1a2');
     const from = policy?.spec.ingress?.[0]?.from ?? [];
     expect(from[0]?.namespaceSelector?.matchLabels).to.deep.equal({ 'kubernetes.io/metadata.name': 'ops-t1-r1a2' });
     expect(from[1]?.namespaceSelector?.matchExpressions?.[0]?.values).to.deep.equal(['ops-t1-r1a2']);
     // The recipe itself is untouched.
-    expect(recipe.policies[0]?.metadata.namespace).to.equal('default');
+    expect((recipe.policies[0] as NetworkPolicy | undefined)?.metadata.namespace).to.equal('default');
   });
 
   it('keeps probe ids (the recipe names) and puts deployed names in the flow', () => {
@@ -73,9 +74,9 @@ describe('planRecipe', () => {
 
   it('resolves {{external:...}} from the provider addresses, with documentation addresses as stand-ins', () => {
     const listed = planRecipe(recipe, '');
-    expect(listed.policies[0]?.spec.ingress?.[0]?.from?.[2]?.ipBlock?.cidr).to.equal('203.0.113.10/32');
+    expect((listed.policies[0] as NetworkPolicy | undefined)?.spec.ingress?.[0]?.from?.[2]?.ipBlock?.cidr).to.equal('203.0.113.10/32');
     const deployed = planRecipe(recipe, 'r1', { externals: { outside: '172.18.0.9', stranger: '172.18.0.10' } });
-    expect(deployed.policies[0]?.spec.ingress?.[0]?.from?.[2]?.ipBlock?.cidr).to.equal('172.18.0.9/32');
+    expect((deployed.policies[0] as NetworkPolicy | undefined)?.spec.ingress?.[0]?.from?.[2]?.ipBlock?.cidr).to.equal('172.18.0.9/32');
     expect(deployed.model.externals).to.deep.equal([
       { name: 'outside', ip: '172.18.0.9' },
       { name: 'stranger', ip: '172.18.0.10' },
@@ -192,7 +193,7 @@ probes:
 
   it('resolves {{external:<name>:IPv6}} to the host\'s IPv6 address and expects each family apart', () => {
     const plan = planRecipe(v6Recipe, 'r1', { externals: { outside: ['10.99.0.200', 'fd00:10:99::200'] } }, dual);
-    expect(plan.policies[0]?.spec.ingress?.[0]?.from?.[0]?.ipBlock?.cidr).to.equal('fd00:10:99::200/128');
+    expect((plan.policies[0] as NetworkPolicy | undefined)?.spec.ingress?.[0]?.from?.[0]?.ipBlock?.cidr).to.equal('fd00:10:99::200/128');
     expect(plan.probes.map((p) => `${p.id}=${p.expected}`)).to.deep.equal([
       'before outside -> default/web tcp/80=allowed',
       'before outside -> default/web tcp/80 IPv6=allowed',
@@ -206,7 +207,7 @@ probes:
   });
 
   it('stands documentation addresses in for an IPv6 placeholder while listing, and checks no IPv6 claim on an IPv4 cluster', () => {
-    expect(planRecipe(v6Recipe, '', {}, dual).policies[0]?.spec.ingress?.[0]?.from?.[0]?.ipBlock?.cidr).to.equal('2001:db8::10/128');
+    expect((planRecipe(v6Recipe, '', {}, dual).policies[0] as NetworkPolicy | undefined)?.spec.ingress?.[0]?.from?.[0]?.ipBlock?.cidr).to.equal('2001:db8::10/128');
     const v4 = planRecipe(v6Recipe, 'r1', { externals: { outside: '10.99.0.200' } });
     expect(v4.probes.map((p) => p.id)).to.deep.equal(['before outside -> default/web tcp/80', 'after outside -> default/web tcp/80']);
     expect(v4.prose.map((c) => c.probe)).to.deep.equal(['after outside -> default/web tcp/80']);

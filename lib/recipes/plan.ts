@@ -1,10 +1,12 @@
 // Recipe -> RecipePlan: deployed names, resolved addresses, and every probe's expectation from
 // the oracle. Pure: the run engine carries the plan out; `recipes` prints it.
 import { InputError } from '../errors.ts';
+import { isCalicoTier } from '../model/calico.ts';
 import type { IpFamily, LabelSelector, Model, NetworkPolicy, NetworkPolicyPeer, PodSpec, ProbeProtocol } from '../model/types.ts';
-import { podString } from '../model/types.ts';
-import { addressOfFamily, evaluate, ipFamilyOf, type Endpoint, type Flow, type FlowProtocol } from '../oracle/index.ts';
-import { validateNetworkPolicy } from '../scenario/index.ts';
+import { isKubernetesNetworkPolicy, podString } from '../model/types.ts';
+import { addressOfFamily, ipFamilyOf, Oracle, type Endpoint, type Flow, type FlowProtocol } from '../oracle/index.ts';
+import { validatePolicyResource } from '../scenario/index.ts';
+import { planCalicoResource, type CalicoRenames } from './calico.ts';
 import { placeholderAddress, resolvePlaceholders } from './placeholders.ts';
 import { expandProbes, probeKey } from './probes.ts';
 import type { PlanAddresses, PlannedProbe, PlanOptions, ProseCheck, Recipe, RecipePlan } from './types.ts';
@@ -36,6 +38,14 @@ function modelAddresses(value: string | readonly string[] | undefined): { ip?: s
   return value.length > 1 ? { ip, ips: [...value] } : { ip };
 }
 
+/** A recipe tier's deployed name, `<tier>-<recipe id>-<suffix>`: tiers are cluster-wide. */
+export function tierName(tier: string, recipeId: string, suffix: string): string {
+  if (suffix === '') return tier;
+  const name = `${tier}-${recipeId}-${suffix}`;
+  if (name.length > 63) throw new InputError(`recipe ${recipeId}: tier name "${name}" is longer than 63 characters; use a shorter tier name or run suffix`);
+  return name;
+}
+
 /**
  * `options.families` are the cluster's address families: each probe matrix runs over those (or
  * the ones it names that the cluster has), and external-host placeholders resolve per family.
@@ -44,6 +54,13 @@ export function planRecipe(recipe: Recipe, suffix: string, addresses: PlanAddres
   const families: readonly IpFamily[] = options.families ?? ['IPv4'];
   const namespaceNames = Object.fromEntries(recipe.namespaces.map((ns) => [ns.name, namespaceName(ns.name, recipe.id, suffix)]));
   const deployed = (ns: string): string => namespaceNames[ns] ?? ns;
+  const tierNames = Object.fromEntries(recipe.policies.filter(isCalicoTier).map((t) => [t.metadata.name, tierName(t.metadata.name, recipe.id, suffix)]));
+  const renames: CalicoRenames = {
+    namespace: deployed,
+    tier: (tier) => tierNames[tier] ?? tier,
+    suffix: suffix === '' ? '' : `-${recipe.id}-${suffix}`,
+    namespaces: Object.values(namespaceNames),
+  };
   const externalAddresses = Object.fromEntries(recipe.externals.map((host) => [host.name, modelAddresses(addresses.externals?.[host.name])]));
   // A host's address of a family, or (listing, or a family the cluster lacks) a documentation address.
   const externalIp = (name: string, family: IpFamily): string | undefined => {
@@ -66,9 +83,11 @@ export function planRecipe(recipe: Recipe, suffix: string, addresses: PlanAddres
       name: pod.name,
       labels: { ...pod.labels },
       ports: pod.serve.map(({ http: _http, ...port }) => port),
+      ...(pod.serviceAccount !== undefined ? { serviceAccount: pod.serviceAccount } : {}),
     };
     return { ...spec, ...modelAddresses(addresses.pods?.[name]) };
   });
+  const serviceAccounts = recipe.serviceAccounts.map((sa) => ({ ...sa, namespace: deployed(sa.namespace), labels: { ...sa.labels } }));
   const model: Model = {
     namespaces,
     pods,
@@ -79,11 +98,19 @@ export function planRecipe(recipe: Recipe, suffix: string, addresses: PlanAddres
       const stand = families.map((family) => externalIp(host.name, family)!);
       return stand.length > 1 ? { name: host.name, ip: stand[0], ips: stand } : { name: host.name, ip: stand[0] };
     }),
+    ...(serviceAccounts.length > 0 ? { serviceAccounts } : {}),
   };
   // Re-validated: real addresses can break a rule the stand-ins kept (an except outside its cidr).
-  const policies = recipe.policies.map((policy, i) =>
-    validateNetworkPolicy(renamePolicy(resolvePlaceholders(policy, externalIp), deployed), `${recipe.file}: policies[${i}] (planned)`),
-  );
+  // Tiers first: felix must know a tier's order before it places the tier's policies.
+  const policies = recipe.policies
+    .map((policy, i) => {
+      const resolved = resolvePlaceholders(policy, externalIp);
+      const planned = isKubernetesNetworkPolicy(resolved) ? renamePolicy(resolved, deployed) : planCalicoResource(resolved, renames);
+      return validatePolicyResource(planned, `${recipe.file}: policies[${i}] (planned)`);
+    })
+    .sort((a, b) => Number(isCalicoTier(b)) - Number(isCalicoTier(a)));
+  const oracle = new Oracle(model, policies);
+  const nothing = new Oracle(model, []);
 
   const endpoint = (name: string): Endpoint => {
     const slash = name.indexOf('/');
@@ -92,7 +119,7 @@ export function planRecipe(recipe: Recipe, suffix: string, addresses: PlanAddres
   const probes: PlannedProbe[] = expandProbes(recipe, families).map((spec) => {
     const flow: Flow = { from: endpoint(spec.from), to: endpoint(spec.to), protocol: flowProtocols[spec.protocol], family: spec.family };
     if (spec.port !== undefined) flow.port = spec.port;
-    const verdict = evaluate(model, spec.phase === 'before' ? [] : policies, flow);
+    const verdict = (spec.phase === 'before' ? nothing : oracle).evaluate(flow);
     return { ...spec, flow, expected: verdict.allowed ? 'allowed' : 'blocked', reason: verdict.reason };
   });
 
@@ -100,13 +127,16 @@ export function planRecipe(recipe: Recipe, suffix: string, addresses: PlanAddres
     recipe: { id: recipe.id, title: recipe.title, source: recipe.source, file: recipe.file, notes: recipe.notes },
     suffix,
     namespaceNames,
+    tierNames,
     model,
     namespaces,
+    serviceAccounts,
     fixtures: recipe.pods.map((pod) => ({
       namespace: deployed(pod.namespace),
       name: pod.name,
       labels: { ...pod.labels },
       serve: pod.serve.map((port) => ({ ...port })),
+      ...(pod.serviceAccount !== undefined ? { serviceAccount: pod.serviceAccount } : {}),
     })),
     externals: recipe.externals.map((host) => ({ name: host.name, serve: host.serve.map((port) => ({ ...port })) })),
     policies,

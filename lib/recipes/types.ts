@@ -1,6 +1,6 @@
 // The recipe catalog's vocabulary (see docs/recipes.md for the file format).
 import type { FixturePod } from '../cluster/provider.ts';
-import type { ContainerPort, IpFamily, Labels, Model, NamespaceSpec, NetworkPolicy, ProbeProtocol } from '../model/types.ts';
+import type { ContainerPort, IpFamily, Labels, Model, NamespaceSpec, PolicyResource, ProbeProtocol, ServiceAccountSpec } from '../model/types.ts';
 import type { Flow } from '../oracle/index.ts';
 
 /** `before`: no policy of the recipe applied yet; `after`: all of them applied. */
@@ -18,6 +18,8 @@ export interface RecipePod {
   name: string;
   labels: Labels;
   serve: ServedPort[];
+  /** The ServiceAccount the pod runs as (declared under the recipe's serviceAccounts). */
+  serviceAccount?: string;
 }
 
 export interface RecipeExternal {
@@ -93,10 +95,16 @@ export interface Recipe {
   prose: ProseClaim[];
   notes: RecipeNote[];
   namespaces: NamespaceSpec[];
+  /** ServiceAccounts the recipe's pods run as; Calico policies can select them. */
+  serviceAccounts: ServiceAccountSpec[];
   pods: RecipePod[];
   externals: RecipeExternal[];
-  /** As written: the recipe's namespace names, `{{external:<name>}}` placeholders unresolved. */
-  policies: NetworkPolicy[];
+  /**
+   * Kubernetes NetworkPolicies and Calico resources (tiers, network policies, global network
+   * policies, staged policies), as written: the recipe's namespace and tier names,
+   * `{{external:<name>}}` placeholders unresolved.
+   */
+  policies: PolicyResource[];
   probes: ProbeMatrix[];
 }
 
@@ -145,12 +153,19 @@ export interface RecipePlan {
   namespaceNames: Record<string, string>;
   /** The oracle's model, in deployed names. */
   model: Model;
+  /** Recipe tier name -> deployed tier name (tiers are cluster-wide, so they are renamed too). */
+  tierNames: Record<string, string>;
   /** Namespaces to create (labels include kubernetes.io/metadata.name). */
   namespaces: NamespaceSpec[];
+  /** ServiceAccounts to create before the pods, in deployed namespaces. */
+  serviceAccounts: ServiceAccountSpec[];
   fixtures: FixturePod[];
   externals: RecipeExternal[];
-  /** Ready to apply: namespaces renamed, placeholders resolved. */
-  policies: NetworkPolicy[];
+  /**
+   * Ready to apply, in apply order (tiers first): namespaces and cluster-wide names renamed,
+   * placeholders resolved, global policies limited to the recipe's namespaces.
+   */
+  policies: PolicyResource[];
   probes: PlannedProbe[];
   prose: ProseCheck[];
 }

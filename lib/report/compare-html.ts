@@ -52,7 +52,8 @@ function compareHead(first: string): string {
 
 function outcomeCells(outcome: ProbeOutcome | undefined): string {
   if (outcome === undefined) return '<td colspan="3" class="muted">not probed</td>';
-  const decided = outcome.decidedBy ? `${outcome.decidedBy.kind}<br><code>${h(outcome.decidedBy.chain)}</code>` : 'no rule';
+  const tier = outcome.decidedBy?.tier ? ` (tier ${h(outcome.decidedBy.tier)})` : '';
+  const decided = outcome.decidedBy ? `${outcome.decidedBy.kind}${tier}<br><code>${h(outcome.decidedBy.chain)}</code>` : 'no rule';
   return `<td class="verdict verdict-${h(outcome.verdict)}">${h(outcome.verdict)}</td><td title="${h(outcome.detail)}">${h(outcome.observed)}</td><td>${decided}</td>`;
 }
 

@@ -6,6 +6,7 @@ export const changeLabels: Record<ProbeChangeKind, string> = {
   fix: 'fix (fail -> pass)',
   observed: 'observed connectivity changed',
   'decided-by-kind': 'decided by another kind of rule',
+  'decided-by-tier': 'decided in another Calico tier',
 };
 
 /** "Calico v3.31.7 (iptables) on netns, run abc" */
@@ -18,9 +19,10 @@ export function probeText(p: ProbeIdentity): string {
   return p.key.slice(p.recipe.length + 1);
 }
 
-/** "pass, allowed, policy-allow" */
+/** "pass, allowed, policy-allow" (with " in tier security" when a Calico tier is known) */
 export function outcomeText(outcome: ProbeOutcome): string {
-  return `${outcome.verdict}, ${outcome.observed}, ${outcome.decidedBy?.kind ?? 'no rule'}`;
+  const tier = outcome.decidedBy?.tier ? ` in tier ${outcome.decidedBy.tier}` : '';
+  return `${outcome.verdict}, ${outcome.observed}, ${outcome.decidedBy?.kind ?? 'no rule'}${tier}`;
 }
 
 export function verdictLine(c: Comparison): string {

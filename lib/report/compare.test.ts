@@ -61,6 +61,15 @@ describe('compareReports', () => {
     expect(changed[0]!.baseline.decidedBy?.kind).to.equal('policy-allow');
   });
 
+  it('reports another Calico tier deciding with the same kind of rule', () => {
+    const baseline = sampleReport();
+    const candidate = sampleReport();
+    probeOf(baseline, '01', 'x/a').decidedBy = { chain: 'cali-pi-_a', rule: '-j MARK', kind: 'policy-allow', policy: 'gnp:security.allow', tier: 'security' };
+    probeOf(candidate, '01', 'x/a').decidedBy = { chain: 'cali-pi-_b', rule: '-j MARK', kind: 'policy-allow', policy: 'x/allow-a', tier: 'default' };
+    const changed = compareReports(baseline, candidate).probes.filter((p) => p.changes.length > 0);
+    expect(changed.map((p) => [p.key, p.changes])).to.deep.equal([['01 after x/a -> x/b tcp/80', ['decided-by-tier']]]);
+  });
+
   it('lists probes present on one side only', () => {
     const candidate = sampleReport();
     const recipe = candidate.recipes[0]!;

@@ -16,7 +16,7 @@ export interface CompareOptions {
 }
 
 /** Why a matched probe is listed as changed; a probe can have several. */
-export type ProbeChangeKind = 'regression' | 'fix' | 'observed' | 'decided-by-kind';
+export type ProbeChangeKind = 'regression' | 'fix' | 'observed' | 'decided-by-kind' | 'decided-by-tier';
 
 /** What one side saw for a probe (its last try). */
 export interface ProbeOutcome {
@@ -126,7 +126,7 @@ export function compareReports(baseline: Report, candidate: Report, options: Com
       regressions,
       fixes: count('fix'),
       observedChanges: count('observed'),
-      decisionChanges: count('decided-by-kind'),
+      decisionChanges: count('decided-by-kind') + count('decided-by-tier'),
       onlyInBaseline: onlyInBaseline.length,
       onlyInCandidate: onlyInCandidate.length,
       slowdowns: latency.recipes.filter((r) => r.slowdown).length,
@@ -144,10 +144,13 @@ function changesOf(base: ProbeOutcome, cand: ProbeOutcome): ProbeChangeKind[] {
   if (base.verdict === 'fail' && cand.verdict === 'pass') changes.push('fix');
   if (base.observed !== cand.observed) changes.push('observed');
   if ((base.decidedBy?.kind ?? null) !== (cand.decidedBy?.kind ?? null)) changes.push('decided-by-kind');
+  // Tiers are named as the recipe names them, so two runs compare; another tier deciding the same
+  // probe means Calico's tier order or Pass handling changed.
+  else if ((base.decidedBy?.tier ?? null) !== (cand.decidedBy?.tier ?? null)) changes.push('decided-by-tier');
   return changes;
 }
 
-const changeOrder: ProbeChangeKind[] = ['regression', 'fix', 'observed', 'decided-by-kind'];
+const changeOrder: ProbeChangeKind[] = ['regression', 'fix', 'observed', 'decided-by-kind', 'decided-by-tier'];
 
 function changesFirst(probes: ProbeComparison[]): ProbeComparison[] {
   const rank = (p: ProbeComparison) => (p.changes.length === 0 ? changeOrder.length : changeOrder.indexOf(p.changes[0]!));

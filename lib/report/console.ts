@@ -1,6 +1,7 @@
 // The console's last words after a run: the counts, then for each failing recipe the expected and
 // observed truth tables side by side (as Kubernetes' netpol e2e prints them), then where the
 // reports are. Plain text, no colour codes, so it reads the same in CI logs.
+import { decisionSource } from './decision-text.ts';
 import { connectivityMark, renderTruthTable } from '../oracle/truth-table.ts';
 import { phaseLabel, probeTables, trafficOf, type ProbeTables } from './probe-tables.ts';
 import type { RecipeReport, Report } from './schema.ts';
@@ -26,7 +27,7 @@ function failingRecipe(recipe: RecipeReport): string[] {
 
     for (const probe of tables.mismatches) {
       lines.push(`  ${probe.from} -> ${probe.to} ${trafficOf(probe)}: expected ${probe.expected}, observed ${probe.observed} (${oneLine(probe.detail)})`);
-      if (probe.decidedBy) lines.push(`    decided by ${probe.decidedBy.kind}: ${probe.decidedBy.chain}: ${probe.decidedBy.rule}`);
+      if (probe.decidedBy) lines.push(`    decided by ${probe.decidedBy.kind}${decisionSource(probe.decidedBy)}: ${probe.decidedBy.chain}: ${probe.decidedBy.rule}`);
       lines.push(`    reproduce: ${probe.command}`);
     }
     lines.push('');

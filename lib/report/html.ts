@@ -132,7 +132,7 @@ function probeRows(probe: ProbeReport): string {
 <td class="verdict verdict-${h(probe.verdict)}">${h(probe.verdict)}</td><td>${h(probe.try)}</td><td>${h(probe.phase)}</td>
 <td>${h(probe.from)}</td><td>${h(probe.to)}</td><td>${h(trafficOf(probe))}</td>
 <td>${h(probe.expected)}</td><td class="observed ${isMismatch(probe) ? 'mismatch' : ''}">${h(probe.observed)}</td>
-<td>${h(probe.detail)}</td><td>${probe.decidedBy ? h(probe.decidedBy.kind) : '<span class="muted">none</span>'}</td><td>${h(formatDuration(probe.durationMs))}</td></tr>`;
+<td>${h(probe.detail)}</td><td>${probe.decidedBy ? h(probe.decidedBy.kind) + (probe.decidedBy.tier ? ` <span class="muted">(tier ${h(probe.decidedBy.tier)})</span>` : '') : '<span class="muted">none</span>'}</td><td>${h(formatDuration(probe.durationMs))}</td></tr>`;
   // Failing probes open their evidence: that is what a person opened the report for.
   const details = `<tr class="probe-evidence" ${attrs}><td colspan="11"><details${probe.verdict === 'fail' ? ' open' : ''}>
 <summary>command, decision and counters</summary>
@@ -146,7 +146,8 @@ ${countersTable(probe)}
 
 function decisionText(decision: Decision | null): string {
   if (decision === null) return '<p class="decided-by" data-kind="none">Decided by: no rule attributed.</p>';
-  const policy = decision.policy ? ` from policy <strong>${h(decision.policy)}</strong>` : '';
+  const tier = decision.tier ? ` in tier <strong>${h(decision.tier)}</strong>` : '';
+  const policy = decision.policy ? ` from policy <strong>${h(decision.policy)}</strong>${tier}` : decision.tier ? ` at the end of tier <strong>${h(decision.tier)}</strong>` : '';
   return `<p class="decided-by" data-kind="${h(decision.kind)}">Decided by <strong>${h(decision.kind)}</strong>${policy} in chain <code>${h(decision.chain)}</code>:</p><pre class="decided-rule">${h(decision.rule)}</pre>`;
 }
 

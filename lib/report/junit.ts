@@ -1,5 +1,6 @@
 // junit.xml: one testcase per probe result (classname = recipe id, name = probe id) so CI test
 // views list every probe; a mismatch is a <failure>, an infrastructure error an <error>.
+import { decisionSource } from './decision-text.ts';
 import { escapeXml as x } from './markup.ts';
 import type { ProbeReport, RecipeReport, Report } from './schema.ts';
 
@@ -54,7 +55,7 @@ function testcase(recipe: RecipeReport, probe: ProbeReport): string {
 
 function failureText(probe: ProbeReport): string {
   const decided = probe.decidedBy
-    ? `${probe.decidedBy.kind}: ${probe.decidedBy.chain}: ${probe.decidedBy.rule}${probe.decidedBy.policy ? ` (policy ${probe.decidedBy.policy})` : ''}`
+    ? `${probe.decidedBy.kind}${decisionSource(probe.decidedBy)}: ${probe.decidedBy.chain}: ${probe.decidedBy.rule}`
     : 'no rule attributed';
   return [
     `${probe.phase} policies, try ${probe.try}: ${probe.from} -> ${probe.to} ${probe.protocol}${probe.port === undefined ? '' : `/${probe.port}`}`,

@@ -1,4 +1,5 @@
 // summary.md: short enough for $GITHUB_STEP_SUMMARY; the HTML report holds the details.
+import { decisionSource } from './decision-text.ts';
 import { escapeMarkdownText as text, markdownCode } from './markup.ts';
 import { phaseLabel, trafficOf } from './probe-tables.ts';
 import type { ProbeReport, Report } from './schema.ts';
@@ -25,7 +26,7 @@ export function renderMarkdown(report: Report): string {
 }
 
 function failingLine(recipeId: string, probe: ProbeReport): string {
-  const decided = probe.decidedBy ? `; decided by ${probe.decidedBy.kind} in ${markdownCode(probe.decidedBy.chain)}` : '; no rule attributed';
+  const decided = probe.decidedBy ? `; decided by ${probe.decidedBy.kind}${text(decisionSource(probe.decidedBy))} in ${markdownCode(probe.decidedBy.chain)}` : '; no rule attributed';
   return (
     `- **${recipeId}** ${markdownCode(`${probe.from} -> ${probe.to} ${trafficOf(probe)}`)} ` +
     `(${phaseLabel(probe.phase)}, try ${probe.try}): expected **${probe.expected}**, observed **${probe.observed}** ` +

@@ -25,6 +25,13 @@ export interface RunInfo {
   /** ISO 8601 */
   startedAt: string;
   durationMs: number;
+  /** What the cluster was made from (images and IDs, the Calico manifest, the harness's changes). */
+  environment?: {
+    images?: 'local' | 'registry';
+    imageIds?: Record<string, string>;
+    calicoManifest?: { file: string; sha256: string };
+    changes?: string[];
+  };
 }
 
 export type Dataplane = 'iptables' | 'nftables' | 'bpf';
@@ -130,8 +137,13 @@ export interface CounterDeltaRow {
 export interface Decision {
   chain: string;
   rule: string;
-  /** "ns/name" of the NetworkPolicy the chain was rendered from, when it is a policy chain. */
+  /**
+   * The policy the chain was rendered from, when it is a policy chain: "ns/name" for a Kubernetes
+   * NetworkPolicy, "np:ns/name" for a Calico NetworkPolicy, "gnp:name" for a GlobalNetworkPolicy.
+   */
   policy?: string;
+  /** The Calico tier of that policy, or of the end-of-tier rule that dropped (as the recipe names it). */
+  tier?: string;
   kind: DecisionKind;
 }
 

@@ -114,6 +114,7 @@ function checkProbe(s: Shape, value: unknown, path: string): void {
     s.string(decision.chain, `${at}.chain`);
     s.string(decision.rule, `${at}.rule`);
     s.optional(decision.policy, `${at}.policy`, (v, p) => s.string(v, p));
+    s.optional(decision.tier, `${at}.tier`, (v, p) => s.string(v, p));
     s.oneOf(decision.kind, `${at}.kind`, decisionKinds);
   }
 }

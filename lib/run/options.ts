@@ -32,6 +32,8 @@ export interface RunOptions {
   registryMirror?: string;
   /** kind: `kind load docker-image` the fixture images from the local Docker into the nodes. */
   preloadImages: boolean;
+  /** kind: `local` images built by `netpol-conformance images`, `registry`, or `auto` (local when built). */
+  images?: 'auto' | 'local' | 'registry';
   /** Run id; generated when absent. */
   runId?: string;
   /** Recipes run side by side on the one cluster; 1 runs them one after another. */

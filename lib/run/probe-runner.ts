@@ -39,8 +39,10 @@ export interface ProbeContext {
   counters: CounterReaders;
   calicoVersion: string;
   placement: Placement;
-  /** NetworkPolicies applied in this phase, to name the policy behind a chain. */
+  /** Policies applied in this phase (Kubernetes and Calico), to name the policy behind a chain. */
   policies: PolicyRef[];
+  /** Deployed tier name -> the recipe's tier name, so reports name tiers as the recipe does. */
+  tierNames?: Record<string, string>;
   timeouts: ProbeTimeouts;
   blockedBy: BlockedBy;
   /**
@@ -105,8 +107,11 @@ export async function runProbe(probe: PlannedProbe, attempt: 1 | 2, ctx: ProbeCo
       const decision = toDecision(attribution, delta, ctx);
       if (decision) decisions.push(decision);
     }
-    // A drop on either node decides the flow; otherwise the destination's node (listed last) does.
-    const decidedBy = decisions.find(isDeny) ?? decisions.at(-1) ?? null;
+    // A drop on either node decides the flow; otherwise a policy that let it through (the
+    // destination's first), else the destination's node (listed last). The same choice
+    // lib/counters/attribution.ts makes when both pods share a node, so the deciding rule does not
+    // depend on where the scheduler put the pods.
+    const decidedBy = decisions.find(isDeny) ?? [...decisions].reverse().find((d) => d.kind === 'policy-allow') ?? decisions.at(-1) ?? null;
     // With FilterDenyAction=REJECT a denied connection is refused, not dropped: the counters
     // show the reject rule that did it, so the flow is blocked by policy, not "refused, allowed".
     if (outcome.observed === 'allowed' && /refused|unreachable/.test(outcome.detail) && decidedBy && isDeny(decidedBy) && /\breject\b/i.test(decidedBy.rule)) {
@@ -317,7 +322,25 @@ function toDecision(attribution: Attribution, delta: CounterDelta, ctx: ProbeCon
   if (policyChain && (kind === 'policy-allow' || kind === 'policy-deny')) {
     const resolved = resolvePolicyChains([policyChain], ctx.policies, { calicoVersion: ctx.calicoVersion, snapshot: delta.after });
     const hit = resolved.values().next().value;
-    if (hit) decision.policy = hit.ref;
+    if (hit) {
+      decision.policy = decisionPolicy(hit.policy);
+      decision.tier = reportedTier(hit.policy.tier ?? 'default', ctx);
+    }
   }
+  // "End of tier <name>. Drop if no policies passed packet" (felix/rules/endpoints.go).
+  const endOfTier = kind === 'end-of-tier-drop' ? /^End of tier (\S+)\./.exec(attribution.decidedBy?.rule.comments.find((c) => c.startsWith('End of tier')) ?? '') : null;
+  if (endOfTier) decision.tier = reportedTier(endOfTier[1]!, ctx);
   return decision;
+}
+
+/** "ns/name" for a Kubernetes NetworkPolicy (as before), "np:ns/name" / "gnp:name" for Calico's, as the oracle names them. */
+function decisionPolicy(policy: PolicyRef): string {
+  const name = `${policy.namespace ? `${policy.namespace}/` : ''}${policy.name}`;
+  if (policy.kind === 'NetworkPolicy') return `np:${name}`;
+  if (policy.kind === 'GlobalNetworkPolicy') return `gnp:${name}`;
+  return name;
+}
+
+function reportedTier(tier: string, ctx: ProbeContext): string {
+  return ctx.tierNames?.[tier] ?? tier;
 }

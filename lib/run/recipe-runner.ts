@@ -11,9 +11,9 @@ import { messageOf } from '../errors.ts';
 import type { KubeObject } from '../kube/client.ts';
 import { poll, TeardownStack, throwIfCancelled } from '../lifecycle/index.ts';
 import type { Logger } from '../log.ts';
-import type { IpFamily, NetworkPolicy } from '../model/types.ts';
+import type { IpFamily, PolicyResource } from '../model/types.ts';
 import { classifyProbe, probeCommand, type ProbeTimeouts } from '../probe/command.ts';
-import { planRecipe } from '../recipes/index.ts';
+import { appliedObject, planRecipe, policyLabel, policyRefs } from '../recipes/index.ts';
 import type { Phase, PlannedProbe, Recipe, RecipePlan } from '../recipes/index.ts';
 import type { ProbeReport, RecipeReport } from '../report/schema.ts';
 import { checkEnforcement } from './enforcement.ts';
@@ -85,7 +85,7 @@ export async function runRecipe(recipe: Recipe, ctx: RecipeContext): Promise<Rec
       ),
       ctx,
     );
-    report.policies = plan.policies.map((p) => ({ name: p.metadata.name, yaml: stringify(p) }));
+    report.policies = plan.policies.map((p) => ({ name: policyLabel(p), yaml: stringify(appliedObject(p)) }));
     // The nodes' counters as last read for this recipe: each probe's "before" (see ProbeContext).
     const baseline: FamilySnapshots = await steps.time('programmed', () => waitProgrammed(plan, placement, ctx));
     await steps.time('servers answer', () => waitServersAnswer(plan, placement, ctx));
@@ -145,6 +145,12 @@ async function deploy(plan: RecipePlan, ctx: RecipeContext, teardown: TeardownSt
     settled(plan.namespaces.map((ns) => ctx.cluster.deleteNamespace(ns.name))).then(() => undefined),
   );
   await settled(plan.namespaces.map((ns) => ctx.cluster.createNamespace(ns.name, ns.labels)));
+  // Namespaced, so they go with their namespace; created before the pods that run as them.
+  await settled(
+    plan.serviceAccounts.map((account) =>
+      ctx.objects.apply({ apiVersion: 'v1', kind: 'ServiceAccount', metadata: { name: account.name, namespace: account.namespace, labels: account.labels } }),
+    ),
+  );
   await settled(
     plan.externals.map(async (host) => {
       // External hosts live as long as the cluster; the provider removes them at teardown.
@@ -245,7 +251,7 @@ async function runTry(
 async function probePhase(
   plan: RecipePlan,
   phase: Phase,
-  applied: readonly NetworkPolicy[],
+  applied: readonly PolicyResource[],
   placement: Placement,
   baseline: FamilySnapshots,
   attempt: 1 | 2,
@@ -257,7 +263,8 @@ async function probePhase(
     counters: ctx.counters.get(family) as CounterReaders,
     calicoVersion: ctx.calicoVersion,
     placement,
-    policies: applied.map((p) => ({ namespace: p.metadata.namespace, name: p.metadata.name })),
+    policies: policyRefs({ policies: [...applied] }),
+    tierNames: Object.fromEntries(Object.entries(plan.tierNames).map(([recipe, deployed]) => [deployed, recipe])),
     timeouts: ctx.timeouts,
     blockedBy: ctx.blockedBy,
     baseline: baselineOf(baseline, family),
@@ -278,7 +285,7 @@ async function probePhase(
 /** Applies the recipe's policies and waits until felix enforces them; returns how long that took. */
 async function applyPolicies(plan: RecipePlan, placement: Placement, baseline: FamilySnapshots, ctx: RecipeContext): Promise<number> {
   const applied = Date.now();
-  for (const policy of plan.policies) await ctx.objects.apply(policy as unknown as KubeObject);
+  for (const policy of plan.policies) await ctx.objects.apply(appliedObject(policy) as unknown as KubeObject);
   replace(baseline, await waitEnforced(plan, placement, ctx, false));
   const ms = Date.now() - applied;
   ctx.log.info(`recipe ${plan.recipe.id}: ${plan.policies.length} policies enforced in ${ms} ms`);
@@ -286,7 +293,8 @@ async function applyPolicies(plan: RecipePlan, placement: Placement, baseline: F
 }
 
 async function removePolicies(plan: RecipePlan, placement: Placement, baseline: FamilySnapshots, ctx: RecipeContext): Promise<void> {
-  for (const policy of plan.policies) await ctx.objects.delete(policy as unknown as KubeObject);
+  // Policies before the tiers they are in (plan.policies lists tiers first).
+  for (const policy of [...plan.policies].reverse()) await ctx.objects.delete(appliedObject(policy) as unknown as KubeObject);
   replace(baseline, await waitEnforced(plan, placement, ctx, true));
 }
 

@@ -34,6 +34,7 @@ async function createProviderCluster(options: RunOptions, clusterOptions: Cluste
     ...clusterOptions,
     preloadImages: options.preloadImages,
     keepClusterOnFailure: options.keepClusterOnFailure,
+    ...(options.images ? { images: options.images } : {}),
     ...(options.registryMirror ? { registryMirror: options.registryMirror } : {}),
   });
 }
@@ -49,7 +50,14 @@ export async function checkProviderPrerequisites(options: RunOptions, signal: Ab
     return;
   }
   const { checkKindPrerequisites } = await import('../cluster/kind/index.ts');
-  await checkKindPrerequisites({ signal, ...(options.registryMirror ? { registryMirror: options.registryMirror } : {}) });
+  await checkKindPrerequisites({
+    signal,
+    calicoVersion: options.calicoVersion,
+    dataplane: options.dataplane,
+    preloadImages: options.preloadImages,
+    ...(options.images ? { images: options.images } : {}),
+    ...(options.registryMirror ? { registryMirror: options.registryMirror } : {}),
+  });
 }
 
 /** What the engine can be given instead of the real thing (unit tests), and its time limits. */
@@ -267,6 +275,7 @@ export class RunSession {
         kubernetes: this.versions.kubernetes,
         startedAt: new Date(this.started).toISOString(),
         durationMs: Date.now() - this.started,
+        ...(this.versions.environment ? { environment: this.versions.environment } : {}),
       },
       summary: summarize(this.recipes),
       recipes: this.recipes,

@@ -1,6 +1,6 @@
 // The fixtures part of a scenario or recipe: namespaces, pods (with served ports) and external
 // hosts, validated into a Model.
-import type { ContainerPort, ExternalHost, Model, NamespaceSpec, PodSpec } from '../model/types.ts';
+import type { ContainerPort, ExternalHost, Model, NamespaceSpec, PodSpec, ServiceAccountSpec } from '../model/types.ts';
 import { podString } from '../model/types.ts';
 import { parseIp } from '../oracle/cidr.ts';
 import { isAbsent, readInteger, readList, readObject, readString, required } from './fields.ts';
@@ -12,15 +12,33 @@ import { readProtocol } from './network-policy.ts';
 const NAMESPACE_NAME_LABEL = 'kubernetes.io/metadata.name';
 
 /**
- * Reads `namespaces`, `pods` and `externals` from a mapping whose own keys the caller has
- * checked; `at` is that mapping's location. `externals` may be absent.
+ * Reads `namespaces`, `serviceAccounts`, `pods` and `externals` from a mapping whose own keys the
+ * caller has checked; `at` is that mapping's location. `serviceAccounts` and `externals` may be absent.
  */
-export function parseModel(fields: { namespaces?: unknown; pods?: unknown; externals?: unknown }, at: Location): Model {
+export function parseModel(fields: { namespaces?: unknown; serviceAccounts?: unknown; pods?: unknown; externals?: unknown }, at: Location): Model {
   const namespaces = parseNamespaces(required(fields, 'namespaces', at), at.key('namespaces'));
-  const pods = parsePods(required(fields, 'pods', at), at.key('pods'), namespaces);
+  const serviceAccounts = isAbsent(fields.serviceAccounts) ? [] : parseServiceAccounts(fields.serviceAccounts, at.key('serviceAccounts'), namespaces);
+  const pods = parsePods(required(fields, 'pods', at), at.key('pods'), namespaces, serviceAccounts);
   const externals = isAbsent(fields.externals) ? [] : parseExternals(fields.externals, at.key('externals'));
   checkUniqueIps(pods, externals, at);
-  return { namespaces, pods, externals };
+  return { namespaces, pods, externals, ...(serviceAccounts.length > 0 ? { serviceAccounts } : {}) };
+}
+
+/** ServiceAccounts pods can run as; Calico policies select pods by their name and labels. */
+export function parseServiceAccounts(value: unknown, at: Location, namespaces: NamespaceSpec[]): ServiceAccountSpec[] {
+  const seen = new Set<string>();
+  return readList(value, at).map((entry, i) => {
+    const here = at.index(i);
+    const object = readObject(entry, here, ['namespace', 'name', 'labels']);
+    const namespace = readString(required(object, 'namespace', here), here.key('namespace'));
+    if (!namespaces.some((ns) => ns.name === namespace)) {
+      here.key('namespace').fail(`namespace ${JSON.stringify(namespace)} is not declared in namespaces`);
+    }
+    const name = readName(required(object, 'name', here), here.key('name'), dns1123SubdomainProblem);
+    if (seen.has(`${namespace}/${name}`)) here.key('name').fail(`duplicate service account ${namespace}/${name}`);
+    seen.add(`${namespace}/${name}`);
+    return { namespace, name, labels: isAbsent(object.labels) ? {} : readLabels(object.labels, here.key('labels')) };
+  });
 }
 
 /** Each namespace gets kubernetes.io/metadata.name=<name>, as the API server sets it. */
@@ -41,11 +59,11 @@ export function parseNamespaces(value: unknown, at: Location): NamespaceSpec[] {
   });
 }
 
-export function parsePods(value: unknown, at: Location, namespaces: NamespaceSpec[]): PodSpec[] {
+export function parsePods(value: unknown, at: Location, namespaces: NamespaceSpec[], serviceAccounts: ServiceAccountSpec[] = []): PodSpec[] {
   const seen = new Set<string>();
   return readList(value, at).map((entry, i) => {
     const here = at.index(i);
-    const object = readObject(entry, here, ['namespace', 'name', 'labels', 'ip', 'ports']);
+    const object = readObject(entry, here, ['namespace', 'name', 'labels', 'ip', 'ports', 'serviceAccount']);
     const namespace = readString(required(object, 'namespace', here), here.key('namespace'));
     if (!namespaces.some((ns) => ns.name === namespace)) {
       here.key('namespace').fail(`namespace ${JSON.stringify(namespace)} is not declared in namespaces`);
@@ -61,6 +79,13 @@ export function parsePods(value: unknown, at: Location, namespaces: NamespaceSpe
       ports: isAbsent(object.ports) ? [] : parseContainerPorts(object.ports, here.key('ports')),
     };
     if (!isAbsent(object.ip)) pod.ip = readIpAddress(object.ip, here.key('ip'));
+    if (!isAbsent(object.serviceAccount)) {
+      const account = readString(object.serviceAccount, here.key('serviceAccount'));
+      if (!serviceAccounts.some((sa) => sa.namespace === namespace && sa.name === account)) {
+        here.key('serviceAccount').fail(`service account ${namespace}/${account} is not declared under serviceAccounts`);
+      }
+      pod.serviceAccount = account;
+    }
     return pod;
   });
 }

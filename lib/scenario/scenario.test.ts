@@ -4,6 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { stringify } from 'yaml';
 import { InputError } from '../errors.ts';
+import type { NetworkPolicy } from '../model/types.ts';
 import { loadScenario, parseScenario } from './scenario.ts';
 
 // Tests reach deep into untyped YAML data to break exactly one field.
@@ -88,7 +89,7 @@ describe('parseScenario: valid files', () => {
   it('defaults a missing spec.podSelector to {} (a non-pointer struct in the API)', () => {
     const scenario = base();
     delete spec0(scenario).podSelector;
-    expect(parseScenario(stringify(scenario), 's.yaml').policies[0]!.spec.podSelector).to.deep.equal({});
+    expect((parseScenario(stringify(scenario), 's.yaml').policies[0] as NetworkPolicy).spec.podSelector).to.deep.equal({});
   });
 
   it('loads a file from disk and names it in errors', async () => {
@@ -126,7 +127,7 @@ describe('parseScenario: file-level errors', () => {
     expect(() => parseScenario('- a\n', 'list.yaml')).to.throw(InputError, 'list.yaml: must be a mapping, got a list');
     expect(() => parseScenario('', 'empty.yaml')).to.throw(InputError, 'empty.yaml: must be a mapping, got nothing');
     expect(errorOf((s) => (s.policy = []))).to.equal(
-      'scenario.yaml: policy: unknown field (allowed: schemaVersion, namespaces, pods, externals, policies)',
+      'scenario.yaml: policy: unknown field (allowed: schemaVersion, namespaces, serviceAccounts, pods, externals, policies)',
     );
   });
 
@@ -170,7 +171,7 @@ describe('parseScenario: fixture errors', () => {
 describe('parseScenario: NetworkPolicy validation', () => {
   const P = 'scenario.yaml: policies[0]';
   const cases: [string, (s: Doc) => void, string | RegExp][] = [
-    ['a wrong apiVersion', (s) => (policy0(s).apiVersion = 'networking.k8s.io/v1beta1'), `${P}.apiVersion: must be "networking.k8s.io/v1", got "networking.k8s.io/v1beta1"`],
+    ['a wrong apiVersion', (s) => (policy0(s).apiVersion = 'networking.k8s.io/v1beta1'), `${P}.apiVersion: must be "networking.k8s.io/v1" (NetworkPolicy) or "projectcalico.org/v3" (Tier, NetworkPolicy, GlobalNetworkPolicy, StagedNetworkPolicy, StagedGlobalNetworkPolicy), got "networking.k8s.io/v1beta1"`],
     ['a wrong kind', (s) => (policy0(s).kind = 'GlobalNetworkPolicy'), `${P}.kind: must be "NetworkPolicy", got "GlobalNetworkPolicy"`],
     ['an unknown top-level field', (s) => (policy0(s).status = {}), /^scenario\.yaml: policies\[0\]\.status: unknown field \(allowed: apiVersion, kind, metadata, spec\)$/],
     ['an unknown metadata field', (s) => (policy0(s).metadata.uid = 'x'), /^scenario\.yaml: policies\[0\]\.metadata\.uid: unknown field/],
@@ -182,7 +183,7 @@ describe('parseScenario: NetworkPolicy validation', () => {
     ['a missing name', (s) => delete policy0(s).metadata.name, `${P}.metadata.name: required value`],
     ['a missing namespace', (s) => delete policy0(s).metadata.namespace, `${P}.metadata.namespace: required value`],
     ['a namespace not in the scenario', (s) => (policy0(s).metadata.namespace = 'z'), `${P}.metadata.namespace: namespace "z" is not declared in namespaces`],
-    ['a duplicate policy', (s) => s.policies.push(structuredClone(policy0(s))), 'scenario.yaml: policies[1].metadata.name: duplicate policy x/allow'],
+    ['a duplicate policy', (s) => s.policies.push(structuredClone(policy0(s))), 'scenario.yaml: policies[1].metadata.name: duplicate NetworkPolicy x/allow'],
     ['a missing spec', (s) => delete policy0(s).spec, `${P}.spec: required value`],
     ['an invalid selector operator', (s) => (spec0(s).egress[0].to[0].podSelector.matchExpressions[0].operator = 'Equals'), `${P}.spec.egress[0].to[0].podSelector.matchExpressions[0].operator: "Equals" is not a valid selector operator (In, NotIn, Exists, DoesNotExist)`],
     ['In without values', (s) => (spec0(s).egress[0].to[0].podSelector.matchExpressions[0].values = []), `${P}.spec.egress[0].to[0].podSelector.matchExpressions[0].values: must be specified when \`operator\` is 'In' or 'NotIn'`],
@@ -229,6 +230,6 @@ describe('parseScenario: NetworkPolicy validation', () => {
   it('accepts IPv6 ipBlocks with excepts, and a CIDR with host bits set (as the API server does)', () => {
     const scenario = base();
     spec0(scenario).ingress[1].from.push({ ipBlock: { cidr: '2001:db8::/48', except: ['2001:db8::/64'] } }, { ipBlock: { cidr: '10.0.0.1/24' } });
-    expect(parseScenario(stringify(scenario), 's.yaml').policies[0]!.spec.ingress![1]!.from).to.have.length(3);
+    expect((parseScenario(stringify(scenario), 's.yaml').policies[0] as NetworkPolicy).spec.ingress![1]!.from).to.have.length(3);
   });
 });

@@ -2,12 +2,25 @@
 import { homedir } from 'node:os';
 import { join, resolve } from 'node:path';
 
-export type Component = 'kube-apiserver' | 'etcd' | 'felix' | 'agnhost';
-export const components: readonly Component[] = ['kube-apiserver', 'etcd', 'felix', 'agnhost'];
+/** Kubernetes commands built from the Kubernetes wrapper module at versions.json's release: the
+ * control plane the netns provider runs, and the kind node image's kubelet, kubeadm and images. */
+export const kubernetesComponents = [
+  'kube-apiserver',
+  'kube-controller-manager',
+  'kube-scheduler',
+  'kube-proxy',
+  'kubelet',
+  'kubeadm',
+  'kubectl',
+] as const;
+export type KubernetesComponent = (typeof kubernetesComponents)[number];
+
+export type Component = KubernetesComponent | 'etcd' | 'felix' | 'agnhost';
+export const components: readonly Component[] = [...kubernetesComponents, 'etcd', 'felix', 'agnhost'];
 
 /** The file name each component's binary gets in the cache. */
 export const binaryNames: Record<Component, string> = {
-  'kube-apiserver': 'kube-apiserver',
+  ...(Object.fromEntries(kubernetesComponents.map((c) => [c, c])) as Record<KubernetesComponent, string>),
   etcd: 'etcd',
   felix: 'calico-felix',
   agnhost: 'agnhost',

@@ -6,7 +6,7 @@
 // source.json is written last, so an entry without it (or with another commit) is never used.
 import { createHash, randomBytes } from 'node:crypto';
 import { createReadStream } from 'node:fs';
-import { copyFile, mkdir, readdir, readFile, rename, rm, stat, writeFile } from 'node:fs/promises';
+import { copyFile, cp, mkdir, readdir, readFile, rename, rm, stat, writeFile } from 'node:fs/promises';
 import { basename, dirname, join, resolve } from 'node:path';
 import { createGunzip } from 'node:zlib';
 import { execa } from 'execa';
@@ -18,7 +18,7 @@ import { isExecutableFile } from './overrides.ts';
 import type { CalicoSourcePin, UpstreamVersions } from './versions.ts';
 
 /** The binaries a Calico tree builds; calico-felix for the netns provider, the rest for the images. */
-export type CalicoBinary = 'calico-felix' | 'calico-node' | 'calico' | 'install' | 'kube-controllers' | 'check-status';
+export type CalicoBinary = 'calico-felix' | 'calico-node' | 'calico' | 'install' | 'kube-controllers' | 'check-status' | 'wrapper';
 
 export const calicoPackages: Record<CalicoBinary, string> = {
   'calico-felix': './felix/cmd/calico-felix',
@@ -29,13 +29,19 @@ export const calicoPackages: Record<CalicoBinary, string> = {
   install: './cni-plugin/cmd/install',
   'kube-controllers': './kube-controllers/cmd/kube-controllers',
   'check-status': './kube-controllers/cmd/check-status',
+  // The kube-controllers image's entrypoint: restarts kube-controllers after a config change.
+  wrapper: './kube-controllers/cmd/wrapper',
 };
 
 export const netnsBinaries: readonly CalicoBinary[] = ['calico-felix'];
-export const imageBinaries: readonly CalicoBinary[] = ['calico-node', 'calico', 'install', 'kube-controllers', 'check-status'];
+export const imageBinaries: readonly CalicoBinary[] = ['calico-node', 'calico', 'install', 'kube-controllers', 'check-status', 'wrapper'];
 
 /** The manifests a build keeps beside its binaries (from the tree's manifests/). */
 export const keptManifests = ['calico.yaml', 'calico-vxlan.yaml'] as const;
+
+/** The calico/node image's own files (runit services, start_runit, rc.local), kept beside the
+ * binaries as `node-filesystem/` so the image can be made without the tree. */
+export const nodeFilesystemDir = 'node-filesystem';
 
 const calicoModulePath = 'github.com/projectcalico/calico';
 const versionLabel = /^v[0-9A-Za-z.+-]+$/;
@@ -344,13 +350,16 @@ export async function buildCalico(source: CalicoSource, tree: string, binaries: 
     const manifests = join(temp, 'manifests');
     await mkdir(manifests);
     for (const name of keptManifests) await copyFile(join(tree, 'manifests', name), join(manifests, name)).catch(() => undefined);
+    await cp(join(tree, 'node', 'filesystem'), join(temp, nodeFilesystemDir), { recursive: true }).catch(() => undefined);
     // A different commit under the same version replaces the whole entry.
     if (!reuse) await rm(dir, { recursive: true, force: true });
     await mkdir(dir, { recursive: true });
     await rm(join(dir, 'source.json'), { force: true });
     for (const binary of wanted) await rename(join(temp, binary), join(dir, binary));
-    await rm(join(dir, 'manifests'), { recursive: true, force: true });
-    await rename(manifests, join(dir, 'manifests'));
+    for (const kept of ['manifests', nodeFilesystemDir]) {
+      await rm(join(dir, kept), { recursive: true, force: true });
+      await rename(join(temp, kept), join(dir, kept)).catch(() => undefined);
+    }
     const { path, ...identity } = source;
     const record: CalicoBuildRecord = {
       ...identity,

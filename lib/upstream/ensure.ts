@@ -1,12 +1,21 @@
 // ensureBinary: the path of an upstream binary, built from its pinned Go module on first use.
 import { randomBytes } from 'node:crypto';
-import { mkdir, readdir, rename, rm } from 'node:fs/promises';
+import { mkdir, readdir, rename, rm, stat } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
 import { createLogger, type Logger } from '../log.ts';
 import { cachedBinaryPath, type Component } from './cache.ts';
 import { go } from './go.ts';
 import { isExecutableFile, overrideBinary } from './overrides.ts';
-import { buildCalico, cloneCalicoRelease, readCalicoBuild, calicoBuildDir, type CalicoBinary } from './calico-source.ts';
+import {
+  buildCalico,
+  calicoBuildDir,
+  cloneCalicoRelease,
+  identifyCalicoSource,
+  nodeFilesystemDir,
+  readCalicoBuild,
+  sourceTree,
+  type CalicoBinary,
+} from './calico-source.ts';
 import { PrerequisiteError } from '../errors.ts';
 import { buildRecipe, defaultVersion, type BuildRecipe } from './recipes.ts';
 import { loadVersions, type UpstreamVersions } from './versions.ts';
@@ -51,41 +60,70 @@ export async function ensureBinary(component: Component, version?: string, optio
 }
 
 /**
- * A binary of a Calico build from source: from the cache when that version was built (a pinned
- * release or a user's own label), else the pinned tag is cloned and built (a machine that reaches
- * the repository). `set` is what to build alongside when a build is needed.
+ * A binary of a Calico build from source: from the cache when that version was built with it (a
+ * pinned release or a user's own label); else built again from the tree the cache entry came
+ * from when it is still there, else from the pinned tag, cloned (a machine that reaches the
+ * repository). `set` is what to build alongside when a build is needed.
  */
 export async function ensureCalicoBinary(version: string, binary: CalicoBinary, set: readonly CalicoBinary[], options: EnsureOptions = {}): Promise<string> {
   const env = options.env ?? process.env;
+  const dir = calicoBuildDir(version, env);
+  const wanted = [...new Set([binary, ...set])];
   const record = await readCalicoBuild(version, env);
-  const path = join(calicoBuildDir(version, env), binary);
-  if (record?.binaries.includes(binary) && (await isExecutableFile(path))) return path;
+  const complete = async (): Promise<boolean> => {
+    if (!record || !wanted.every((b) => record.binaries.includes(b))) return false;
+    return (await Promise.all(wanted.map((b) => isExecutableFile(join(dir, b))))).every(Boolean) && (await isDirectory(join(dir, nodeFilesystemDir)));
+  };
+  if (await complete()) return join(dir, binary);
   const versions = options.versions ?? loadVersions();
   const pin = versions.calicoSources.get(version);
-  if (!pin) {
+  const again = record && (record.kind === 'archive' || record.kind === 'checkout') && (await exists(record.from)) ? record.from : undefined;
+  if (!pin && !again) {
     throw new PrerequisiteError(
-      `Calico ${version} is not built and versions.json pins no source for it; build it with: netpol-conformance build --calico-source <checkout or archive> --calico-version ${version}`,
+      `Calico ${version} is not built${record ? ' with everything needed' : ''} and versions.json pins no source for it; build it with: netpol-conformance build --calico-source <checkout or archive> --calico-version ${version}`,
     );
   }
-  const key = `${calicoBuildDir(version, env)}:${binary}`;
+  const key = `${dir}:${wanted.join(',')}`;
   let build = inFlight.get(key);
   if (!build) {
     const log = options.log ?? createLogger('upstream');
+    const signal = options.signal ? { signal: options.signal } : {};
     build = (async () => {
-      const repository = options.calicoRepository ?? pin.repository;
-      const source = await cloneCalicoRelease(version, pin, { env, log, repository, ...(options.signal ? { signal: options.signal } : {}) });
-      const dir = await buildCalico(source, source.path, [...new Set([binary, ...set])], {
-        env,
-        log,
-        from: repository,
-        ...(options.signal ? { signal: options.signal } : {}),
-        ...(options.progressEveryMs ? { progressEveryMs: options.progressEveryMs } : {}),
-      });
+      if (again) {
+        // The same tree the entry was built from (its commit and sha256 are checked again).
+        const source = await identifyCalicoSource(again, { versions, label: version, ...signal, env, log });
+        if (source.commit !== record?.commit) throw new PrerequisiteError(`${again} is no longer commit ${record?.commit.slice(0, 12)}; build it again with build --calico-source`);
+        await buildCalico(source, await sourceTree(source, { env, ...signal }), wanted, { env, log, ...signal });
+      } else {
+        const repository = options.calicoRepository ?? pin!.repository;
+        const source = await cloneCalicoRelease(version, pin!, { env, log, repository, ...signal });
+        await buildCalico(source, source.path, wanted, {
+          env,
+          log,
+          from: repository,
+          ...signal,
+          ...(options.progressEveryMs ? { progressEveryMs: options.progressEveryMs } : {}),
+        });
+      }
       return join(dir, binary);
     })().finally(() => inFlight.delete(key));
     inFlight.set(key, build);
   }
   return build;
+}
+
+async function exists(path: string): Promise<boolean> {
+  return stat(path).then(
+    () => true,
+    () => false,
+  );
+}
+
+async function isDirectory(path: string): Promise<boolean> {
+  return stat(path).then(
+    (s) => s.isDirectory(),
+    () => false,
+  );
 }
 
 async function buildInto(recipe: BuildRecipe, target: string, options: EnsureOptions): Promise<string> {

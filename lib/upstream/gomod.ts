@@ -142,6 +142,13 @@ function renderToolsGo(packages: string[]): string {
 export const kubernetesPackages = {
   kubeApiserver: 'k8s.io/kubernetes/cmd/kube-apiserver',
   agnhost: 'k8s.io/kubernetes/test/images/agnhost',
+  // The kind node image: kubelet, kubeadm, kubectl, and the control-plane images.
+  kubelet: 'k8s.io/kubernetes/cmd/kubelet',
+  kubeadm: 'k8s.io/kubernetes/cmd/kubeadm',
+  kubectl: 'k8s.io/kubernetes/cmd/kubectl',
+  kubeControllerManager: 'k8s.io/kubernetes/cmd/kube-controller-manager',
+  kubeScheduler: 'k8s.io/kubernetes/cmd/kube-scheduler',
+  kubeProxy: 'k8s.io/kubernetes/cmd/kube-proxy',
 } as const;
 export const felixPackage = `${calicoModule}/felix/cmd/calico-felix`;
 

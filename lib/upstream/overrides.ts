@@ -7,6 +7,12 @@ import type { Component } from './cache.ts';
 
 export const overrideVariables: Record<Component, string> = {
   'kube-apiserver': 'NETPOL_KUBE_APISERVER',
+  'kube-controller-manager': 'NETPOL_KUBE_CONTROLLER_MANAGER',
+  'kube-scheduler': 'NETPOL_KUBE_SCHEDULER',
+  'kube-proxy': 'NETPOL_KUBE_PROXY',
+  kubelet: 'NETPOL_KUBELET',
+  kubeadm: 'NETPOL_KUBEADM',
+  kubectl: 'NETPOL_KUBECTL',
   etcd: 'NETPOL_ETCD',
   felix: 'NETPOL_FELIX',
   agnhost: 'NETPOL_AGNHOST',

@@ -20,6 +20,12 @@ export interface BuildRecipe {
 export function defaultVersion(component: Component, versions: UpstreamVersions): string {
   switch (component) {
     case 'kube-apiserver':
+    case 'kube-controller-manager':
+    case 'kube-scheduler':
+    case 'kube-proxy':
+    case 'kubelet':
+    case 'kubeadm':
+    case 'kubectl':
     case 'agnhost':
       return versions.kubernetes;
     case 'etcd':
@@ -38,15 +44,23 @@ export function buildRecipe(component: Component, version: string, versions: Ups
     }
   };
   switch (component) {
-    case 'kube-apiserver': {
+    case 'kube-apiserver':
+    case 'kube-controller-manager':
+    case 'kube-scheduler':
+    case 'kube-proxy':
+    case 'kubelet':
+    case 'kubeadm':
+    case 'kubectl': {
       only(versions.kubernetes, 'kubernetes');
       const [major, minor] = version.slice(1).split('.');
+      // Stamped as Kubernetes' hack/lib/version.sh does: kubeadm compares its own version with
+      // the cluster's, and every command reports it.
       const v = 'k8s.io/component-base/version';
       return {
         component,
         version,
         moduleDir: join(upstreamDir, 'kubernetes'),
-        goPackage: kubernetesPackages.kubeApiserver,
+        goPackage: `k8s.io/kubernetes/cmd/${component}`,
         ldflags: [...strip, `-X ${v}.gitVersion=${version}`, `-X ${v}.gitMajor=${major}`, `-X ${v}.gitMinor=${minor}`, `-X ${v}.gitTreeState=clean`],
       };
     }

@@ -14,6 +14,7 @@ import type { ManifestPin } from './pins.ts';
 export interface InstallCalicoOptions {
   pin: ManifestPin;
   dataplane: Dataplane;
+  extraEnv?: Record<string, string>;
   felixSettings?: Record<string, string>;
   registryMirror?: string;
   /** Dual-stack: the IPv6 pool's CIDR (see CustomizeOptions). */
@@ -28,6 +29,7 @@ export async function installCalico(kube: KubeClient, options: InstallCalicoOpti
   const manifest = await fetchCalicoManifest(options.pin, { signal: options.signal, log: (l) => options.log.info(l) });
   const objects = customizeCalicoManifest(manifest.text, {
     dataplane: options.dataplane,
+    ...(options.extraEnv ? { extraEnv: options.extraEnv } : {}),
     ...(options.felixSettings ? { felixSettings: options.felixSettings } : {}),
     ...(options.registryMirror ? { registryMirror: options.registryMirror } : {}),
     ...(options.ipv6PoolCidr ? { ipv6PoolCidr: options.ipv6PoolCidr } : {}),

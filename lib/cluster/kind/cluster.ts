@@ -1,27 +1,35 @@
 // The kind provider: a real kind cluster (kind CLI), Calico from its pinned manifest, fixtures as
 // agnhost pods, probes through the pod exec API, node counters by exec'ing in the kind node
 // containers through Docker, external hosts as containers on the `kind` network.
-import { mkdir, writeFile } from 'node:fs/promises';
 import { randomBytes } from 'node:crypto';
-import { join } from 'node:path';
-import { InfrastructureError, PrerequisiteError, messageOf } from '../../errors.ts';
+import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { dirname, join } from 'node:path';
+import { InfrastructureError, InputError, PrerequisiteError, messageOf } from '../../errors.ts';
 import { KubeClient, type KubeObject } from '../../kube/client.ts';
 import { execInPod as kubeExecInPod } from '../../kube/pod-exec.ts';
 import { createLogger, type Logger } from '../../log.ts';
 import type { ContainerPort, IpFamily, Labels, PodString } from '../../model/types.ts';
 import { TeardownStack, poll, retryHealable, throwIfCancelled } from '../../lifecycle/index.ts';
-import type { Cluster, ClusterOptions, ClusterVersions, CommandSession, Dataplane, DeployedPod, ExecOptions, ExecResult, ExternalHostHandle, FixturePod } from '../provider.ts';
+import type { Cluster, ClusterEnvironment, ClusterOptions, ClusterVersions, CommandSession, Dataplane, DeployedPod, ExecOptions, ExecResult, ExternalHostHandle, FixturePod } from '../provider.ts';
+import { localFixtureRef, readImagesManifest } from '../../images/build.ts';
+import { nodeImageRef } from '../../images/specs.ts';
+import { loadVersions } from '../../upstream/index.ts';
+import { hostAdaptations, readHostFacts } from './host.ts';
 import { resolveKind } from './binary.ts';
 import { installCalico } from './calico.ts';
 import { defaultPodSubnet6, kindClusterName, kubeProxyModeFor, renderKindConfig, type KubeProxyMode } from './config.ts';
-import { docker, ensureImage, execInContainer, labels, runLabels, startExternalHost, type StartedExternalHost } from './docker.ts';
+import { docker, ensureImage, execInContainer, inspectImage, labels, runLabels, startExternalHost, type StartedExternalHost } from './docker.ts';
 import { fixtureContainer, fixturePodObject, porterEnv, agnhostArgs } from './fixtures.ts';
 import { imageRef, tagOf, withMirror } from './images.ts';
 import type { KindCli } from './kind-cli.ts';
 import { manifestImages, customizeCalicoManifest, fetchCalicoManifest } from './manifest.ts';
-import { loadKindPins, manifestPin, type KindPins } from './pins.ts';
+import { loadKindPins, manifestPin, type KindPins, type ManifestPin } from './pins.ts';
 
 export interface KindOptions {
+  /** `local`: the images `netpol-conformance images` built (no registry is contacted); `registry`:
+   * pull kindest/node, Calico and agnhost as published; `auto` (default): local when built. */
+  images?: 'auto' | 'local' | 'registry';
   workers?: number;
   /** Default: nftables for the nftables dataplane, iptables otherwise. */
   kubeProxyMode?: KubeProxyMode;
@@ -43,30 +51,130 @@ const fixFor = (image: string, kindName?: string): string =>
   `${kindName ? ` (the harness then runs \`kind load docker-image ${tagOf(image)} --name ${kindName}\` with --preload-images)` : ''}, ` +
   'or pass --registry-mirror <host/prefix> for a mirror that has it';
 
-/** Fail fast, in one line, when this machine cannot run the kind provider. */
-export async function checkKindPrerequisites(options: { signal: AbortSignal; log?: Logger; registryMirror?: string } = { signal: new AbortController().signal }): Promise<{ kind: KindCli; pins: KindPins }> {
+export interface KindPrerequisiteOptions {
+  signal: AbortSignal;
+  log?: Logger;
+  registryMirror?: string;
+  images?: KindOptions['images'];
+  preloadImages?: boolean;
+  /** With these two, the images and manifest of that Calico are checked too. */
+  calicoVersion?: string;
+  dataplane?: Dataplane;
+}
+
+/** Fail fast, in one line, when this machine cannot run the kind provider: Docker, kind, the
+ * images (built locally, or the node image from a registry) and the dataplane. */
+export async function checkKindPrerequisites(options: KindPrerequisiteOptions = { signal: new AbortController().signal }): Promise<{ kind: KindCli; pins: KindPins; plan?: ImagePlan }> {
   const log = options.log ?? createLogger('kind');
   await docker();
   const pins = loadKindPins();
+  if (options.dataplane === 'iptables-legacy') {
+    throw new InputError(
+      'the kind provider does not run --dataplane iptables-legacy: kind nodes follow the host\'s iptables backend (nft here), so kubelet and kube-proxy would program nft while felix programs legacy; use iptables-nft or nftables on kind, iptables-legacy on netns',
+    );
+  }
   const kind = await resolveKind({ signal: options.signal, log });
-  const nodeImage = withMirror(pins.nodeImage, options.registryMirror);
-  await ensureImage(nodeImage, fixFor(nodeImage));
-  return { kind, pins };
+  if (options.calicoVersion === undefined) {
+    const nodeImage = withMirror(pins.nodeImage, options.registryMirror);
+    if (!(await inspectImage(nodeImageRef(loadVersions().kubernetes)))) await ensureImage(nodeImage, fixFor(nodeImage));
+    return { kind, pins };
+  }
+  const plan = await planImages({ ...options, calicoVersion: options.calicoVersion }, pins, log);
+  if (plan.source === 'registry') await ensureImage(plan.nodeImage, fixFor(plan.nodeImage));
+  return { kind, pins, plan };
+}
+
+/** calico-node built here has no cgo (no libbpf): felix then needs this, as Calico's own FV tests
+ * set it for such builds (felix/fv/infrastructure/topology.go; felix/bpf/nat/connecttime.go). */
+const localCalicoEnv = { FELIX_DebugSkipCTLBCleanup: 'true' };
+
+/** Which images a cluster runs, decided before anything is created. */
+interface ImagePlan {
+  source: 'local' | 'registry';
+  nodeImage: string;
+  fixtureImage: string;
+  pin: ManifestPin;
+  /** Loaded into the nodes with `kind load docker-image` once the cluster exists. */
+  preload: boolean;
+  imageIds: Record<string, string>;
+  changes: string[];
+}
+
+async function planImages(
+  options: Pick<KindOptions, 'images' | 'registryMirror' | 'preloadImages'> & { calicoVersion: string },
+  pins: KindPins,
+  log: Logger,
+): Promise<ImagePlan> {
+  const kubernetes = loadVersions().kubernetes;
+  const localNode = nodeImageRef(kubernetes);
+  const want = options.images ?? 'auto';
+  const local = want === 'local' || (want === 'auto' && !options.registryMirror && (await inspectImage(localNode)) !== undefined);
+  if (!local) {
+    const preloaded = options.preloadImages ?? false;
+    return {
+      source: 'registry',
+      nodeImage: withMirror(pins.nodeImage, options.registryMirror),
+      fixtureImage: imageRef(pins.agnhost, { preloaded, ...(options.registryMirror ? { registryMirror: options.registryMirror } : {}) }),
+      pin: manifestPin(pins, options.calicoVersion),
+      preload: preloaded,
+      imageIds: {},
+      changes: [],
+    };
+  }
+  const pin = pins.vxlanManifests.get(options.calicoVersion);
+  if (!pin) throw new InputError(`Calico ${options.calicoVersion} has no calico-vxlan.yaml pin in versions.json (calico.versions["${options.calicoVersion}"].vxlanManifest), which locally built images run`);
+  const manifest = await readImagesManifest();
+  const calicoImages = manifest?.calico[options.calicoVersion] ?? [];
+  const fixtureImage = localFixtureRef(kubernetes);
+  const imageIds: Record<string, string> = {};
+  for (const ref of [localNode, fixtureImage, ...calicoImages.map((i) => i.ref)]) {
+    const info = await inspectImage(ref);
+    if (info) imageIds[ref] = info.id;
+  }
+  const missing = [localNode, fixtureImage].filter((r) => !imageIds[r]);
+  if (calicoImages.length === 0 || calicoImages.some((i) => !imageIds[i.ref])) missing.push(`the Calico ${options.calicoVersion} images`);
+  if (missing.length > 0) {
+    throw new PrerequisiteError(`${missing.join(', ')} ${missing.length === 1 ? 'is' : 'are'} not built; run: netpol-conformance images --calico ${options.calicoVersion} (or --images registry where a registry is reachable)`);
+  }
+  log.info(`local images: ${localNode}, ${fixtureImage}, ${calicoImages.map((i) => i.ref).join(', ')}`);
+  return {
+    source: 'local',
+    nodeImage: localNode,
+    fixtureImage,
+    pin,
+    preload: true,
+    imageIds,
+    changes: [
+      'Calico from calico-vxlan.yaml, its release\'s VXLAN manifest, not calico.yaml: locally built calico/node images carry no BIRD (Calico\'s BIRD fork is not buildable from the release sources)',
+      `images built locally by netpol-conformance images (Debian ${pins.images.debian.suite} userland; see report environment imageIds)`,
+      'calico-node env FELIX_DebugSkipCTLBCleanup=true: calico-node is built without cgo (no libbpf), and felix needs it then, as Calico\'s FV tests set it',
+    ],
+  };
 }
 
 export async function createKindCluster(options: KindClusterOptions): Promise<KindCluster> {
   const log = createLogger(`kind:${options.runId}`);
-  const { kind, pins } = await checkKindPrerequisites({ signal: options.signal, log, ...(options.registryMirror ? { registryMirror: options.registryMirror } : {}) });
-  const pin = manifestPin(pins, options.calicoVersion);
+  const checked = await checkKindPrerequisites({ ...options, log });
+  const { kind } = checked;
+  const plan = checked.plan!;
+  const pin = plan.pin;
   const name = kindClusterName(options.runId);
   const dir = join(options.workDir, 'kind');
   await mkdir(dir, { recursive: true });
   const configPath = join(dir, 'kind-config.yaml');
-  const kubeconfigPath = join(dir, 'kubeconfig');
-  const preloaded = options.preloadImages ?? false;
-  const fixtureImage = imageRef(pins.agnhost, { preloaded, ...(options.registryMirror ? { registryMirror: options.registryMirror } : {}) });
+  // The kubeconfig holds the cluster's admin key: never in the report directory CI uploads.
+  const kubeconfigPath = join(await mkdtemp(join(tmpdir(), `netpol-kind-${options.runId}-`)), 'kubeconfig');
+  const preloaded = plan.preload;
+  const fixtureImage = plan.fixtureImage;
   // Verify the manifest before the cluster exists: a bad pin fails in a second, not after minutes.
   const manifest = await fetchCalicoManifest(pin, { signal: options.signal, log: (l) => log.info(l) });
+  const host = hostAdaptations(readHostFacts());
+  const environment: ClusterEnvironment = {
+    images: plan.source,
+    imageIds: plan.imageIds,
+    calicoManifest: { file: pin.file, sha256: pin.sha256 ?? '' },
+    changes: [...plan.changes, ...host.changes],
+  };
   // IPv4 unless asked for dual-stack: kind's networking.ipFamily dual and Calico's IPv6 pool (docs/kind.md).
   const ipFamilies: IpFamily[] = options.ipFamilies?.includes('IPv6') ? ['IPv4', 'IPv6'] : ['IPv4'];
   const dual = ipFamilies.length === 2;
@@ -76,14 +184,17 @@ export async function createKindCluster(options: KindClusterOptions): Promise<Ki
     renderKindConfig({
       clusterName: name,
       runId: options.runId,
-      nodeImage: withMirror(pins.nodeImage, options.registryMirror),
+      nodeImage: plan.nodeImage,
       kubeProxyMode: options.kubeProxyMode ?? kubeProxyModeFor(options.dataplane),
+      kubeadmConfigPatches: host.kubeadmConfigPatches,
+      containerdConfigPatches: host.containerdConfigPatches,
       ...(dual ? { ipFamily: 'dual' as const } : {}),
       ...(options.workers !== undefined ? { workers: options.workers } : {}),
     }),
   );
   const teardown = new TeardownStack(log);
-  teardown.defer(`kind delete cluster ${name}`, () => kind.deleteCluster(name));
+  teardown.defer(`remove ${dirname(kubeconfigPath)}`, () => rm(dirname(kubeconfigPath), { recursive: true, force: true }));
+  teardown.defer(`kind delete cluster ${name}`, () => kind.forTeardown().deleteCluster(name));
   try {
     log.info(`creating kind cluster ${name} (${configPath})`);
     await kind.createCluster(name, { configPath, kubeconfigPath, retain: true });
@@ -92,13 +203,14 @@ export async function createKindCluster(options: KindClusterOptions): Promise<Ki
     if (preloaded) {
       const calicoImages = manifestImages(customizeCalicoManifest(manifest.text, { dataplane: options.dataplane }));
       for (const image of [fixtureImage, ...calicoImages.map((i) => withMirror(i, options.registryMirror))]) {
-        await ensureImage(image, fixFor(image, name));
+        if (plan.source === 'registry') await ensureImage(image, fixFor(image, name));
         log.info(`kind load docker-image ${tagOf(image)}`);
         await kind.loadDockerImage(name, tagOf(image));
       }
     }
     await installCalico(kube, {
       pin,
+      ...(plan.source === 'local' ? { extraEnv: localCalicoEnv } : {}),
       dataplane: options.dataplane,
       signal: options.signal,
       log,
@@ -108,10 +220,11 @@ export async function createKindCluster(options: KindClusterOptions): Promise<Ki
       ...(options.readyTimeoutMs ? { readyTimeoutMs: options.readyTimeoutMs } : {}),
     });
     const nodes = (await kube.list('v1', 'Node')).map((n) => n.metadata.name).sort();
-    return new KindCluster({ name, runId: options.runId, kind, kube, kubeconfigPath, nodes, ipFamilies, fixtureImage, log, workDir: options.workDir, signal: options.signal, network: options.network ?? process.env.KIND_EXPERIMENTAL_DOCKER_NETWORK ?? 'kind' });
+    return new KindCluster({ name, runId: options.runId, kind, kube, kubeconfigPath, nodes, ipFamilies, fixtureImage, log, workDir: options.workDir, signal: options.signal, environment, network: options.network ?? process.env.KIND_EXPERIMENTAL_DOCKER_NETWORK ?? 'kind' });
   } catch (e) {
     const logsDir = join(options.workDir, 'kind-logs');
-    await kind.exportLogs(name, logsDir).then(
+    const exporter = options.signal.aborted ? undefined : kind;
+    await (exporter ? exporter.exportLogs(name, logsDir) : Promise.reject(new Error('cancelled'))).then(
       () => log.error(`setup failed; cluster logs in ${logsDir}`),
       (err: unknown) => log.warn(`kind export logs failed: ${messageOf(err)}`),
     );
@@ -135,6 +248,7 @@ interface KindClusterParts {
   log: Logger;
   /** The run's abort signal: every wait and exec of the cluster stops with it. */
   signal?: AbortSignal;
+  environment?: ClusterEnvironment;
 }
 
 interface PodObject extends KubeObject {
@@ -158,6 +272,7 @@ export class KindCluster implements Cluster {
   readonly name: string;
   private readonly externalHosts = new Map<string, StartedExternalHost>();
   private destroyed = false;
+  private nextNode = 0;
 
   constructor(private readonly parts: KindClusterParts) {
     this.name = parts.name;
@@ -179,11 +294,28 @@ export class KindCluster implements Cluster {
     const env = new Map((node?.env ?? []).map((e) => [e.name, e.value ?? '']));
     const dataplane: Dataplane =
       env.get('FELIX_NFTABLESMODE')?.toLowerCase() === 'enabled' ? 'nftables' : env.get('FELIX_IPTABLESBACKEND')?.toLowerCase() === 'legacy' ? 'iptables-legacy' : 'iptables-nft';
-    return { kubernetes, calico, felix: calico, dataplane };
+    return { kubernetes, calico, felix: calico, dataplane: await this.felixDataplane(dataplane), ...(this.parts.environment ? { environment: this.parts.environment } : {}) };
   }
 
-  createNamespace(name: string, labels: Labels): Promise<void> {
-    return this.parts.kube.createNamespace(name, labels);
+  /** The dataplane felix programs, read from a node's rules (the manifest's setting is only a
+   * request: felix v3.32 may pick nftables on its own in Auto mode). */
+  private async felixDataplane(configured: Dataplane): Promise<Dataplane> {
+    const node = this.nodes[0];
+    if (!node) return configured;
+    const nft = await execInContainer(node, ['nft', 'list', 'tables'], { timeoutMs: 20_000 });
+    if (/^table ip calico$/m.test(nft.stdout)) return 'nftables';
+    const legacy = await execInContainer(node, ['iptables-legacy-save', '-t', 'filter'], { timeoutMs: 20_000 });
+    if (/^:cali-/m.test(legacy.stdout)) return 'iptables-legacy';
+    return 'iptables-nft';
+  }
+
+  async createNamespace(name: string, labels: Labels): Promise<void> {
+    await this.parts.kube.createNamespace(name, labels);
+    // kube-controller-manager creates the namespace's default ServiceAccount a moment later; a
+    // pod created before it is refused by the ServiceAccount admission plugin.
+    await poll(`ServiceAccount ${name}/default`, { retryIf: retryHealable, timeoutMs: 60_000, intervalMs: 200, ...(this.parts.signal ? { signal: this.parts.signal } : {}) }, async () =>
+      (await this.parts.kube.read({ apiVersion: 'v1', kind: 'ServiceAccount', metadata: { name: 'default', namespace: name } })) ? true : undefined,
+    );
   }
 
   deleteNamespace(name: string): Promise<void> {
@@ -191,7 +323,10 @@ export class KindCluster implements Cluster {
   }
 
   async deployPod(pod: FixturePod): Promise<DeployedPod> {
-    await this.parts.kube.apply(fixturePodObject(pod, { image: this.parts.fixtureImage, runId: this.runId }));
+    // Fixtures take turns over every node, the control plane too (as on netns), so probes cross
+    // nodes; a pod given its node by name is not held back by the control plane's taint.
+    const node = pod.node ?? this.nodes[this.nextNode++ % this.nodes.length]!;
+    await this.parts.kube.apply(fixturePodObject({ ...pod, node }, { image: this.parts.fixtureImage, runId: this.runId }));
     const ref = { apiVersion: 'v1', kind: 'Pod', metadata: { name: pod.name, namespace: pod.namespace } };
     let last: PodObject | undefined;
     try {
@@ -210,6 +345,10 @@ export class KindCluster implements Cluster {
         const ips = (last.status.podIPs ?? [{ ip: last.status.podIP }]).map((p) => p.ip);
         if (ips.length < this.ipFamilies.length) return undefined;
         return { pod: `${pod.namespace}/${pod.name}` as PodString, node: last.spec.nodeName, ip: last.status.podIP, ips };
+      }).then(async (deployed) => {
+        // A pod may have opened a new IPAM block on its node: external hosts need a route to it.
+        if (this.externalHosts.size > 0) await this.syncExternalRoutes();
+        return deployed;
       });
     } catch (e) {
       if (e instanceof PrerequisiteError) throw e;
@@ -250,12 +389,40 @@ export class KindCluster implements Cluster {
       command: agnhostArgs(serve),
       env: porterEnv(serve),
       labels: { ...runLabels(this.runId, 'external-host'), [labels.kindCluster]: this.name },
+      // To route the pods' addresses to their nodes, as a router in front of the cluster would.
+      capAdd: ['NET_ADMIN'],
     });
     this.externalHosts.set(name, host);
     if (this.ipFamilies.includes('IPv6') && !host.ip6) {
       throw new InfrastructureError(`external host ${name} has no IPv6 address on Docker network ${this.parts.network}: the network needs IPv6 for a dual-stack run (docs/kind.md)`);
     }
+    await this.syncExternalRoutes();
     return { name, ip: host.ip, ips: host.ip6 ? [host.ip, host.ip6] : [host.ip] };
+  }
+
+  /**
+   * Routes on every external host for each of Calico's IPAM blocks via the node the block is
+   * affine to (what the netns provider does per node): a host on the kind network otherwise has
+   * no route to pod addresses, and a single route through one node would make replies from pods
+   * on other nodes take another path than requests.
+   */
+  private async syncExternalRoutes(): Promise<void> {
+    const affinities = await this.parts.kube.list<KubeObject & { spec?: { cidr?: string; node?: string; state?: string } }>('crd.projectcalico.org/v1', 'BlockAffinity');
+    const nodes = await this.parts.kube.list<KubeObject & { status?: { addresses?: { type: string; address: string }[] } }>('v1', 'Node');
+    // Each block via the node's address of the block's family (a dual-stack node has one of each).
+    const nodeIp = (node: string, v6: boolean): string | undefined =>
+      nodes.find((n) => n.metadata.name === node)?.status?.addresses?.find((a) => a.type === 'InternalIP' && a.address.includes(':') === v6)?.address;
+    const dual = this.ipFamilies.includes('IPv6');
+    const routes = affinities
+      .filter((a) => a.spec?.cidr && a.spec.node && (dual || !a.spec.cidr.includes(':')) && (a.spec.state ?? 'confirmed') === 'confirmed')
+      .map((a) => ({ cidr: a.spec!.cidr!, via: nodeIp(a.spec!.node!, a.spec!.cidr!.includes(':')) }))
+      .filter((r): r is { cidr: string; via: string } => r.via !== undefined);
+    for (const host of this.externalHosts.values()) {
+      for (const route of routes) {
+        const result = await execInContainer(host.container.getId(), ['ip', 'route', 'replace', route.cidr, 'via', route.via], { timeoutMs: 10_000 });
+        if (result.exitCode !== 0) throw new InfrastructureError(`external host ${host.name}: ip route replace ${route.cidr} via ${route.via}: ${result.stderr.trim()}`);
+      }
+    }
   }
 
   async execInExternalHost(name: string, argv: string[], options: ExecOptions): Promise<ExecResult> {
@@ -285,7 +452,8 @@ export class KindCluster implements Cluster {
     for (const host of this.externalHosts.values()) {
       await host.container.stop({ remove: true, timeout: 1_000 }).catch((e: unknown) => errors.push(`external host ${host.name}: ${messageOf(e)}`));
     }
-    await this.parts.kind.deleteCluster(this.name).catch((e: unknown) => errors.push(messageOf(e)));
+    await this.parts.kind.forTeardown().deleteCluster(this.name).catch((e: unknown) => errors.push(messageOf(e)));
+    await rm(dirname(this.kubeconfigPath), { recursive: true, force: true }).catch((e: unknown) => errors.push(messageOf(e)));
     if (errors.length > 0) throw new InfrastructureError(`destroying kind cluster ${this.name}: ${errors.join('; ')}`);
   }
 

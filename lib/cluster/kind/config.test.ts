@@ -8,7 +8,7 @@ const nodeImage = 'kindest/node:v1.36.1@sha256:3489c7674813ba5d8b1a9977baea8a6e5
 describe('kind config', () => {
   const base = { clusterName: 'nc-run1', runId: 'run1', nodeImage, kubeProxyMode: 'iptables' as const };
 
-  it('has one control plane and two workers, no default CNI, Calico\'s pod subnet', () => {
+  it('has one control plane and one worker, no default CNI, Calico\'s pod subnet', () => {
     const config = parse(renderKindConfig(base)) as {
       name: string;
       networking: Record<string, unknown>;
@@ -16,7 +16,7 @@ describe('kind config', () => {
     };
     expect(config.name).to.equal('nc-run1');
     expect(config.networking).to.deep.equal({ disableDefaultCNI: true, podSubnet: '192.168.0.0/16', kubeProxyMode: 'iptables' });
-    expect(config.nodes.map((n) => n.role)).to.deep.equal(['control-plane', 'worker', 'worker']);
+    expect(config.nodes.map((n) => n.role)).to.deep.equal(['control-plane', 'worker']);
     for (const node of config.nodes) {
       expect(node.image).to.equal(nodeImage);
       expect(node.labels).to.deep.equal({ [runIdNodeLabel]: 'run1' });

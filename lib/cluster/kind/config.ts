@@ -14,7 +14,7 @@ export interface KindConfigOptions {
   runId: string;
   /** kindest/node:<version>@sha256:<digest> */
   nodeImage: string;
-  /** Worker nodes beside the control plane (default 2). */
+  /** Worker nodes beside the control plane (default 1: fixtures go to both nodes). */
   workers?: number;
   kubeProxyMode: KubeProxyMode;
   /** Default 192.168.0.0/16: Calico's manifest's default IPv4 pool. */
@@ -25,6 +25,10 @@ export interface KindConfigOptions {
   podSubnet6?: string;
   /** Containerd registry mirror endpoint for every registry (e.g. http://registry.local:5000). */
   containerdMirror?: string;
+  /** kubeadm config patches (e.g. the host's adaptations, host.ts). */
+  kubeadmConfigPatches?: string[];
+  /** containerd config patches (TOML; kind merges each into the node's config.toml). */
+  containerdConfigPatches?: string[];
 }
 
 /**
@@ -57,7 +61,7 @@ export function labelValue(value: string): string {
 }
 
 export function kindConfig(options: KindConfigOptions): Record<string, unknown> {
-  const workers = options.workers ?? 2;
+  const workers = options.workers ?? 1;
   if (!Number.isInteger(workers) || workers < 0 || workers > 10) throw new InputError(`workers must be 0..10, got ${workers}`);
   const node = (role: 'control-plane' | 'worker'): Record<string, unknown> => ({
     role,
@@ -80,14 +84,12 @@ export function kindConfig(options: KindConfigOptions): Record<string, unknown> 
     },
     nodes: [node('control-plane'), ...Array.from({ length: workers }, () => node('worker'))],
   };
+  const containerd = [...(options.containerdConfigPatches ?? [])];
   if (options.containerdMirror) {
-    config.containerdConfigPatches = [
-      [
-        '[plugins."io.containerd.grpc.v1.cri".registry.mirrors."*"]',
-        `  endpoint = [${JSON.stringify(options.containerdMirror)}]`,
-      ].join('\n'),
-    ];
+    containerd.push(['[plugins."io.containerd.grpc.v1.cri".registry.mirrors."*"]', `  endpoint = [${JSON.stringify(options.containerdMirror)}]`].join('\n'));
   }
+  if (containerd.length > 0) config.containerdConfigPatches = containerd;
+  if (options.kubeadmConfigPatches?.length) config.kubeadmConfigPatches = options.kubeadmConfigPatches;
   return config;
 }
 

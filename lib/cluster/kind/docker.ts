@@ -226,3 +226,107 @@ function abortPromise(signal: AbortSignal | undefined): { promise: Promise<never
   });
   return { promise, dispose: () => signal.removeEventListener('abort', onAbort) };
 }
+
+// ---------------------------------------------------------------------------------------------
+// Images built without a registry (lib/images): import, tag, save, commit.
+
+export interface ImageInfo {
+  id: string;
+  labels: Record<string, string>;
+}
+
+/** The local image a reference names, or undefined. */
+export async function inspectImage(ref: string): Promise<ImageInfo | undefined> {
+  const c = await docker();
+  try {
+    const info = (await c.container.dockerode.getImage(ref).inspect()) as { Id: string; Config?: { Labels?: Record<string, string> | null } };
+    return { id: info.Id, labels: info.Config?.Labels ?? {} };
+  } catch (e) {
+    if ((e as { statusCode?: number }).statusCode === 404) return undefined;
+    throw new InfrastructureError(`docker image inspect ${ref} failed: ${messageOf(e)}`, { cause: e });
+  }
+}
+
+function splitRef(ref: string): { repo: string; tag: string } {
+  const at = ref.lastIndexOf(':');
+  return at > ref.lastIndexOf('/') ? { repo: ref.slice(0, at), tag: ref.slice(at + 1) } : { repo: ref, tag: 'latest' };
+}
+
+/** `docker import` of a rootfs tarball with Dockerfile-style changes (ENV, ENTRYPOINT, LABEL...). */
+export async function importImage(tarball: string, ref: string, changes: string[]): Promise<string> {
+  const c = await docker();
+  const { repo, tag } = splitRef(ref);
+  try {
+    const stream = (await c.container.dockerode.importImage(tarball, { repo, tag, changes })) as NodeJS.ReadableStream;
+    const output = await streamText(stream);
+    const error = /"error(?:Detail)?"\s*:\s*(?:\{[^}]*"message"\s*:\s*)?"([^"]+)"/.exec(output)?.[1];
+    if (error) throw new Error(error);
+  } catch (e) {
+    throw new InfrastructureError(`docker import ${tarball} ${ref} failed: ${messageOf(e)}`, { cause: e });
+  }
+  const info = await inspectImage(ref);
+  if (!info) throw new InfrastructureError(`docker import ${ref}: no image afterwards`);
+  return info.id;
+}
+
+export async function tagImage(source: string, ref: string): Promise<void> {
+  const c = await docker();
+  const { repo, tag } = splitRef(ref);
+  await c.container.dockerode.getImage(source).tag({ repo, tag });
+}
+
+/** `docker save` of one image into a file (the docker-archive format `ctr import` reads). */
+export async function saveImage(ref: string, file: string): Promise<void> {
+  const c = await docker();
+  const { createWriteStream } = await import('node:fs');
+  const { pipeline } = await import('node:stream/promises');
+  const stream = (await c.container.dockerode.getImage(ref).get()) as NodeJS.ReadableStream;
+  await pipeline(stream, createWriteStream(file));
+}
+
+/** A container of `image` that only sleeps, labelled, for assembling an image inside it. */
+export async function startSleepingContainer(image: string, name: string, containerLabels: Record<string, string>): Promise<string> {
+  const c = await docker();
+  const dockerode = c.container.dockerode;
+  const container = await dockerode.createContainer({
+    Image: image,
+    name,
+    Entrypoint: ['sleep', 'infinity'],
+    Labels: containerLabels,
+    HostConfig: { SecurityOpt: ['seccomp=unconfined'] },
+  });
+  await container.start();
+  return container.id;
+}
+
+/** Extract a tar archive into a container at `path` (the Docker archive API). */
+export async function putArchive(containerId: string, tarball: string, path: string): Promise<void> {
+  const c = await docker();
+  await c.container.dockerode.getContainer(containerId).putArchive(tarball, { path });
+}
+
+/** `docker commit` with changes; returns the new image's id. */
+export async function commitContainer(containerId: string, ref: string, changes: string[]): Promise<string> {
+  const c = await docker();
+  const { repo, tag } = splitRef(ref);
+  const result = (await c.container.dockerode.getContainer(containerId).commit({ repo, tag, changes: changes.join('\n') })) as { Id: string };
+  return result.Id;
+}
+
+export async function removeContainer(containerId: string): Promise<void> {
+  const c = await docker();
+  try {
+    await c.container.dockerode.getContainer(containerId).remove({ force: true, v: true });
+  } catch (e) {
+    if ((e as { statusCode?: number }).statusCode !== 404) throw e;
+  }
+}
+
+function streamText(stream: NodeJS.ReadableStream): Promise<string> {
+  return new Promise((resolve, reject) => {
+    let text = '';
+    stream.on('data', (chunk: Buffer) => (text += chunk.toString()));
+    stream.on('end', () => resolve(text));
+    stream.on('error', reject);
+  });
+}

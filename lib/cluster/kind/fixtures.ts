@@ -37,6 +37,7 @@ export function fixturePodObject(pod: FixturePod, options: { image: string; runI
     },
     spec: {
       ...(pod.node ? { nodeName: pod.node } : {}),
+      ...(pod.serviceAccount !== undefined ? { serviceAccountName: pod.serviceAccount } : {}),
       terminationGracePeriodSeconds: 0,
       automountServiceAccountToken: false,
       containers: [

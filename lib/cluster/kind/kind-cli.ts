@@ -55,6 +55,12 @@ export class KindCli {
     return this.options.binary;
   }
 
+  /** The same CLI without the run's abort signal (only timeouts): teardown must still run
+   * `kind delete cluster` after the run was cancelled. */
+  forTeardown(): KindCli {
+    return new KindCli({ ...this.options, signal: new AbortController().signal });
+  }
+
   async version(): Promise<string> {
     const out = await this.exec(['version'], timeouts.quick);
     return /kind (v\d+\.\d+\.\d+\S*)/.exec(out)?.[1] ?? out.trim();

@@ -72,7 +72,6 @@ describe('Calico manifest', () => {
         DATASTORE_TYPE: 'kubernetes',
         FELIX_IPTABLESBACKEND: backend,
         FELIX_NFTABLESMODE: nft,
-        FELIX_IGNORELOOSERPF: 'true',
         FELIX_XDPENABLED: 'false',
       });
       expect((node.env ?? []).filter((e) => e.name === 'FELIX_IPTABLESBACKEND')).to.have.length(1);

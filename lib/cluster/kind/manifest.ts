@@ -46,7 +46,7 @@ export interface FetchedManifest {
 
 /** The pinned manifest's text, verified. Refuses a release whose sha256 is not pinned yet. */
 export async function fetchCalicoManifest(pin: ManifestPin, options: FetchManifestOptions = {}): Promise<FetchedManifest> {
-  const what = `Calico ${pin.calicoVersion} manifest`;
+  const what = `Calico ${pin.calicoVersion} ${pin.file}`;
   if (!pin.sha256) {
     throw new InputError(
       `${what} has no pinned sha256 in versions.json (calico.versions["${pin.calicoVersion}"].manifest.sha256); ` +
@@ -54,7 +54,8 @@ export async function fetchCalicoManifest(pin: ManifestPin, options: FetchManife
     );
   }
   const env = options.env ?? process.env;
-  const cached = join(cacheRoot(env), 'calico', pin.calicoVersion, 'calico.yaml');
+  // The same place a build from source keeps its release's manifests.
+  const cached = join(cacheRoot(env), 'calico', pin.calicoVersion, 'manifests', pin.file);
   if (options.url === undefined) {
     for (const path of [cached, ...moduleCacheCandidates(pin, env)]) {
       const text = await readFile(path, 'utf8').catch(() => undefined);
@@ -77,7 +78,7 @@ export async function fetchCalicoManifest(pin: ManifestPin, options: FetchManife
 function moduleCacheCandidates(pin: ManifestPin, env: NodeJS.ProcessEnv): string[] {
   if (!pin.goModule) return [];
   const modCache = env.GOMODCACHE || join(env.GOPATH || join(env.HOME ?? homedir(), 'go'), 'pkg', 'mod');
-  return [join(modCache, 'github.com', 'projectcalico', `calico@${pin.goModule}`, 'manifests', 'calico.yaml')];
+  return [join(modCache, 'github.com', 'projectcalico', `calico@${pin.goModule}`, 'manifests', pin.file)];
 }
 
 async function download(url: string, what: string, options: FetchManifestOptions): Promise<string> {
@@ -93,7 +94,7 @@ async function download(url: string, what: string, options: FetchManifestOptions
     const detail = cause ? `${messageOf(e)}: ${messageOf(cause)}` : messageOf(e);
     throw new InfrastructureError(
       `${what}: download of ${url} failed (${detail}); on a machine without access, place the verified file at ` +
-        `${join(cacheRoot(options.env ?? process.env), 'calico', '<version>', 'calico.yaml')}`,
+        `${join(cacheRoot(options.env ?? process.env), 'calico', '<version>', 'manifests', '<file>')} (netpol-conformance build --calico-source puts it there)`,
       { cause: e },
     );
   }
@@ -108,6 +109,8 @@ async function store(path: string, text: string): Promise<void> {
 
 export interface CustomizeOptions {
   dataplane: Dataplane;
+  /** More environment for calico-node, exactly as spelled (felix matches some names by case). */
+  extraEnv?: Record<string, string>;
   /** Extra felix settings as FelixConfiguration field names ({DefaultEndpointToHostAction: 'Accept'}). */
   felixSettings?: Record<string, string>;
   registryMirror?: string;
@@ -116,17 +119,17 @@ export interface CustomizeOptions {
 }
 
 /**
- * Felix environment for a dataplane (policy-assistant's kind lane sets the last two), and what
- * Calico's dual-stack guide sets on calico-node for IPv6: IPv6 support in felix, the node's
- * IPv6 address autodetected, the IPv6 pool, NAT outgoing as the IPv4 pool has it. The pool's
- * encapsulation stays the manifest's CALICO_IPV6POOL_VXLAN (Never with BGP in calico.yaml,
- * CrossSubnet in calico-vxlan.yaml).
+ * Felix environment for a dataplane (FELIX_IGNORELOOSERPF, which policy-assistant's kind lane
+ * sets, no longer exists in felix v3.31+: felix/config/config_params.go), and what Calico's
+ * dual-stack guide sets on calico-node for IPv6: IPv6 support in felix, the node's IPv6 address
+ * autodetected, the IPv6 pool, NAT outgoing as the IPv4 pool has it. The pool's encapsulation
+ * stays the manifest's CALICO_IPV6POOL_VXLAN (Never with BGP in calico.yaml, CrossSubnet in
+ * calico-vxlan.yaml).
  */
 export function felixEnv(options: CustomizeOptions): Record<string, string> {
   const env: Record<string, string> = {
     FELIX_IPTABLESBACKEND: options.dataplane === 'iptables-legacy' ? 'Legacy' : 'NFT',
     FELIX_NFTABLESMODE: options.dataplane === 'nftables' ? 'Enabled' : 'Disabled',
-    FELIX_IGNORELOOSERPF: 'true',
     FELIX_XDPENABLED: 'false',
     ...(options.ipv6PoolCidr === undefined
       ? {}
@@ -138,7 +141,7 @@ export function felixEnv(options: CustomizeOptions): Record<string, string> {
         }),
   };
   for (const [field, value] of Object.entries(options.felixSettings ?? {})) env[`FELIX_${field.toUpperCase()}`] = value;
-  return env;
+  return { ...env, ...options.extraEnv };
 }
 
 interface Container {

@@ -7,6 +7,8 @@ import { versionsFile } from '../../upstream/versions.ts';
 
 export interface ManifestPin {
   calicoVersion: string;
+  /** The file in the release's manifests/ directory. */
+  file: 'calico.yaml' | 'calico-vxlan.yaml';
   url: string;
   /** Lower-case hex; undefined while versions.json still has a TODO for it. */
   sha256: string | undefined;
@@ -21,6 +23,20 @@ export interface ImagePin {
   digest: string | undefined;
 }
 
+/** Inputs of the images built for kind without a registry (versions.json `kindImages`). */
+export interface KindImagePins {
+  debian: { suite: string; mirror: string };
+  containerd: { version: string; commit: string };
+  runc: string;
+  crictl: string;
+  cniPlugins: string;
+  coredns: string;
+  /** The sandbox image tag kind's containerd config names (registry.k8s.io/pause:<tag>). */
+  pause: string;
+  /** kubeadm's etcd image tag (registry.k8s.io/etcd:<tag>). */
+  etcdImageTag: string;
+}
+
 export interface KindPins {
   kind: string;
   actionlint: string;
@@ -28,7 +44,10 @@ export interface KindPins {
   nodeImage: string;
   calicoDefault: string;
   manifests: Map<string, ManifestPin>;
+  /** Calico's calico-vxlan.yaml per release: VXLAN, no BIRD (what locally built images run). */
+  vxlanManifests: Map<string, ManifestPin>;
   agnhost: ImagePin;
+  images: KindImagePins;
 }
 
 const sha256Pattern = /^[0-9a-f]{64}$/;
@@ -51,19 +70,40 @@ export function parseKindPins(raw: unknown, file = 'versions.json'): KindPins {
   const root = obj(raw, '$');
   const calico = obj(root.calico, '$.calico');
   const manifests = new Map<string, ManifestPin>();
+  const vxlanManifests = new Map<string, ManifestPin>();
   for (const [version, entry] of Object.entries(obj(calico.versions, '$.calico.versions'))) {
     const at = `$.calico.versions.${version}`;
     const e = obj(entry, at);
-    if (e.manifest === undefined) continue;
-    const m = obj(e.manifest, `${at}.manifest`);
     const goModules = e.goModules === undefined ? undefined : obj(e.goModules, `${at}.goModules`);
-    manifests.set(version, {
-      calicoVersion: version,
-      url: str(m.url, `${at}.manifest.url`, /^https:\/\//),
-      sha256: optional(m.sha256, `${at}.manifest.sha256`, sha256Pattern),
-      goModule: goModules ? str(goModules.calico, `${at}.goModules.calico`) : undefined,
-    });
+    for (const [key, into, file] of [
+      ['manifest', manifests, 'calico.yaml'],
+      ['vxlanManifest', vxlanManifests, 'calico-vxlan.yaml'],
+    ] as const) {
+      if (e[key] === undefined) continue;
+      const m = obj(e[key], `${at}.${key}`);
+      into.set(version, {
+        calicoVersion: version,
+        file,
+        url: str(m.url, `${at}.${key}.url`, /^https:\/\//),
+        sha256: optional(m.sha256, `${at}.${key}.sha256`, sha256Pattern),
+        goModule: goModules ? str(goModules.calico, `${at}.goModules.calico`) : undefined,
+      });
+    }
   }
+  const ki = obj(root.kindImages, '$.kindImages');
+  const kiVersion = (v: unknown, at: string): string => str(v, `$.kindImages.${at}`, /^v?\d+\.\d+(\.\d+)?(-\d+)?$/);
+  const debian = obj(ki.debian, '$.kindImages.debian');
+  const containerd = obj(ki.containerd, '$.kindImages.containerd');
+  const images: KindImagePins = {
+    debian: { suite: str(debian.suite, '$.kindImages.debian.suite', /^[a-z]+$/), mirror: str(debian.mirror, '$.kindImages.debian.mirror', /^https?:\/\//) },
+    containerd: { version: kiVersion(containerd.version, 'containerd.version'), commit: str(containerd.commit, '$.kindImages.containerd.commit', /^[0-9a-f]{40}$/) },
+    runc: kiVersion(ki.runc, 'runc'),
+    crictl: kiVersion(ki.crictl, 'crictl'),
+    cniPlugins: kiVersion(ki.cniPlugins, 'cniPlugins'),
+    coredns: kiVersion(ki.coredns, 'coredns'),
+    pause: kiVersion(ki.pause, 'pause'),
+    etcdImageTag: kiVersion(ki.etcdImageTag, 'etcdImageTag'),
+  };
   const fixtures = obj(root.fixtureImages, '$.fixtureImages');
   const agnhost = obj(fixtures.agnhost, '$.fixtureImages.agnhost');
   return {
@@ -72,6 +112,8 @@ export function parseKindPins(raw: unknown, file = 'versions.json'): KindPins {
     nodeImage: str(root.kindNodeImage, '$.kindNodeImage', /^[^@\s]+:v\d+\.\d+\.\d+@sha256:[0-9a-f]{64}$/),
     calicoDefault: str(calico.default, '$.calico.default'),
     manifests,
+    vxlanManifests,
+    images,
     agnhost: {
       image: str(agnhost.image, '$.fixtureImages.agnhost.image', /^[^@\s]+:[\w.-]+$/),
       digest: optional(agnhost.digest, '$.fixtureImages.agnhost.digest', digestPattern),

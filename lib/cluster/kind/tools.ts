@@ -1,7 +1,10 @@
 // The Go-built tools the kind path uses, resolved once and cached outside the repo:
 // - kind itself (sigs.k8s.io/kind at versions.json's `kind`),
 // - kind-validate (clusters/kind/validate: kind's own config loader and Validate()),
-// - actionlint (github.com/rhysd/actionlint/cmd/actionlint at versions.json's `actionlint`).
+// - actionlint (github.com/rhysd/actionlint/cmd/actionlint at versions.json's `actionlint`),
+// - what goes into the node and Calico images, at versions.json's `kindImages`, built as kind's
+//   images/base Dockerfile builds them (tags, ldflags; kind@v0.32.0/images/base/Dockerfile):
+//   containerd, ctr, containerd-shim-runc-v2, runc, crictl, the CNI plugins, CoreDNS.
 // Builds go through lib/upstream/go.ts, the only code that runs the go command. lib/upstream's
 // ensureBinary builds from committed wrapper modules; kind and actionlint need none (their own
 // go.sum is checked against the checksum database by `go install module@version`).
@@ -31,13 +34,77 @@ interface Tool {
   moduleDir?: string;
   /** Environment variable naming a binary to use instead. */
   override: string;
+  ldflags?: string[];
+  tags?: string[];
+  /** runc links libseccomp (needs libseccomp-dev and pkg-config to build). */
+  cgo?: boolean;
 }
 
 export const kindValidateDir = join(repoRoot, 'clusters', 'kind', 'validate');
 
-function tools(): Record<'kind' | 'kind-validate' | 'actionlint', Tool> {
+export const imageTools = [
+  'containerd',
+  'ctr',
+  'containerd-shim-runc-v2',
+  'runc',
+  'crictl',
+  'host-local',
+  'loopback',
+  'ptp',
+  'portmap',
+  'tuning',
+  'coredns',
+] as const;
+export type ImageTool = (typeof imageTools)[number];
+export type ToolName = 'kind' | 'kind-validate' | 'actionlint' | ImageTool;
+
+function tools(): Record<ToolName, Tool> {
   const pins = loadKindPins();
+  const i = pins.images;
+  const containerd = (cmd: string, extraTags: string[] = []): Tool => ({
+    name: cmd,
+    version: i.containerd.version,
+    install: `github.com/containerd/containerd/v2/cmd/${cmd}@${i.containerd.version}`,
+    override: `NETPOL_${cmd.toUpperCase().replace(/-/g, '_')}`,
+    tags: ['no_aufs', 'no_zfs', 'no_btrfs', 'no_devmapper', 'urfave_cli_no_docs', ...extraTags],
+    ldflags: [
+      `-X github.com/containerd/containerd/v2/version.Version=${i.containerd.version}`,
+      `-X github.com/containerd/containerd/v2/version.Revision=${i.containerd.commit}`,
+      '-X github.com/containerd/containerd/v2/version.Package=github.com/containerd/containerd/v2',
+    ],
+  });
+  const cni = (name: string, dir: string): Tool => ({
+    name,
+    version: i.cniPlugins,
+    install: `github.com/containernetworking/plugins/plugins/${dir}/${name}@${i.cniPlugins}`,
+    override: `NETPOL_CNI_${name.toUpperCase().replace(/-/g, '_')}`,
+    ldflags: [`-X github.com/containernetworking/plugins/pkg/utils/buildversion.BuildVersion=${i.cniPlugins}`],
+  });
   return {
+    containerd: containerd('containerd'),
+    ctr: containerd('ctr'),
+    'containerd-shim-runc-v2': containerd('containerd-shim-runc-v2', ['no_grpc']),
+    runc: { name: 'runc', version: i.runc, install: `github.com/opencontainers/runc@${i.runc}`, override: 'NETPOL_RUNC', tags: ['seccomp', 'urfave_cli_no_docs'], cgo: true },
+    crictl: {
+      name: 'crictl',
+      version: i.crictl,
+      install: `sigs.k8s.io/cri-tools/cmd/crictl@${i.crictl}`,
+      override: 'NETPOL_CRICTL',
+      ldflags: [`-X sigs.k8s.io/cri-tools/pkg/version.Version=${i.crictl.replace(/^v/, '')}`],
+    },
+    'host-local': cni('host-local', 'ipam'),
+    loopback: cni('loopback', 'main'),
+    ptp: cni('ptp', 'main'),
+    portmap: cni('portmap', 'meta'),
+    tuning: cni('tuning', 'meta'),
+    coredns: {
+      name: 'coredns',
+      version: i.coredns,
+      install: `github.com/coredns/coredns@${i.coredns}`,
+      override: 'NETPOL_COREDNS',
+      tags: ['grpcnotrace'],
+      ldflags: [`-X github.com/coredns/coredns/coremain.GitCommit=${i.coredns}`],
+    },
     kind: { name: 'kind', version: pins.kind, install: `sigs.k8s.io/kind@${pins.kind}`, override: 'NETPOL_KIND' },
     'kind-validate': { name: 'kind-validate', version: pins.kind, moduleDir: kindValidateDir, override: 'NETPOL_KIND_VALIDATE' },
     actionlint: {
@@ -52,7 +119,7 @@ function tools(): Record<'kind' | 'kind-validate' | 'actionlint', Tool> {
 const inFlight = new Map<string, Promise<string>>();
 
 /** Path of a tool: `$NETPOL_<TOOL>`, else `<cache>/bin/<tool>/<version>/<tool>`, else built there. */
-export async function ensureTool(which: 'kind' | 'kind-validate' | 'actionlint', options: ToolOptions = {}): Promise<string> {
+export async function ensureTool(which: ToolName, options: ToolOptions = {}): Promise<string> {
   const env = options.env ?? process.env;
   const tool = tools()[which];
   const override = env[tool.override];
@@ -88,9 +155,11 @@ async function buildInto(tool: Tool, target: string, options: ToolOptions): Prom
     if (tool.install) {
       // GOBIN receives the binary under its own name; build into a private dir, then move it.
       const gobin = `${temp}.d`;
-      await go(['install', '-trimpath', '-ldflags=-s -w', tool.install], {
+      const ldflags = ['-s', '-w', ...(tool.ldflags ?? [])].join(' ');
+      const tags = tool.tags?.length ? ['-tags', tool.tags.join(',')] : [];
+      await go(['install', '-trimpath', `-ldflags=${ldflags}`, ...tags, tool.install], {
         cwd: tmpdir(),
-        env: { GOBIN: gobin, CGO_ENABLED: '0', GOFLAGS: '' },
+        env: { GOBIN: gobin, CGO_ENABLED: tool.cgo ? '1' : '0', GOFLAGS: '' },
         ...common,
       });
       await rename(join(gobin, tool.name), target);

@@ -37,6 +37,7 @@ import {
   nodeIp,
   nodeIp6,
   nodeName,
+  maxPodAddress,
   nodeNetwork,
   podIp,
   podIp6,
@@ -105,6 +106,8 @@ export class NetnsCluster implements Cluster {
   private readonly pods = new Map<PodString, PodEntry>();
   private readonly externals = new Map<string, ExternalEntry>();
   private readonly podCounts: number[];
+  /** Per node, addresses of deleted pods (their k), oldest first: reused once the block is spent. */
+  private readonly freedPodAddresses: number[][];
   private podSerial = 0;
   private nextNode = 0;
   private felixBinary = '';
@@ -127,6 +130,7 @@ export class NetnsCluster implements Cluster {
       throw new InputError(`the netns provider runs IPv4 or dual-stack (IPv4, IPv6) clusters, not ${this.ipFamilies.join(', ')}`);
     }
     this.podCounts = this.nodes.map(() => 0);
+    this.freedPodAddresses = this.nodes.map(() => []);
     this.workDir = join(options.workDir, this.names.prefix);
     this.stateDir = join(stateRoot(), this.names.prefix);
     this.kubeconfigPath = join(this.workDir, 'kubeconfig');
@@ -317,7 +321,9 @@ export class NetnsCluster implements Cluster {
     if (this.pods.has(key)) throw new InputError(`pod ${key} is already deployed`);
     const node = pod.node ?? this.nodes[this.nextNode++ % this.nodes.length]!;
     const index = this.nodeIndex(node);
-    const k = this.podCounts[index]!++;
+    // Fresh addresses first; a long session (the bench runs the catalog several times on one
+    // cluster) then reuses those of deleted pods, the longest-freed first.
+    const k = this.podCounts[index]! <= maxPodAddress || this.freedPodAddresses[index]!.length === 0 ? this.podCounts[index]!++ : this.freedPodAddresses[index]!.shift()!;
     const ip = podIp(index, k);
     const ip6 = this.dualStack ? podIp6(index, k) : undefined;
     const ips = ip6 === undefined ? [ip] : [ip, ip6];
@@ -329,6 +335,7 @@ export class NetnsCluster implements Cluster {
     this.pods.set(key, entry);
     // The pod's own teardown also runs when the whole cluster goes.
     this.teardown.defer(`pod ${key}`, async () => void (await teardown.unwind()));
+    teardown.defer(`free address ${ip}`, () => void this.freedPodAddresses[index]!.push(k));
     try {
       teardown.defer(`delete netns ${netns}`, () => deleteNetns(netns));
       teardown.defer(`close the shell in ${key}`, () => entry.shell?.close());
@@ -462,6 +469,7 @@ function podObject(pod: FixturePod, node: string): KubeObject {
     metadata: { name: pod.name, namespace: pod.namespace, labels: pod.labels },
     spec: {
       nodeName: node,
+      ...(pod.serviceAccount !== undefined ? { serviceAccountName: pod.serviceAccount } : {}),
       automountServiceAccountToken: false,
       terminationGracePeriodSeconds: 0,
       containers: [

@@ -90,20 +90,22 @@ export interface NodeRoute {
   ip6?: string;
 }
 
-/** A new namespace whose eth0 sits on the control plane's bridge, with these extra routes. */
+/** A new namespace whose eth0 sits on the control plane's bridge, with these extra routes (one script). */
 async function attachToBridge(host: BridgedHost, routes: string[]): Promise<void> {
-  await addNetns(host.netns);
-  await ipBatch(host.controlPlane, [
-    `link add ${host.uplink} type veth peer name eth0 netns ${host.netns}`,
-    `link set ${host.uplink} master ${host.bridge}`,
-    `link set ${host.uplink} up`,
-  ]);
-  await ipBatch(host.netns, [
-    `addr add ${host.ip}/${nodeNetwork.prefixLength} dev eth0`,
-    // nodad: the address is usable at once (nothing else on the link can hold it).
-    ...(host.ip6 === undefined ? [] : [`addr add ${host.ip6}/${nodeNetwork6.prefixLength} dev eth0 nodad`]),
-    'link set eth0 up',
-    ...routes,
+  await runSteps([
+    ...addNetnsSteps(host.netns),
+    ...ipBatchStep(host.controlPlane, [
+      `link add ${host.uplink} type veth peer name eth0 netns ${host.netns}`,
+      `link set ${host.uplink} master ${host.bridge}`,
+      `link set ${host.uplink} up`,
+    ]),
+    ...ipBatchStep(host.netns, [
+      `addr add ${host.ip}/${nodeNetwork.prefixLength} dev eth0`,
+      // nodad: the address is usable at once (nothing else on the link can hold it).
+      ...(host.ip6 === undefined ? [] : [`addr add ${host.ip6}/${nodeNetwork6.prefixLength} dev eth0 nodad`]),
+      'link set eth0 up',
+      ...routes,
+    ]),
   ]);
 }
 

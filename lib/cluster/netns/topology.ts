@@ -45,9 +45,12 @@ export function podBlock(nodeIndex: number): string {
   return `192.168.${nodeIndex}.0/24`;
 }
 
+/** The last k podIp takes: 192.168.<i>.254. */
+export const maxPodAddress = 252;
+
 /** The k-th pod address (k from 0) in node i's block; .0 and .1 stay unused. */
 export function podIp(nodeIndex: number, k: number): string {
-  if (k > 252) throw new Error(`node ${nodeIndex} has no pod addresses left`);
+  if (k > maxPodAddress) throw new Error(`node ${nodeIndex} has no pod addresses left`);
   return `192.168.${nodeIndex}.${k + 2}`;
 }
 
