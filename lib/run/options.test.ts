@@ -1,7 +1,7 @@
 import { expect } from 'chai';
 import { InputError } from '../errors.ts';
 import { parseRunArgs } from '../cli/run.ts';
-import { defaultCalico, defaultRunOptions, ipFamiliesOf, loadResources, runOptionsFromEnv, runOptionsToEnv, validateRunOptions } from './options.ts';
+import { defaultCalico, defaultRunOptions, ipFamiliesOf, loadResources, runIpFamilies, runOptionsFromEnv, runOptionsToEnv, validateRunOptions } from './options.ts';
 import type { UpstreamVersions } from '../upstream/index.ts';
 
 describe('run options', () => {
@@ -41,6 +41,10 @@ describe('run options', () => {
     expect(parseRunArgs([]).ipFamily, 'the provider decides').to.equal(undefined);
     expect(ipFamiliesOf('dual')).to.deep.equal(['IPv4', 'IPv6']);
     expect(ipFamiliesOf('ipv4')).to.deep.equal(['IPv4']);
+    expect(runIpFamilies({ provider: 'netns' }), 'netns is dual-stack by default').to.deep.equal(['IPv4', 'IPv6']);
+    expect(runIpFamilies({ provider: 'kind' }), 'kind is IPv4 unless asked').to.deep.equal(['IPv4']);
+    expect(runIpFamilies({ provider: 'netns', ipFamily: 'ipv4' })).to.deep.equal(['IPv4']);
+    expect(runIpFamilies({ provider: 'kind', ipFamily: 'dual' })).to.deep.equal(['IPv4', 'IPv6']);
     expect(() => validateRunOptions(parseRunArgs(['--ip-family', 'ipv6']))).to.throw(InputError, /--ip-family must be one of: ipv4, dual; got "ipv6"/);
     const picked = validateRunOptions({ ...defaultRunOptions(), recipes: ['01', '06'], grep: '^01: .*icmp IPv6$' }).recipes.map((r) => r.id);
     expect(picked).to.deep.equal(['01']);

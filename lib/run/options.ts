@@ -62,6 +62,11 @@ export function ipFamiliesOf(mode: IpFamilyMode | undefined): IpFamily[] | undef
   return mode === 'dual' ? ['IPv4', 'IPv6'] : ['IPv4'];
 }
 
+/** The families a run's cluster gets: --ip-family, else the provider's default (netns dual, kind IPv4). */
+export function runIpFamilies(options: Pick<RunOptions, 'ipFamily' | 'provider'>): IpFamily[] {
+  return ipFamiliesOf(options.ipFamily) ?? (options.provider === 'netns' ? ['IPv4', 'IPv6'] : ['IPv4']);
+}
+
 export type BlockedBy = 'counters' | 'timeout';
 export const blockedByValues: readonly BlockedBy[] = ['counters', 'timeout'];
 

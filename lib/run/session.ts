@@ -15,7 +15,7 @@ import type { ProbeReport, RecipeReport, Report } from '../report/schema.ts';
 import { reportSchemaVersion, summarize } from '../report/schema.ts';
 import { writeReports, type WrittenReports } from '../report/write.ts';
 import { familyCounterReaders, type FamilyCounterReaders } from './node-counters.ts';
-import { grepSelects, ipFamiliesOf, loadResources, type BlockedBy, type RunOptions } from './options.ts';
+import { grepSelects, loadResources, runIpFamilies, type BlockedBy, type RunOptions } from './options.ts';
 import { runRecipe, type ObjectApi } from './recipe-runner.ts';
 import { runSideBySide } from './schedule.ts';
 
@@ -143,7 +143,7 @@ export class RunSession {
         calicoVersion: options.calicoVersion,
         dataplane: options.dataplane,
         felixSettings: options.felixSettings,
-        ...(options.ipFamily ? { ipFamilies: ipFamiliesOf(options.ipFamily) } : {}),
+        ipFamilies: runIpFamilies(options),
         workDir: join(dir, 'cluster'),
         signal: root.signal,
         log: (line) => log.child(options.provider).info(line),
