@@ -127,6 +127,8 @@ export interface Cluster extends AsyncDisposable {
   /** A host outside the cluster that pods can reach and that can reach pods. */
   createExternalHost(name: string, serve: (ContainerPort & { http?: boolean })[]): Promise<ExternalHostHandle>;
   execInExternalHost(name: string, argv: string[], options: ExecOptions): Promise<ExecResult>;
+  /** Remove an external host before the cluster goes (a recipe done with it); a missing one is not an error. */
+  deleteExternalHost(name: string): Promise<void>;
   /** A shell command a person can paste to run argv the way execInPod does. */
   reproduceInPod(pod: PodString, argv: string[]): string;
   destroy(): Promise<void>;

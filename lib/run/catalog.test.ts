@@ -91,6 +91,7 @@ describe('runCatalog (simulated cluster)', function () {
     // Policy allows are named; every recipe cleaned up after itself and the cluster went.
     expect(probes.some((p) => p.decidedBy?.kind === 'policy-allow' && p.decidedBy.policy === 'default-06-rsim/web-allow-prod')).to.equal(true);
     expect(cluster.namespaces.size).to.equal(0);
+    expect(cluster.externals.size, 'recipe 08 removes its external host').to.equal(0);
     expect(cluster.destroyed).to.equal(true);
   });
 

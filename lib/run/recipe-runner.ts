@@ -151,10 +151,13 @@ async function deploy(plan: RecipePlan, ctx: RecipeContext, teardown: TeardownSt
       ctx.objects.apply({ apiVersion: 'v1', kind: 'ServiceAccount', metadata: { name: account.name, namespace: account.namespace, labels: account.labels } }),
     ),
   );
+  const externalName = (host: { name: string }): string => `${plan.recipe.id}-${host.name}-${ctx.suffix}`;
+  teardown.defer(`external hosts of recipe ${plan.recipe.id}`, () =>
+    settled(plan.externals.map((host) => ctx.cluster.deleteExternalHost(externalName(host)))).then(() => undefined),
+  );
   await settled(
     plan.externals.map(async (host) => {
-      // External hosts live as long as the cluster; the provider removes them at teardown.
-      const handle = await ctx.cluster.createExternalHost(`${plan.recipe.id}-${host.name}-${ctx.suffix}`, host.serve);
+      const handle = await ctx.cluster.createExternalHost(externalName(host), host.serve);
       placement.externals.set(host.name, { ip: handle.ip, host: handle.name, ...(handle.ips ? { ips: handle.ips } : {}) });
     }),
   );

@@ -130,6 +130,10 @@ export class SimulatedCluster implements Cluster, ObjectApi {
     return { name, ip, ...(ip6 ? { ips: [ip, ip6] } : {}) };
   }
 
+  async deleteExternalHost(name: string): Promise<void> {
+    this.externals.delete(name);
+  }
+
   // ---- ObjectApi: what the API server would pass on to felix, programmed at once.
 
   async apply(object: KubeObject): Promise<unknown> {

@@ -425,6 +425,13 @@ export class KindCluster implements Cluster {
     }
   }
 
+  async deleteExternalHost(name: string): Promise<void> {
+    const host = this.externalHosts.get(name);
+    if (!host) return;
+    this.externalHosts.delete(name);
+    await host.container.stop({ remove: true, timeout: 1_000 });
+  }
+
   async execInExternalHost(name: string, argv: string[], options: ExecOptions): Promise<ExecResult> {
     const host = this.externalHosts.get(name);
     if (!host) throw new InfrastructureError(`no external host ${name} in cluster ${this.name}`);

@@ -64,6 +64,7 @@ interface PodEntry {
 
 interface ExternalEntry {
   handle: ExternalHostHandle;
+  index: number;
   netns: string;
   teardown: TeardownStack;
 }
@@ -410,12 +411,15 @@ export class NetnsCluster implements Cluster {
 
   async createExternalHost(name: string, serve: FixturePod['serve']): Promise<ExternalHostHandle> {
     if (this.externals.has(name)) throw new InputError(`external host ${name} already exists`);
-    const index = this.externals.size;
+    // The lowest index no external host holds: a deleted one's address and names come back.
+    const taken = new Set([...this.externals.values()].map((e) => e.index));
+    let index = 0;
+    while (taken.has(index)) index++;
     const netns = this.names.external(index);
     const ip6 = this.dualStack ? externalHostIp6(index) : undefined;
     const handle: ExternalHostHandle = { name, ip: externalHostIp(index), ips: [externalHostIp(index), ...(ip6 === undefined ? [] : [ip6])] };
     const teardown = new TeardownStack();
-    this.externals.set(name, { handle, netns, teardown });
+    this.externals.set(name, { handle, index, netns, teardown });
     this.teardown.defer(`external host ${name}`, async () => void (await teardown.unwind()));
     teardown.defer(`delete netns ${netns}`, () => deleteNetns(netns));
     await wireExternalHost({
@@ -430,6 +434,14 @@ export class NetnsCluster implements Cluster {
     const servers = await startFixtureServers(this.supervisor, netns, `external-${name}`, name, serve, join(this.workDir, 'http-fixture.sh'), this.dualStack);
     teardown.defer(`stop servers of ${name}`, () => Promise.all(servers.map((s) => s.stop(0))).then(() => undefined));
     return handle;
+  }
+
+  async deleteExternalHost(name: string): Promise<void> {
+    const entry = this.externals.get(name);
+    if (!entry) return;
+    // Gone from the map only once its namespace is: its index is then free for the next one.
+    await entry.teardown.unwind();
+    this.externals.delete(name);
   }
 
   execInExternalHost(name: string, argv: string[], options: ExecOptions): Promise<ExecResult> {
