@@ -115,6 +115,7 @@ export class NetnsCluster implements Cluster {
   private felix: SupervisedProcess[] = [];
   private destroyed = false;
   private readonly sessions = new Set<ShellSession>();
+  private externalCount = 0;
   private readonly log: (line: string) => void;
 
   private get dualStack(): boolean {
@@ -411,10 +412,8 @@ export class NetnsCluster implements Cluster {
 
   async createExternalHost(name: string, serve: FixturePod['serve']): Promise<ExternalHostHandle> {
     if (this.externals.has(name)) throw new InputError(`external host ${name} already exists`);
-    // The lowest index no external host holds: a deleted one's address and names come back.
-    const taken = new Set([...this.externals.values()].map((e) => e.index));
-    let index = 0;
-    while (taken.has(index)) index++;
+    // Never an address a deleted host had: the nodes and the bridge would still know its old MAC.
+    const index = this.externalCount++;
     const netns = this.names.external(index);
     const ip6 = this.dualStack ? externalHostIp6(index) : undefined;
     const handle: ExternalHostHandle = { name, ip: externalHostIp(index), ips: [externalHostIp(index), ...(ip6 === undefined ? [] : [ip6])] };
@@ -439,7 +438,6 @@ export class NetnsCluster implements Cluster {
   async deleteExternalHost(name: string): Promise<void> {
     const entry = this.externals.get(name);
     if (!entry) return;
-    // Gone from the map only once its namespace is: its index is then free for the next one.
     await entry.teardown.unwind();
     this.externals.delete(name);
   }

@@ -36,7 +36,7 @@ export function nodeIp(index: number): string {
 }
 
 export function externalHostIp(index: number): string {
-  if (index > 50) throw new Error('at most 50 external hosts per run');
+  if (index > 54) throw new Error('at most 55 external hosts per run (10.99.0.200-254)');
   return `10.99.0.${200 + index}`;
 }
 
