@@ -61,8 +61,9 @@ export function nodeIp6(index: number): string {
   return `fd00:10:99::${10 + index}`;
 }
 
+/** External host k's IPv6 address, beside its IPv4 one (the IPv4 range sets the limit). */
 export function externalHostIp6(index: number): string {
-  if (index > 50) throw new Error('at most 50 external hosts per run');
+  if (index > 54) throw new Error('at most 55 external hosts per run (10.99.0.200-254)');
   return `fd00:10:99::${200 + index}`;
 }
 
