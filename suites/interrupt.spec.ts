@@ -1,93 +1,101 @@
-// Ctrl-C and a crash in the middle of a real run: SIGINT tears everything down before the
-// harness exits; after SIGKILL (no teardown at all) `netpol-conformance clean` removes what the
-// run left: processes, network namespaces and state.
-import { mkdtemp, readdir, readFile, rm } from 'node:fs/promises';
+// Ctrl-C (SIGINT) and CI's cancel (SIGTERM) at many points of a real run and a real gate, each
+// point chosen from the run's own progress output: setup, probing and teardown. After each, the
+// run ids hold nothing: no namespaces, processes, state, host links/routes/rules naming them, temp
+// directories or run id locks, and no half-written report.json. Then SIGKILL, which allows no
+// teardown at all, followed by `clean` scoped to that run. Only this spec's own run ids are
+// looked at: other runs on the machine may come and go meanwhile.
+import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { expect } from 'chai';
-import { execa, type ResultPromise } from 'execa';
-import { hostNetworkState, resourcePrefix } from '../lib/cluster/netns/index.ts';
-import { runMarkerVariable } from '../lib/cluster/netns/processes.ts';
+import { execa } from 'execa';
+import { interruptAt, remainsOf, type InterruptPoint } from './support/interrupt.ts';
+import { leftoversOf, netnsOf } from './support/run-resources.ts';
 
 const cli = fileURLToPath(new URL('../bin/netpol-conformance.js', import.meta.url));
+const suffix = Date.now().toString(36).slice(-3);
 
-async function netnsOf(prefix: string): Promise<string[]> {
-  const { stdout } = await execa('ip', ['netns', 'list']);
-  return stdout.split('\n').map((l) => l.split(' ')[0]!).filter((n) => n.startsWith(`${prefix}-`));
-}
+// Points of `run --recipe 01,03`, in the order the run reaches them.
+const runPoints: InterruptPoint[] = [
+  { name: 'setup: the cluster work dir is made', line: /netns cluster nc\w+: work dir/, signal: 'SIGINT' },
+  { name: 'setup: binaries and keys are ready', line: /binaries-and-pki took/, signal: 'SIGTERM' },
+  { name: 'setup: the control plane namespace is wired', line: /control-plane-netns took/, signal: 'SIGINT' },
+  { name: 'setup: the node namespaces are wired', line: /node-netns took/, signal: 'SIGTERM' },
+  { name: 'setup: the API server answers', line: /api-server took/, signal: 'SIGINT' },
+  { name: 'setup: Calico\'s datastore is loaded', line: /calico-datastore took/, signal: 'SIGTERM' },
+  { name: 'setup: the cluster is ready', line: /cluster ready in/, signal: 'SIGINT' },
+  { name: 'recipe 01: fixtures being deployed', line: /recipe 1\/2 01:/, signal: 'SIGTERM' },
+  { name: 'recipe 01: policies just enforced', line: /recipe 01: \d+ policies enforced/, signal: 'SIGINT' },
+  { name: 'recipe 01: probing', line: /recipe 1\/2 01: 10 probes done/, signal: 'SIGTERM' },
+  { name: 'recipe 03: starting', line: /recipe 2\/2 03:/, signal: 'SIGINT' },
+  { name: 'recipe 03: probing after its policies', line: /recipe 2\/2 03: 20 probes done/, signal: 'SIGTERM' },
+  { name: 'teardown: reports written', line: /^(PASS|FAIL) \d+ probes/, signal: 'SIGINT' },
+  { name: 'teardown: the cluster going down', line: /^reports: /, signal: 'SIGTERM' },
+];
 
-/** Processes carrying this run's marker (etcd, kube-apiserver, felix, relays, fixture servers). */
-async function processesOf(runId: string): Promise<number[]> {
-  const marker = `${runMarkerVariable}=${resourcePrefix(runId)}`;
-  const pids: number[] = [];
-  for (const entry of await readdir('/proc')) {
-    if (!/^\d+$/.test(entry)) continue;
-    const environ = await readFile(`/proc/${entry}/environ`, 'latin1').catch(() => '');
-    if (environ.split('\0').includes(marker)) pids.push(Number(entry));
-  }
-  return pids;
-}
+// Points of `gate --recipe 01`: its two runs one after the other, then the comparison.
+const gatePoints: InterruptPoint[] = [
+  { name: 'baseline: about to start', line: /== gate: baseline run/, signal: 'SIGINT' },
+  { name: 'baseline: setup, the control plane wired', line: /control-plane-netns took/, signal: 'SIGTERM' },
+  { name: 'baseline: setup, the API server answers', line: /api-server took/, signal: 'SIGINT' },
+  { name: 'baseline: the cluster is ready', line: /cluster ready in/, signal: 'SIGTERM' },
+  { name: 'baseline: policies just enforced', line: /policies enforced/, signal: 'SIGINT' },
+  { name: 'baseline: probing', line: /10 probes done/, signal: 'SIGTERM' },
+  { name: 'baseline: teardown', line: /^reports: /, signal: 'SIGINT' },
+  { name: 'candidate: about to start', line: /== gate: candidate run/, signal: 'SIGTERM' },
+  { name: 'candidate: setup, Calico\'s datastore', line: /calico-datastore took/, occurrence: 2, signal: 'SIGINT' },
+  { name: 'candidate: fixtures being deployed', line: /recipe 1\/1 01:/, occurrence: 2, signal: 'SIGTERM' },
+  { name: 'candidate: probing', line: /10 probes done/, occurrence: 2, signal: 'SIGINT' },
+  { name: 'candidate: teardown', line: /^reports: /, occurrence: 2, signal: 'SIGTERM' },
+];
 
-/** Starts a run of recipe 03 and resolves once its fixture pods exist. */
-async function startRun(runId: string, reports: string): Promise<{ child: ResultPromise<{ reject: false; all: true }> }> {
-  const child = execa('node', [cli, 'run', '--recipe', '03', '--run-id', runId, '--reports', reports], { reject: false, all: true });
-  const prefix = resourcePrefix(runId);
-  for (let i = 0; i < 600; i++) {
-    if ((await netnsOf(prefix)).some((n) => /-p-\d+$/.test(n))) return { child };
-    if (child.exitCode !== null) throw new Error(`run exited early: ${String((await child).all)}`);
-    await new Promise((r) => setTimeout(r, 100));
-  }
-  child.kill('SIGKILL');
-  throw new Error('the run never deployed its pods');
-}
-
-/** The host namespace's links, routes, rules and firewall; namespaces are checked per run above,
- * since other runs may come and go meanwhile. */
-async function hostState(): Promise<Record<string, string>> {
-  const { netns: _others, ...rest } = await hostNetworkState();
-  return rest;
-}
-
-describe('interrupted runs leave nothing behind', function () {
+describe('interrupted runs and gates leave nothing behind', function () {
   this.timeout(5 * 60_000);
-  let hostBefore: Record<string, string>;
   let reports: string;
 
   before(async function () {
     if (process.getuid?.() !== 0) this.skip();
-    hostBefore = await hostState();
     reports = await mkdtemp(join(tmpdir(), 'netpol-interrupt-'));
   });
-
   after(async () => {
     if (reports) await rm(reports, { recursive: true, force: true });
   });
 
-  it('Ctrl-C mid-run tears the cluster down before the harness exits', async () => {
-    const runId = `int${Date.now().toString(36).slice(-4)}`;
-    const { child } = await startRun(runId, reports);
-    expect(await processesOf(runId), 'the run\'s processes are found while it runs').to.not.deep.equal([]);
-    child.kill('SIGINT');
-    const result = await child;
-    expect(result.exitCode, String(result.all)).to.not.equal(0);
-    expect(await netnsOf(resourcePrefix(runId))).to.deep.equal([]);
-    expect(await processesOf(runId)).to.deep.equal([]);
-    expect(await hostState()).to.deep.equal(hostBefore);
+  runPoints.forEach((point, i) => {
+    it(`run, ${point.signal} at ${point.name}`, async () => {
+      const runId = `ir${suffix}${i.toString(36)}`;
+      const result = await interruptAt(['run', '--recipe', '01,03', '--run-id', runId, '--reports', reports], point);
+      expect(result.fired, `the run reached "${point.name}":\n${result.output}`).to.equal(true);
+      expect(result.killedBy, 'the run exited by itself, after its teardown').to.equal(undefined);
+      expect(await remainsOf([runId], reports), result.output).to.deep.equal([]);
+    });
   });
 
-  it('after SIGKILL, `clean` removes what the run left', async () => {
-    const runId = `kil${Date.now().toString(36).slice(-4)}`;
-    const { child } = await startRun(runId, reports);
+  gatePoints.forEach((point, i) => {
+    it(`gate, ${point.signal} at ${point.name}`, async () => {
+      const dir = join(reports, `gate-${i}`);
+      const result = await interruptAt(['gate', '--recipe', '01', '--reports', dir], point);
+      expect(result.fired, `the gate reached "${point.name}":\n${result.output}`).to.equal(true);
+      expect(result.killedBy, 'the gate exited by itself, after its runs\' teardown').to.equal(undefined);
+      expect(result.exitCode, result.output).to.not.equal(0);
+      const runIds = [...result.output.matchAll(/--run-id=(\w+)/g)].map((m) => m[1]!);
+      expect(runIds.length, 'the gate named its runs').to.be.at.least(1);
+      expect(await remainsOf(runIds, dir), result.output).to.deep.equal([]);
+    });
+  });
+
+  it('after SIGKILL, `clean` scoped to the run removes what it left', async () => {
+    const runId = `ik${suffix}`;
+    const child = execa(process.execPath, [cli, 'run', '--recipe', '03', '--run-id', runId, '--reports', reports], { reject: false, all: true });
+    for (let i = 0; i < 1200 && !(await netnsOf(runId)).some((n) => /-p-\d+$/.test(n)); i++) await new Promise((r) => setTimeout(r, 100));
     child.kill('SIGKILL');
     await child;
-    const prefix = resourcePrefix(runId);
-    expect(await netnsOf(prefix), 'a killed run cannot clean up after itself').to.not.deep.equal([]);
-    expect(await processesOf(runId), 'its processes outlive it').to.not.deep.equal([]);
-    const clean = await execa('node', [cli, 'clean', '--provider', 'netns', '--run', runId], { reject: false, all: true });
+    const left = await leftoversOf(runId);
+    expect(left.namespaces, 'a killed run cannot clean up after itself').to.not.deep.equal([]);
+    expect(left.processes, 'its processes outlive it').to.not.deep.equal([]);
+    const clean = await execa(process.execPath, [cli, 'clean', '--provider', 'netns', '--run', runId], { reject: false, all: true });
     expect(clean.exitCode, String(clean.all)).to.equal(0);
-    expect(await netnsOf(prefix)).to.deep.equal([]);
-    expect(await processesOf(runId)).to.deep.equal([]);
-    expect(await hostState()).to.deep.equal(hostBefore);
+    expect(await remainsOf([runId], reports)).to.deep.equal([]);
   });
 });

@@ -69,7 +69,7 @@ describe('kind: a real cluster from locally built images', function () {
     });
     // Killed once the recipe's external host exists, i.e. the cluster is up and the recipe runs.
     let probing = false;
-    for (let i = 0; i < 1200 && !probing && child.exitCode === null; i++) {
+    for (let i = 0; i < 1200 && !probing && child.nodeChildProcess.exitCode === null; i++) {
       probing = (await leftovers(runId)).some((l) => l.includes('-ext-'));
       if (!probing) await new Promise((r) => setTimeout(r, 500));
     }

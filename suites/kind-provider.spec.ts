@@ -83,7 +83,7 @@ describe('kind provider (real kind code, real dockerd, local images)', function 
       }
       const result = await execa(validator, files, { reject: false });
       expect(result.exitCode, result.stdout).to.equal(0);
-      expect(result.stdout).to.contain(`ok ${files[1]}: 3 nodes, kubeProxyMode nftables, podSubnet 192.168.0.0/16, disableDefaultCNI true`);
+      expect(result.stdout).to.contain(`ok ${files[1]}: 2 nodes, kubeProxyMode nftables, podSubnet 192.168.0.0/16, disableDefaultCNI true`);
       expect(result.stdout).to.contain(`ok ${files[2]}: 1 nodes, kubeProxyMode ipvs`);
     });
 

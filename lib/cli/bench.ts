@@ -1,13 +1,13 @@
 // `netpol-conformance bench` (npm run bench): speed and memory targets, measured, never
 // asserted in unit tests. Also summarises a finished run's probe and enforcement times.
-import { readFile } from 'node:fs/promises';
-import { InputError } from '../errors.ts';
 import { benchCatalogPlan, benchCounters, benchHtml, benchOracle, type BenchResult } from '../bench/pure.ts';
 import { benchRecipes, percentile } from '../bench/side-by-side.ts';
 import { createRootSignal } from '../lifecycle/index.ts';
-import { validateReport } from '../report/validate.ts';
+import { readReportFile } from '../report/read.ts';
+import { InputError } from '../errors.ts';
 import type { Report } from '../report/schema.ts';
-import { parseArgs, type Command } from './main.ts';
+import { expectPositionals } from './args.ts';
+import type { Command } from './main.ts';
 
 const usage = `usage: netpol-conformance bench [--no-cluster] [--catalog <ids|all>] [--repeat <n>] [--report <report.json>]
 
@@ -25,28 +25,37 @@ Runs the benchmarks and prints each figure against its target; exits 1 when a ta
   --no-cluster           skip every cluster benchmark
   --report <file>        instead, print probe and apply-to-enforced times of a finished run`;
 
-export const command: Command = {
+const options = {
+  'no-cluster': { type: 'boolean' },
+  'no-catalog': { type: 'boolean' },
+  report: { type: 'string' },
+  catalog: { type: 'string' },
+  repeat: { type: 'string' },
+} as const;
+
+export const command: Command<typeof options> = {
   summary: 'run the benchmarks',
   usage,
-  async run(args) {
-    const { flags } = parseArgs(args, { booleans: ['no-cluster', 'no-catalog'], strings: ['report', 'catalog', 'repeat'] });
-    const repeat = typeof flags.repeat === 'string' ? Number(flags.repeat) : 1;
+  options,
+  async run({ values, positionals }) {
+    expectPositionals('bench', positionals, 0, 0, 'no arguments');
+    const repeat = values.repeat !== undefined ? Number(values.repeat) : 1;
     if (!Number.isInteger(repeat) || repeat < 1 || repeat > 10) throw new InputError('--repeat must be a whole number from 1 to 10');
-    const catalog = flags.catalog === 'all' ? [] : typeof flags.catalog === 'string' ? flags.catalog.split(',').map((s) => s.trim()).filter(Boolean) : benchRecipes;
-    if (typeof flags.report === 'string') {
-      process.stdout.write(runStatistics(await readReport(flags.report)) + '\n');
+    const catalog = values.catalog === 'all' ? [] : values.catalog !== undefined ? values.catalog.split(',').map((s) => s.trim()).filter(Boolean) : benchRecipes;
+    if (values.report !== undefined) {
+      process.stdout.write(runStatistics(readReportFile(values.report)) + '\n');
       return 0;
     }
     const results: BenchResult[] = [benchOracle(), benchCatalogPlan(), benchCounters(), benchHtml()];
     const { benchExpect } = await import('../bench/expect.ts');
     results.push(...(await benchExpect()));
-    if (flags['no-cluster'] !== true && process.getuid?.() === 0) {
+    if (values['no-cluster'] !== true && process.getuid?.() === 0) {
       {
         using root = createRootSignal({ deadlineMs: 300_000 });
         const { benchClusterStart } = await import('../bench/cluster.ts');
         results.push(...(await benchClusterStart(root.signal)));
       }
-      if (flags['no-catalog'] !== true) {
+      if (values['no-catalog'] !== true) {
         using root = createRootSignal({ deadlineMs: 60 * 60_000 });
         const { benchSideBySide } = await import('../bench/side-by-side.ts');
         results.push(...(await benchSideBySide({ recipes: catalog, repeat, signal: root.signal, write: (line) => process.stdout.write(line + '\n') })));
@@ -61,15 +70,6 @@ export const command: Command = {
     return missed === 0 ? 0 : 1;
   },
 };
-
-async function readReport(file: string): Promise<Report> {
-  try {
-    return validateReport(JSON.parse(await readFile(file, 'utf8')) as unknown, file);
-  } catch (e) {
-    if (e instanceof InputError) throw e;
-    throw new InputError(`cannot read ${file}: ${e instanceof Error ? e.message : String(e)}`);
-  }
-}
 
 export function runStatistics(report: Report): string {
   const probes = report.recipes.flatMap((r) => r.probes);

@@ -19,7 +19,8 @@ import {
 } from '../upstream/index.ts';
 import { buildRecipe } from '../upstream/recipes.ts';
 import { defaultCalico } from '../run/options.ts';
-import { parseArgs, type Command } from './main.ts';
+import { commaList, expectPositionals } from './args.ts';
+import type { Command } from './main.ts';
 
 interface Target {
   component: Component;
@@ -31,10 +32,10 @@ const calicoSet = [...netnsBinaries, ...imageBinaries];
 
 /** Pure: which binaries a build invocation ensures, in the order to build them. */
 export function planBuild(
-  flags: { calico?: string; all?: boolean },
+  flags: { calico?: string[]; all?: boolean },
   versions: { kubernetes: string; etcd: string; calicoDefault: string; pinnedCalico: string[] },
 ): Target[] {
-  const requested = (flags.calico ?? '').split(',').map((v) => v.trim()).filter((v) => v !== '');
+  const requested = commaList(flags.calico);
   const calico = requested.length > 0 ? requested : flags.all ? versions.pinnedCalico : [versions.calicoDefault];
   const targets: Target[] = [
     { component: 'kube-apiserver', version: versions.kubernetes },
@@ -50,7 +51,15 @@ export function buildableCalico(versions: UpstreamVersions): string[] {
   return versions.calicoReleases.filter((r) => versions.calicoGoModules.has(r) || versions.calicoSources.has(r));
 }
 
-export const command: Command = {
+const options = {
+  calico: { type: 'string', multiple: true },
+  all: { type: 'boolean' },
+  'calico-source': { type: 'string' },
+  'calico-version': { type: 'string' },
+  'calico-repository': { type: 'string' },
+} as const;
+
+export const command: Command<typeof options> = {
   summary: 'build and cache the upstream binaries',
   usage: [
     'usage: netpol-conformance build [--calico <release>[,<release>...]] [--all]',
@@ -75,17 +84,15 @@ export const command: Command = {
     'Cache: $NETPOL_CONFORMANCE_CACHE or ${XDG_CACHE_HOME:-~/.cache}/netpol-conformance.',
     'Use existing binaries instead: NETPOL_KUBE_APISERVER, NETPOL_ETCD, NETPOL_FELIX, NETPOL_AGNHOST.',
   ].join('\n'),
-  async run(args) {
-    const { flags, positionals } = parseArgs(args, { booleans: ['all'], strings: ['calico', 'calico-source', 'calico-version', 'calico-repository'] });
-    if (positionals.length > 0) throw new InputError(`unexpected argument ${positionals[0]}; see --help`);
-    const str = (name: string): string | undefined => {
-      const v = flags[name];
-      if (v === '') throw new InputError(`--${name} needs a value; see --help`);
-      return typeof v === 'string' ? v : undefined;
-    };
-    const [calicoFlag, source, label, repository] = [str('calico'), str('calico-source'), str('calico-version'), str('calico-repository')];
+  options,
+  async run({ values, positionals }) {
+    expectPositionals('build', positionals, 0, 0, 'no arguments');
+    const { calico: calicoFlag, 'calico-source': source, 'calico-version': label, 'calico-repository': repository } = values;
+    if (calicoFlag !== undefined && commaList(calicoFlag).length === 0) {
+      throw new InputError('--calico needs at least one Calico release, e.g. --calico v3.31.0');
+    }
     if (label !== undefined && source === undefined) throw new InputError('--calico-version labels a --calico-source build; give --calico-source too');
-    if (source !== undefined && (calicoFlag !== undefined || flags.all === true)) throw new InputError('--calico-source builds one tree; do not combine it with --calico or --all');
+    if (source !== undefined && (calicoFlag !== undefined || values.all === true)) throw new InputError('--calico-source builds one tree; do not combine it with --calico or --all');
     const log = createLogger('build');
     const versions = loadVersions();
     const root = createRootSignal({ log });
@@ -103,7 +110,7 @@ export const command: Command = {
         return 0;
       }
       const targets = planBuild(
-        { ...(calicoFlag !== undefined ? { calico: calicoFlag } : {}), all: flags.all === true },
+        { ...(calicoFlag !== undefined ? { calico: calicoFlag } : {}), all: values.all === true },
         { ...versions, calicoDefault: defaultCalico('netns', versions), pinnedCalico: buildableCalico(versions) },
       );
       // Refuse an unknown version before spending minutes building the others.

@@ -1,8 +1,9 @@
 // `netpol-conformance clean`: remove what killed runs left behind, provider by provider.
-import { InputError, messageOf } from '../errors.ts';
+import { excerpt, InputError, messageOf } from '../errors.ts';
 import { createLogger } from '../log.ts';
+import { expectPositionals } from './args.ts';
+import { removeStaleLocks } from './run-checks.ts';
 import type { Command } from './main.ts';
-import { parseArgs } from './main.ts';
 
 const usage = `usage: netpol-conformance clean [--run <prefix>] [--force] [--provider netns|kind]
 
@@ -46,15 +47,20 @@ const sweeps: Sweep[] = [
   },
 ];
 
-export const command: Command = {
+const options = { run: { type: 'string' }, provider: { type: 'string' }, force: { type: 'boolean' } } as const;
+
+export const command: Command<typeof options> = {
   summary: 'remove everything a killed run left behind',
   usage,
-  async run(args) {
-    const { flags, positionals } = parseArgs(args, { strings: ['run', 'provider'], booleans: ['force'] });
-    if (positionals.length > 0) throw new InputError(`unexpected argument "${positionals[0]}"; see --help`);
-    const provider = flags.provider;
+  options,
+  async run({ values, positionals }) {
+    expectPositionals('clean', positionals, 0, 0, 'no arguments');
+    const provider = values.provider;
     if (provider !== undefined && !sweeps.some((s) => s.provider === provider)) {
-      throw new InputError(`unknown provider "${String(provider)}"; use netns or kind`);
+      throw new InputError(`unknown provider ${excerpt(provider)}; use netns or kind`);
+    }
+    if (values.run !== undefined && !/^(?:[a-z0-9]{1,8}|nc[0-9a-f]{6})$/.test(values.run)) {
+      throw new InputError(`--run ${excerpt(values.run)} is neither a run id (1 to 8 lowercase letters or digits) nor a resource prefix (nc and 6 hex digits)`);
     }
     const log = createLogger('clean');
     let failed = false;
@@ -62,8 +68,8 @@ export const command: Command = {
       if (provider !== undefined && sweep.provider !== provider) continue;
       try {
         const lines = await sweep.run({
-          ...(typeof flags.run === 'string' ? { runId: flags.run } : {}),
-          force: flags.force === true,
+          ...(values.run !== undefined ? { runId: values.run } : {}),
+          force: values.force === true,
           log: (line) => log.info(line),
         });
         for (const line of lines) process.stdout.write(line + '\n');
@@ -72,6 +78,9 @@ export const command: Command = {
         process.stderr.write(`${sweep.provider}: ${messageOf(e)}\n`);
       }
     }
+    // The run id locks of killed runs (lib/cli/run-checks.ts), which would otherwise be taken over.
+    const locks = removeStaleLocks(values.run);
+    if (locks.length > 0) process.stdout.write(`run id locks of killed runs removed: ${locks.join(', ')}\n`);
     return failed ? 1 : 0;
   },
 };

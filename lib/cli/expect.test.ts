@@ -113,7 +113,7 @@ describe('netpol-conformance expect (CLI)', function () {
     expect([missing.status, missing.stderr.split('\n').length]).to.deep.equal([2, 2]);
     expect(missing.stderr).to.match(/nope\.yaml: cannot read the scenario file \(ENOENT\)/);
     expect(cli().status).to.equal(2);
-    expect(cli(docsExample, '--yaml').stderr).to.equal('netpol-conformance expect: unknown option --yaml; see --help\n');
+    expect(cli(docsExample, '--yaml').stderr).to.equal('netpol-conformance expect: unknown option "--yaml"; see `netpol-conformance expect --help`\n');
   });
 
   describe('Calico resources (examples/calico-tiers.yaml)', () => {

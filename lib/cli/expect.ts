@@ -1,15 +1,14 @@
 // `netpol-conformance expect <scenario.yaml> [--json] [--from ...] [--to ...]`: what the oracle
 // says a scenario's policies (Kubernetes and Calico) allow, as truth tables, a summary for
 // cluster-sized scenarios, or one JSON object written as it is computed.
-import { InputError } from '../errors.ts';
 import { isKubernetesNetworkPolicy } from '../model/types.ts';
 import { isCalicoTier } from '../model/calico.ts';
 import { Oracle, buildTruthTable, renderTruthTable, verdictMark } from '../oracle/index.ts';
 import type { FlowProtocol, ResolvedEndpoint } from '../oracle/index.ts';
 import { declaredTraffic, forEachExpectation, pairApplies, selectEndpoints, servedTraffic } from '../oracle/expectations.ts';
 import { loadScenario, type Scenario } from '../scenario/index.ts';
+import { expectPositionals } from './args.ts';
 import type { Command } from './main.ts';
-import { parseArgs } from './main.ts';
 
 const usage = `usage: netpol-conformance expect <scenario.yaml> [--json] [--from <endpoints>] [--to <endpoints>]
 
@@ -35,20 +34,20 @@ success, 2 when the file is missing or invalid.`;
 /** Above this many sources or targets, tables are summarised. */
 const MAX_TABLE_ENDPOINTS = 60;
 
-export const command: Command = {
+const options = { json: { type: 'boolean' }, from: { type: 'string' }, to: { type: 'string' } } as const;
+
+export const command: Command<typeof options> = {
   summary: "print what a scenario file's policies allow, from the oracle",
   usage,
-  async run(args) {
-    const { flags, positionals } = parseArgs(args, { booleans: ['json'], strings: ['from', 'to'] });
-    if (positionals.length !== 1) {
-      throw new InputError(`expected exactly one scenario file, got ${positionals.length}; see --help`);
-    }
+  options,
+  async run({ values, positionals }) {
+    expectPositionals('expect', positionals, 1, 1, 'one scenario file');
     const scenario = await loadScenario(positionals[0]!);
     const oracle = new Oracle(scenario.model, scenario.policies);
-    const froms = selectEndpoints(oracle, typeof flags.from === 'string' ? flags.from : undefined, 'from');
-    const tos = selectEndpoints(oracle, typeof flags.to === 'string' ? flags.to : undefined, 'to');
+    const froms = selectEndpoints(oracle, values.from, 'from');
+    const tos = selectEndpoints(oracle, values.to, 'to');
     const out = new StdoutStream();
-    if (flags.json === true) await writeJson(out, oracle, froms, tos);
+    if (values.json === true) await writeJson(out, oracle, froms, tos);
     else await writeTables(out, scenario, oracle, froms, tos);
     await out.end();
     return 0;

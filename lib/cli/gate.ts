@@ -5,13 +5,14 @@ import { existsSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { execa } from 'execa';
-import { InfrastructureError } from '../errors.ts';
+import { CancelledError, InfrastructureError, InputError, PrerequisiteError, type HarnessError } from '../errors.ts';
 import { createRootSignal } from '../lifecycle/index.ts';
-import { dataplanes, validateRunOptions } from '../run/options.ts';
+import { dataplanes, type RunOptions } from '../run/options.ts';
 import { newRunId } from '../run/session.ts';
-import { command as compare } from './compare.ts';
-import { parseArgs, type Command } from './main.ts';
-import { parseRunArgs, repeatedFlag } from './run.ts';
+import { expectPositionals, type OptionValues } from './args.ts';
+import { compareReportFiles, slowdownRatioOption } from './compare.ts';
+import type { Command } from './main.ts';
+import { checkPrerequisites, checkRunInput, parseRunArgs } from './run.ts';
 
 const usage = `usage: netpol-conformance gate --baseline <calico version> --candidate <calico version> [options]
 
@@ -30,85 +31,117 @@ felix settings, so the gate also checks a move from iptables to nftables mode.
   --provider <p>                      netns | kind (default netns)
   --ip-family <f>                     ipv4 | dual, for both sides (default: the provider's, see run --help)
   --recipe <id>                       only these recipes; repeatable, comma-separated
+  --catalog <dir>                     run the recipes in <dir> instead of the built-in recipes/
   --reports <dir>                     where run directories go (default reports)
-  --slowdown-ratio <r>                flag enforcement slowdowns beyond r (default 1.5)
+  --slowdown-ratio <r>                flag enforcement slowdowns beyond r (1 to 1000, default 1.5)
 
+Both sides are checked (options, recipes, prerequisites) before either runs. Ctrl-C or SIGTERM
+stops the gate after the running side has torn its cluster down.
 Writes the two runs' reports, then compare.{json,md,html} in the candidate's run directory.
-Exit status: 0 nothing regressed, 1 a regression, 2 bad input, 4 a run could not complete.`;
+Exit status: 0 nothing regressed, 1 a regression, 2 bad input, 3 a missing prerequisite,
+4 a run could not complete, 130 interrupted.`;
 
-const sideFlags = [
-  'baseline',
-  'candidate',
-  'baseline-dataplane',
-  'candidate-dataplane',
-  'baseline-felix-setting',
-  'candidate-felix-setting',
-  'baseline-calico-resources',
-  'candidate-calico-resources',
-];
+const options = {
+  baseline: { type: 'string' },
+  candidate: { type: 'string' },
+  'baseline-dataplane': { type: 'string' },
+  'candidate-dataplane': { type: 'string' },
+  'baseline-felix-setting': { type: 'string', multiple: true },
+  'candidate-felix-setting': { type: 'string', multiple: true },
+  'baseline-calico-resources': { type: 'string', multiple: true },
+  'candidate-calico-resources': { type: 'string', multiple: true },
+  provider: { type: 'string' },
+  'ip-family': { type: 'string' },
+  recipe: { type: 'string', multiple: true },
+  catalog: { type: 'string' },
+  reports: { type: 'string' },
+  'slowdown-ratio': { type: 'string' },
+} as const;
 
-export const command: Command = {
+type Side = 'baseline' | 'candidate';
+
+/** The `run` arguments of one side: the shared options plus the side's own. */
+export function sideRunArgs(values: OptionValues<typeof options>, side: Side, runId: string): string[] {
+  const version = values[side] ?? values.baseline;
+  const dataplane = values[`${side}-dataplane`] ?? values['baseline-dataplane'];
+  const pass = (flag: string, value: string | undefined): string[] => (value === undefined ? [] : [`--${flag}=${value}`]);
+  return [
+    ...pass('provider', values.provider),
+    ...pass('ip-family', values['ip-family']),
+    ...(values.recipe ?? []).flatMap((r) => pass('recipe', r)),
+    ...pass('catalog', values.catalog),
+    ...pass('reports', values.reports),
+    ...pass('calico', version),
+    ...pass('dataplane', dataplane),
+    ...(values[`${side}-felix-setting`] ?? []).flatMap((s) => pass('felix-setting', s)),
+    ...(values[`${side}-calico-resources`] ?? []).flatMap((f) => pass('calico-resources', f)),
+    `--run-id=${runId}`,
+  ];
+}
+
+export const command: Command<typeof options> = {
   summary: 'run a baseline and a candidate Calico and compare them',
   usage,
-  async run(args) {
-    const { flags } = parseArgs(args, {
-      strings: [...sideFlags, 'provider', 'recipe', 'reports', 'slowdown-ratio', 'ip-family'],
-    });
-    const common = args.filter((_, i) => !isSideArg(args, i));
-    const slowdown = typeof flags['slowdown-ratio'] === 'string' ? ['--slowdown-ratio', flags['slowdown-ratio']] : [];
-    const commonRun = stripFlag(common, 'slowdown-ratio');
+  options,
+  async run({ values, positionals }) {
+    expectPositionals('gate', positionals, 0, 0, 'no arguments');
+    const slowdownRatio = slowdownRatioOption(values['slowdown-ratio']);
     const gateId = newRunId().slice(0, 5);
-    const sides = (['baseline', 'candidate'] as const).map((side) => {
-      const version = typeof flags[side] === 'string' ? flags[side] : typeof flags.baseline === 'string' ? flags.baseline : undefined;
-      const dataplane = flags[`${side}-dataplane`] ?? flags['baseline-dataplane'];
-      const runArgs = [
-        ...commonRun,
-        ...(version ? ['--calico', version] : []),
-        ...(typeof dataplane === 'string' ? ['--dataplane', dataplane] : []),
-        ...repeatedFlag(args, `${side}-felix-setting`).flatMap((s) => ['--felix-setting', s]),
-        ...repeatedFlag(args, `${side}-calico-resources`).flatMap((f) => ['--calico-resources', f]),
-        '--run-id', `${gateId}${side === 'baseline' ? 'b' : 'c'}`,
-      ];
-      // Validate both sides before running either: bad input leaves nothing behind.
-      validateRunOptions(parseRunArgs(runArgs));
-      return { side, runArgs };
-    });
-    const reportsDir = resolve(typeof flags.reports === 'string' ? flags.reports : 'reports');
-    using root = createRootSignal();
-    const cli = fileURLToPath(new URL('../../bin/netpol-conformance.js', import.meta.url));
-    const reports: string[] = [];
-    for (const { side, runArgs } of sides) {
-      process.stderr.write(`\n== gate: ${side} run: netpol-conformance run ${runArgs.join(' ')}\n`);
-      const result = await execa('node', [cli, 'run', ...runArgs], { stdio: 'inherit', reject: false, cancelSignal: root.signal, forceKillAfterDelay: 30_000 });
-      const id = runArgs[runArgs.indexOf('--run-id') + 1]!;
-      const report = join(reportsDir, id, 'report.json');
-      if (root.signal.aborted) throw new InfrastructureError(`gate cancelled during the ${side} run`);
-      // Exit 1 means probes failed: the comparison judges that. Anything else is no report.
-      if ((result.exitCode !== 0 && result.exitCode !== 1) || !existsSync(report)) {
-        throw new InfrastructureError(`the ${side} run exited ${result.exitCode ?? result.signal} without a report (${report}); see its output above`);
-      }
-      reports.push(report);
+    // Check both sides before running either: bad input leaves nothing behind.
+    const sides: { side: Side; runId: string; runArgs: string[]; options: RunOptions }[] = [];
+    for (const side of ['baseline', 'candidate'] as const) {
+      const runId = `${gateId}${side === 'baseline' ? 'b' : 'c'}`;
+      const runArgs = sideRunArgs(values, side, runId);
+      const { options } = checkRunInput(parseRunArgs(runArgs));
+      sides.push({ side, runId, runArgs, options });
     }
-    return compare.run([reports[0]!, reports[1]!, ...slowdown]);
+    // One provider for both sides: its prerequisites once, after all the input.
+    await checkPrerequisites(sides[0]!.options);
+    const reportsDir = resolve(values.reports ?? 'reports');
+    using root = createRootSignal();
+    const reports: string[] = [];
+    for (const { side, runId, runArgs } of sides) {
+      process.stderr.write(`\n== gate: ${side} run: netpol-conformance run ${runArgs.join(' ')}\n`);
+      const exitCode = await runSide(runArgs, root.signal);
+      const report = join(reportsDir, runId, 'report.json');
+      if (root.signal.aborted) throw new CancelledError(`gate ${root.reason() ?? 'cancelled'} during the ${side} run; the run tore its cluster down`);
+      // Exit 1 means probes failed: the comparison judges that. Anything else is no report.
+      if ((exitCode === 0 || exitCode === 1) && existsSync(report)) {
+        reports.push(report);
+        continue;
+      }
+      throw sideFailure(side, exitCode, report);
+    }
+    return await compareReportFiles(reports[0]!, reports[1]!, { slowdownRatio, allowPartial: false, json: false });
   },
 };
 
-function isSideArg(args: string[], i: number): boolean {
-  const flagAt = (j: number): string | undefined => {
-    const a = args[j];
-    return a?.startsWith('--') ? a.slice(2).split('=')[0] : undefined;
-  };
-  const own = flagAt(i);
-  if (own && sideFlags.includes(own)) return true;
-  const prev = flagAt(i - 1);
-  return !args[i]?.startsWith('--') && prev !== undefined && sideFlags.includes(prev) && !args[i - 1]!.includes('=');
+/** Why the gate stops after a side gave no report, with the exit status that side stands for. */
+export function sideFailure(side: Side, exitCode: number | undefined, report: string): HarnessError {
+  const why = `the ${side} run exited ${exitCode ?? 'on a signal'} without a report (${report}); see its output above`;
+  if (exitCode === 2) return new InputError(why);
+  if (exitCode === 3) return new PrerequisiteError(why);
+  if (exitCode === 130) return new CancelledError(why);
+  return new InfrastructureError(why);
 }
 
-function stripFlag(args: string[], name: string): string[] {
-  const out: string[] = [];
-  for (let i = 0; i < args.length; i++) {
-    if (args[i] === `--${name}`) i++;
-    else if (!args[i]!.startsWith(`--${name}=`)) out.push(args[i]!);
+/**
+ * Runs `netpol-conformance run` as a child and resolves to its exit code. When the gate is
+ * interrupted the child gets SIGTERM and the gate waits for it: the run tears its own cluster
+ * down, and a gate that exited first would leave CI to kill that teardown halfway.
+ */
+async function runSide(runArgs: string[], signal: AbortSignal): Promise<number | undefined> {
+  const cli = fileURLToPath(new URL('../../bin/netpol-conformance.js', import.meta.url));
+  // No forced kill: execa would SIGKILL the run 5 s after the SIGTERM, in the middle of its teardown.
+  const child = execa(process.execPath, [cli, 'run', ...runArgs], { stdio: 'inherit', reject: false, forceKillAfterDelay: false });
+  const stop = (): void => {
+    child.kill('SIGTERM');
+  };
+  signal.addEventListener('abort', stop, { once: true });
+  try {
+    const result = await child;
+    return result.exitCode;
+  } finally {
+    signal.removeEventListener('abort', stop);
   }
-  return out;
 }

@@ -1,13 +1,16 @@
 // `netpol-conformance images`: build, from pinned inputs, the images a kind run needs without a
 // registry (see lib/images/build.ts), and print each image's tag and ID.
-import { InputError } from '../errors.ts';
+import { excerpt, InputError } from '../errors.ts';
 import { createLogger } from '../log.ts';
 import { createRootSignal } from '../lifecycle/index.ts';
 import { loadVersions } from '../upstream/index.ts';
 import { isKnownCalico } from '../run/options.ts';
-import { parseArgs, type Command } from './main.ts';
+import { commaList, expectPositionals } from './args.ts';
+import type { Command } from './main.ts';
 
-export const command: Command = {
+const options = { json: { type: 'boolean' }, calico: { type: 'string', multiple: true } } as const;
+
+export const command: Command<typeof options> = {
   summary: 'build the kind node, Kubernetes, Calico and fixture images offline',
   usage: [
     'usage: netpol-conformance images [--calico <release>[,<release>...]] [--json]',
@@ -24,14 +27,15 @@ export const command: Command = {
     '                 must be built from source already or clonable (see build --calico-source)',
     '  --json         print the images manifest (tags, IDs, input hashes, Debian packages) as JSON',
   ].join('\n'),
-  async run(args) {
-    const { flags, positionals } = parseArgs(args, { booleans: ['json'], strings: ['calico'] });
-    if (positionals.length > 0) throw new InputError(`unexpected argument ${positionals[0]}; see --help`);
-    if (flags.calico === '') throw new InputError('--calico needs a value; see --help');
+  options,
+  async run({ values, positionals }) {
+    expectPositionals('images', positionals, 0, 0, 'no arguments');
     const versions = loadVersions();
-    const calicoVersions = typeof flags.calico === 'string' ? flags.calico.split(',').map((v) => v.trim()).filter(Boolean) : [versions.calicoDefault];
+    const requested = commaList(values.calico);
+    if (values.calico !== undefined && requested.length === 0) throw new InputError('--calico needs at least one Calico release, e.g. --calico v3.32.1');
+    const calicoVersions = requested.length > 0 ? requested : [versions.calicoDefault];
     for (const v of calicoVersions) {
-      if (!isKnownCalico(v, versions)) throw new InputError(`unknown Calico version "${v}"; versions.json pins: ${versions.calicoReleases.join(', ')}`);
+      if (!isKnownCalico(v, versions)) throw new InputError(`unknown Calico version ${excerpt(v, 40)}; versions.json pins: ${versions.calicoReleases.join(', ')}`);
     }
     const log = createLogger('images');
     const root = createRootSignal({ log });
@@ -39,7 +43,7 @@ export const command: Command = {
       const { buildImages } = await import('../images/build.ts');
       const started = Date.now();
       const manifest = await buildImages({ calicoVersions, signal: root.signal, log });
-      if (flags.json === true) {
+      if (values.json === true) {
         process.stdout.write(JSON.stringify(manifest, null, 2) + '\n');
         return 0;
       }

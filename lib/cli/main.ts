@@ -1,11 +1,14 @@
-// The `netpol-conformance` command line: dispatches to one module per command and maps
-// errors to exit codes in one place.
-import { InputError, isHarnessError, messageOf } from '../errors.ts';
+// The `netpol-conformance` command line: dispatches to one module per command, parses every
+// command's options the same way (lib/cli/args.ts) and maps errors to exit codes in one place.
+import { excerpt, isHarnessError, messageOf, oneLine } from '../errors.ts';
+import { parseCommandLine, type OptionSpecs, type OptionValues } from './args.ts';
 
-export interface Command {
+export interface Command<O extends OptionSpecs = OptionSpecs> {
   summary: string;
   usage: string;
-  run(args: string[]): Promise<number>;
+  options: O;
+  /** Runs with the parsed options; resolves to the exit status. */
+  run(input: { values: OptionValues<O>; positionals: string[] }): Promise<number>;
 }
 
 // Commands load lazily so `expect` never pays for the cluster code `run` needs.
@@ -32,65 +35,46 @@ function usage(): string {
     '  bench     run the benchmarks',
     '',
     'Run `netpol-conformance <command> --help` for a command\'s options.',
+    'Exit status: 0 success, 1 a probe failed or a regression, 2 bad input, 3 a missing',
+    'prerequisite, 4 an infrastructure failure, 130 interrupted.',
   ].join('\n');
 }
 
 export async function main(argv: string[]): Promise<number> {
   const [name, ...rest] = argv;
-  if (name === undefined || name === '--help' || name === '-h' || name === 'help') {
+  if (name === '--help' || name === '-h' || name === 'help') {
     process.stdout.write(usage() + '\n');
-    return name === undefined ? 2 : 0;
+    return 0;
   }
-  if (!(commandNames as readonly string[]).includes(name)) {
-    process.stderr.write(`netpol-conformance: unknown command "${name}"; run \`netpol-conformance --help\` for the list\n`);
+  if (name === undefined || !(commandNames as readonly string[]).includes(name)) {
+    const what = name === undefined ? 'no command given' : `unknown command ${excerpt(name, 40)}`;
+    process.stderr.write(`netpol-conformance: ${what}; run \`netpol-conformance --help\` for the list of commands\n`);
     return 2;
   }
   try {
     const command = await loadCommand(name);
-    if (rest.includes('--help') || rest.includes('-h')) {
+    const { help, ...input } = parseCommandLine(name, rest, command.options);
+    if (help) {
       process.stdout.write(command.usage + '\n');
       return 0;
     }
-    return await command.run(rest);
+    return await command.run(input);
   } catch (e) {
-    if (isHarnessError(e)) {
-      process.stderr.write(`netpol-conformance ${name}: ${e.message}\n`);
-      return e.exitCode;
-    }
-    process.stderr.write(`netpol-conformance ${name}: internal error: ${messageOf(e)}\n`);
-    if (e instanceof Error && e.stack) process.stderr.write(e.stack + '\n');
-    return 1;
+    return reportError(name, e);
   }
 }
 
-/** Parse `--flag value`, `--flag=value` and boolean `--flag` options; the rest are positionals. */
-export function parseArgs(
-  args: string[],
-  spec: { booleans?: string[]; strings?: string[] },
-): { flags: Record<string, string | boolean>; positionals: string[] } {
-  const flags: Record<string, string | boolean> = {};
-  const positionals: string[] = [];
-  const booleans = new Set(spec.booleans ?? []);
-  const strings = new Set(spec.strings ?? []);
-  for (let i = 0; i < args.length; i++) {
-    const arg = args[i]!;
-    if (!arg.startsWith('--')) {
-      positionals.push(arg);
-      continue;
-    }
-    const eq = arg.indexOf('=');
-    const key = arg.slice(2, eq === -1 ? undefined : eq);
-    if (booleans.has(key)) {
-      flags[key] = eq === -1 ? true : arg.slice(eq + 1) !== 'false';
-    } else if (strings.has(key)) {
-      const value = eq === -1 ? args[++i] : arg.slice(eq + 1);
-      if (value === undefined) throw new InputError(`option --${key} needs a value`);
-      flags[key] = value;
-    } else {
-      throw new InputError(`unknown option --${key}; see --help`);
-    }
+/** One line on stderr for any error; the exit status its class stands for. */
+function reportError(name: string, e: unknown): number {
+  if (isHarnessError(e)) {
+    process.stderr.write(`netpol-conformance ${name}: ${oneLine(e.message)}\n`);
+    return e.exitCode;
   }
-  return { flags, positionals };
+  // A bug in the harness, not the user's input: still one line, with the trace on request.
+  const debug = process.env.NETPOL_LOG === 'debug';
+  process.stderr.write(`netpol-conformance ${name}: internal error: ${oneLine(messageOf(e))}${debug ? '' : ' (NETPOL_LOG=debug prints the stack trace)'}\n`);
+  if (debug && e instanceof Error && e.stack) process.stderr.write(e.stack + '\n');
+  return 1;
 }
 
 const isEntry = process.argv[1] !== undefined && /(?:main\.ts|netpol-conformance(?:\.js)?)$/.test(process.argv[1]);
@@ -99,7 +83,7 @@ if (isEntry) {
     // Exit only once stdout has taken everything: a piped `--json` could otherwise be cut short.
     (code) => process.stdout.write('', () => process.exit(code)),
     (e: unknown) => {
-      process.stderr.write(`netpol-conformance: ${messageOf(e)}\n`);
+      process.stderr.write(`netpol-conformance: ${oneLine(messageOf(e))}\n`);
       process.exit(1);
     },
   );

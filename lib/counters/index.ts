@@ -31,3 +31,5 @@ export {
   MAX_CHAIN_NAME_LENGTH,
 } from './policy-chains.ts';
 export type { PolicyChainResolution, PolicyDirection, PolicyIdScheme, PolicyKind, PolicyRef } from './policy-chains.ts';
+export { ipSetFamily, ipSetReadCommand, parseIpSets, selectorSetsOf } from './ip-sets.ts';
+export type { IpSets } from './ip-sets.ts';

@@ -1,13 +1,11 @@
 // The Kubernetes API boundary: the only module that imports @kubernetes/client-node.
 // Everything above talks in plain objects; errors come back as InfrastructureError with the
-// client's error (FetchError for the network, ApiException with .code for HTTP) as `cause`.
-import https from 'node:https';
+// client's error as `cause`: ApiException with .code for HTTP, and for the network undici's
+// TypeError('fetch failed') whose own cause is the socket or TLS error.
 import {
   ApiException,
   ApiextensionsV1Api,
   CoreV1Api,
-  CustomObjectsApi,
-  FetchError,
   Health,
   KubeConfig,
   KubernetesObjectApi,
@@ -29,6 +27,9 @@ export interface KubeObject {
   metadata: { name: string; namespace?: string; labels?: Labels; annotations?: Record<string, string>; [key: string]: unknown };
   [key: string]: unknown;
 }
+
+/** What `setLabels` relabels. */
+export type LabelTarget = { kind: 'Namespace'; name: string } | { kind: 'Pod'; namespace: string; name: string };
 
 export type WaitOptions = Pick<PollOptions, 'timeoutMs' | 'intervalMs' | 'signal' | 'failFast'>;
 
@@ -52,8 +53,19 @@ export function describeKubeError(e: unknown): string {
     const message = typeof body === 'string' ? safeMessage(body) : body?.message;
     return `HTTP ${e.code}${message ? `: ${message}` : ''}`;
   }
-  if (e instanceof FetchError) return `network error: ${e.message}`;
+  const network = networkCause(e);
+  if (network !== undefined) return `network error: ${messageOf(network)}`;
   return messageOf(e);
+}
+
+/**
+ * The socket or TLS error behind a failed request: client-node 2 fetches through undici, whose
+ * fetch rejects with TypeError('fetch failed') and the error that broke the request as `cause`.
+ * KubernetesObjectApi prefixes that TypeError's message with the resource it was looking up.
+ */
+function networkCause(e: unknown): unknown {
+  if (e instanceof TypeError && e.message.endsWith('fetch failed')) return e.cause ?? e;
+  return undefined;
 }
 
 function safeMessage(body: string): string {
@@ -95,7 +107,7 @@ export class KubeClient {
   /** GET /readyz; false (not an error) while the API server is still starting. */
   async ready(): Promise<boolean> {
     try {
-      return await new Health(this.config).readyz({ timeout: 2000 });
+      return await new Health(this.config).readyz({ signal: AbortSignal.timeout(2000) });
     } catch {
       return false;
     }
@@ -108,7 +120,6 @@ export class KubeClient {
 
   /** Server-side apply (create or update), forcing ownership of the fields we set. */
   async apply<T extends KubeObject>(object: T): Promise<T> {
-    if (clashesWithKubernetesType(object)) return this.applyCustomResource(object);
     return this.call(`apply ${describe(object)}`, async () =>
       (await this.objects.patch(
         typed(object),
@@ -118,25 +129,6 @@ export class KubeClient {
         true,
         PatchStrategy.ServerSideApply,
       )) as T,
-    );
-  }
-
-  /**
-   * client-node picks its typed model by version and kind alone (util.js getSerializationType), so
-   * a custom resource named like a Kubernetes type (Calico's crd.projectcalico.org/v1
-   * NetworkPolicy is read as V1NetworkPolicy) would lose every field the Kubernetes type lacks.
-   * The custom-objects API sends the body as it is.
-   */
-  private async applyCustomResource<T extends KubeObject>(object: T): Promise<T> {
-    const [group = '', version = ''] = object.apiVersion.split('/');
-    const target = { group, version, plural: pluralOf(object.kind), name: object.metadata.name, body: object, fieldManager, force: true };
-    const options = setHeaderOptions('Content-Type', PatchStrategy.ServerSideApply);
-    const api = this.config.makeApiClient(CustomObjectsApi);
-    const namespace = object.metadata.namespace;
-    return this.call(`apply ${describe(object)}`, async () =>
-      (namespace === undefined
-        ? await api.patchClusterCustomObject(target, options)
-        : await api.patchNamespacedCustomObject({ ...target, namespace }, options)) as T,
     );
   }
 
@@ -187,7 +179,8 @@ export class KubeClient {
       ['networking.k8s.io/v1', 'NetworkPolicy'],
       ['v1', 'Service'],
     ] as const) {
-      for (const object of await this.list(apiVersion, kind, name)) await this.delete(object);
+      // A list's items come without apiVersion and kind, which a delete needs.
+      for (const object of await this.list(apiVersion, kind, name)) await this.delete({ apiVersion, kind, metadata: object.metadata });
     }
     await this.delete({ apiVersion: 'v1', kind: 'Namespace', metadata: { name } });
     // Short pauses: a finalized namespace goes within milliseconds, and a run deletes many.
@@ -205,6 +198,22 @@ export class KubeClient {
       }
       return undefined;
     });
+  }
+
+  /**
+   * Replaces every label of a namespace or pod with `labels` (one JSON patch: keys left out are
+   * removed). The API server keeps a namespace's kubernetes.io/metadata.name whatever is sent.
+   */
+  async setLabels(target: LabelTarget, labels: Labels): Promise<void> {
+    const body = [{ op: 'add', path: '/metadata/labels', value: labels }];
+    const patch = setHeaderOptions('Content-Type', PatchStrategy.JsonPatch);
+    if (target.kind === 'Namespace') {
+      await this.call(`set labels of namespace ${target.name}`, () => this.core.patchNamespace({ name: target.name, body }, patch));
+    } else {
+      await this.call(`set labels of pod ${target.namespace}/${target.name}`, () =>
+        this.core.patchNamespacedPod({ namespace: target.namespace, name: target.name, body }, patch),
+      );
+    }
   }
 
   /** Merge-patch a pod's status subresource (there is no kubelet to do it). */
@@ -240,8 +249,10 @@ export class KubeClient {
   }
 
   /**
-   * Watch a collection (e.g. `/api/v1/namespaces/x/pods`) until `signal` fires or the server ends
-   * the watch; `onEvent` gets ADDED/MODIFIED/DELETED/BOOKMARK and the object.
+   * Watch a collection (e.g. `/api/v1/namespaces/x/pods`) until `signal` fires or the watch ends;
+   * `onEvent` gets ADDED/MODIFIED/DELETED/BOOKMARK and the object. A watch ends when the server
+   * closes it or when nothing arrives for 30 s (client-node's inactivity timeout, a TimeoutError):
+   * either way the caller lists and watches again, as an informer does.
    */
   async watch(
     path: string,
@@ -257,7 +268,7 @@ export class KubeClient {
       new Watch(this.config)
         .watch(path, query, (type, object) => onEvent(type, object as KubeObject), (err: unknown) => {
           signal.removeEventListener('abort', stop);
-          if (err && !signal.aborted && !(err instanceof Error && err.name === 'AbortError')) {
+          if (err && !signal.aborted && !(err instanceof Error && (err.name === 'AbortError' || err.name === 'TimeoutError'))) {
             reject(new InfrastructureError(`Kubernetes API: watch ${path} failed: ${describeKubeError(err)}`, { cause: err }));
           } else resolve();
         })
@@ -275,20 +286,21 @@ export class KubeClient {
 }
 
 /**
- * client-node 1.x makes a new https.Agent for every API call, so every call opens a TCP
- * connection and does a TLS handshake (and on netns, starts the relay's processes). One
- * keep-alive agent with the same TLS settings serves every call of this client instead. Watches
- * and exec (websockets) keep their own agents.
+ * client-node makes a new undici Agent (dispatcher) for every API call (KubeConfig
+ * applySecurityAuthentication -> createDispatcher), so every call opens a TCP connection and does
+ * a TLS handshake (and on netns, starts the relay's processes). The first one, with this
+ * kubeconfig's TLS settings, serves every later call of this client instead, keeping its
+ * connections alive. Watches and exec (websockets) keep their own.
  */
 function keepConnections(config: KubeConfig): void {
   const applyAuth = config.applySecurityAuthentication.bind(config);
-  let shared: https.Agent | undefined;
+  let shared: ReturnType<Parameters<typeof applyAuth>[0]['getDispatcher']>;
   config.applySecurityAuthentication = async (context) => {
     await applyAuth(context);
-    const fresh = context.getAgent() as (https.Agent & { options?: https.AgentOptions }) | undefined;
+    const fresh = context.getDispatcher();
     if (!fresh) return;
-    shared ??= new https.Agent({ ...fresh.options, keepAlive: true });
-    context.setAgent(shared);
+    shared ??= fresh;
+    context.setDispatcher(shared);
   };
 }
 
@@ -299,21 +311,6 @@ function keepConnections(config: KubeConfig): void {
  */
 function typed(object: KubeObject): KubernetesObject {
   return loadYaml<KubernetesObject>(JSON.stringify(object));
-}
-
-/** A custom resource (any group but Kubernetes' own) whose kind is also a Kubernetes type's. */
-function clashesWithKubernetesType(object: Pick<KubeObject, 'apiVersion' | 'kind'>): boolean {
-  const group = object.apiVersion.includes('/') ? object.apiVersion.split('/')[0]! : '';
-  return group !== '' && !group.endsWith('.k8s.io') && KUBERNETES_KINDS.has(object.kind);
-}
-
-/** Kinds of the built-in API that a CRD group also uses (Calico's crd.projectcalico.org/v1 NetworkPolicy). */
-const KUBERNETES_KINDS = new Set(['NetworkPolicy']);
-
-/** The resource name of a kind, as CRDs spell it (networkpolicies, tiers). */
-function pluralOf(kind: string): string {
-  const lower = kind.toLowerCase();
-  return lower.endsWith('y') ? `${lower.slice(0, -1)}ies` : `${lower}s`;
 }
 
 function describe(object: Pick<KubeObject, 'kind' | 'metadata'>): string {

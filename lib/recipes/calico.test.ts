@@ -92,13 +92,13 @@ describe('Calico resources in recipes', () => {
   });
 
   const cases: [string, (t: string) => string, string | RegExp][] = [
-    ['a policy in an undeclared tier', (t) => t.replace('  - apiVersion: projectcalico.org/v3\n    kind: Tier\n    metadata: {name: security}\n    spec: {order: 100}\n', ''), 'recipes/c1-test.yaml: policies[0].spec.tier: tier "security" is not declared: add a projectcalico.org/v3 Tier named "security" to policies'],
+    ['a policy in an undeclared tier', (t) => t.replace('  - apiVersion: projectcalico.org/v3\n    kind: Tier\n    metadata: {name: security}\n    spec: {order: 100}\n', ''), 'recipes/c1-test.yaml: policies[0].spec.tier: tier "security" is not declared: add a projectcalico.org/v3 Tier named "security" to policies (line 24)'],
     ['redefining the default tier', (t) => t.replace('metadata: {name: security}\n    spec: {order: 100}', 'metadata: {name: default}\n    spec: {order: 1000000, defaultAction: Pass}'), /^recipes\/c1-test\.yaml: policies\[3\]\.metadata\.name: tier "default" is the cluster's own/],
     ['a selector typo, at its character', (t) => t.replace("selector: app == 'web'\n      ingress:\n        - action: Deny", "selector: app == web\n      ingress:\n        - action: Deny"), /^recipes\/c1-test\.yaml: policies\[0\]\.spec\.selector: invalid selector: expected a quoted string .* at character 8 of "app == web"/],
-    ['a namespace that is not the recipe\'s', (t) => t.replace('{name: web-from-api, namespace: default}', '{name: web-from-api, namespace: prod}'), 'recipes/c1-test.yaml: policies[2].metadata.namespace: namespace "prod" is not declared under namespaces'],
-    ['a service account nobody declares', (t) => t.replace('serviceAccount: api}', 'serviceAccount: ghost}'), 'recipes/c1-test.yaml: pods[1].serviceAccount: service account default/ghost is not declared under serviceAccounts'],
-    ['a placeholder for an unknown host', (t) => t.replace('{{external:outside}}', '{{external:nowhere}}'), 'recipes/c1-test.yaml: policies[0]: {{external:nowhere}} names no host under externals'],
-    ['a duplicate global policy', (t) => t.replace('name: app-default-deny', 'name: security.deny-outside').replace("namespaceSelector: projectcalico.org/name != 'kube-system'", "tier: security\n      namespaceSelector: projectcalico.org/name != 'kube-system'"), 'recipes/c1-test.yaml: policies[1].metadata.name: Calico GlobalNetworkPolicy security.deny-outside is declared twice'],
+    ['a namespace that is not the recipe\'s', (t) => t.replace('{name: web-from-api, namespace: default}', '{name: web-from-api, namespace: prod}'), 'recipes/c1-test.yaml: policies[2].metadata.namespace: namespace "prod" is not declared under namespaces (line 42)'],
+    ['a service account nobody declares', (t) => t.replace('serviceAccount: api}', 'serviceAccount: ghost}'), 'recipes/c1-test.yaml: pods[1].serviceAccount: service account default/ghost is not declared under serviceAccounts (line 15)'],
+    ['a placeholder for an unknown host', (t) => t.replace('{{external:outside}}', '{{external:nowhere}}'), 'recipes/c1-test.yaml: policies[0]: {{external:nowhere}} names no host under externals (line 20)'],
+    ['a duplicate global policy', (t) => t.replace('name: app-default-deny', 'name: security.deny-outside').replace("namespaceSelector: projectcalico.org/name != 'kube-system'", "tier: security\n      namespaceSelector: projectcalico.org/name != 'kube-system'"), 'recipes/c1-test.yaml: policies[1].metadata.name: Calico GlobalNetworkPolicy security.deny-outside is declared twice (line 32)'],
   ];
   for (const [what, edit, expected] of cases) {
     it(`rejects ${what}`, () => {

@@ -1,10 +1,14 @@
 // The recipe catalog: every recipes/*.yaml file, parsed and validated.
-import { readdirSync, readFileSync } from 'node:fs';
+import { readdirSync } from 'node:fs';
 import { join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { InputError, messageOf } from '../errors.ts';
+import { readInputFile } from '../input-file.ts';
 import { parseRecipe } from './parse.ts';
 import type { Recipe } from './types.ts';
+
+/** docs/recipes.md, "Limits". */
+export const maxCatalogFiles = 500;
 
 export const defaultCatalogDir = fileURLToPath(new URL('../../recipes/', import.meta.url));
 
@@ -14,21 +18,18 @@ export function loadCatalog(dir: string = defaultCatalogDir): Recipe[] {
   try {
     names = readdirSync(dir).filter((name) => name.endsWith('.yaml')).sort();
   } catch (e) {
-    throw new InputError(`cannot read the recipe catalog ${dir}: ${messageOf(e)}`);
+    const code = (e as NodeJS.ErrnoException).code;
+    const why = code === 'ENOTDIR' ? 'not a directory' : code === 'ENOENT' ? 'no such directory' : messageOf(e);
+    throw new InputError(`cannot read the recipe catalog ${dir}: ${why}; give a directory of recipe files`, { cause: e });
   }
-  if (names.length === 0) throw new InputError(`the recipe catalog ${dir} has no *.yaml files`);
+  if (names.length === 0) throw new InputError(`the recipe catalog ${dir} has no *.yaml files; a catalog is a directory of recipe files (docs/recipes.md)`);
+  if (names.length > maxCatalogFiles) throw new InputError(`the recipe catalog ${dir} has ${names.length} *.yaml files; at most ${maxCatalogFiles} are allowed`);
   const recipes: Recipe[] = [];
   const files = new Map<string, string>();
   for (const name of names) {
     const path = join(dir, name);
     const shown = displayPath(path);
-    let text: string;
-    try {
-      text = readFileSync(path, 'utf8');
-    } catch (e) {
-      throw new InputError(`${shown}: cannot read: ${messageOf(e)}`);
-    }
-    const recipe = parseRecipe(text, shown);
+    const recipe = parseRecipe(readInputFile(path, 'recipe', shown), shown);
     const other = files.get(recipe.id);
     if (other) throw new InputError(`${shown}: id: "${recipe.id}" is also the id of ${other}`);
     files.set(recipe.id, shown);

@@ -4,6 +4,7 @@ import type { NetworkPolicy } from '../model/types.ts';
 import { InputError } from '../errors.ts';
 import { loadCatalog } from './catalog.ts';
 import { parseRecipe } from './parse.ts';
+import { impliedSteps } from './parse-steps.ts';
 import { namespaceName, planRecipe } from './plan.ts';
 import { expandProbes } from './probes.ts';
 import type { Recipe } from './types.ts';
@@ -120,6 +121,7 @@ describe('expandProbes', () => {
         { phases: ['before', 'after'], from: ['a/x', 'a/y'], to: ['a/y'], protocols: ['tcp', 'icmp'], ports: [80, 81] },
         { phases: ['after'], from: ['a/x'], to: ['a/y'], protocols: ['tcp'], ports: [80] },
       ],
+      steps: impliedSteps([]),
     });
     expect(probes.map((p) => p.id)).to.deep.equal([
       'before a/x -> a/y tcp/80',
@@ -134,8 +136,9 @@ describe('expandProbes', () => {
 
   it('probes over every family of the cluster, or the ones a matrix names that the cluster has', () => {
     const matrix = { phases: ['after' as const], from: ['a/x'], to: ['a/y'], protocols: ['tcp' as const], ports: [80] };
+    const steps = impliedSteps([]);
     const ids = (families: ('IPv4' | 'IPv6')[] | undefined, cluster: ('IPv4' | 'IPv6')[]): string[] =>
-      expandProbes({ probes: [families ? { ...matrix, families } : matrix] }, cluster).map((p) => p.id);
+      expandProbes({ probes: [families ? { ...matrix, families } : matrix], steps }, cluster).map((p) => p.id);
     expect(ids(undefined, ['IPv4', 'IPv6'])).to.deep.equal(['after a/x -> a/y tcp/80', 'after a/x -> a/y tcp/80 IPv6']);
     expect(ids(['IPv6'], ['IPv4', 'IPv6'])).to.deep.equal(['after a/x -> a/y tcp/80 IPv6']);
     expect(ids(['IPv6'], ['IPv4'])).to.deep.equal([]);

@@ -38,12 +38,12 @@ export function expandMatrix(matrix: ProbeMatrix, families: readonly IpFamily[] 
   return probes;
 }
 
-/** All probes of a recipe, each once (matrices may overlap), `before` probes first. */
-export function expandProbes(recipe: Pick<Recipe, 'probes'>, families: readonly IpFamily[] = ['IPv4']): ProbeSpec[] {
+/** All probes of a recipe over `families`, each once (matrices may overlap), in the order of its steps. */
+export function expandProbes(recipe: Pick<Recipe, 'probes' | 'steps'>, families: readonly IpFamily[] = ['IPv4']): ProbeSpec[] {
   const byId = new Map<string, ProbeSpec>();
   for (const probe of recipe.probes.flatMap((m) => expandMatrix(m, families))) {
     if (!byId.has(probe.id)) byId.set(probe.id, probe);
   }
   const all = [...byId.values()];
-  return [...all.filter((p) => p.phase === 'before'), ...all.filter((p) => p.phase === 'after')];
+  return recipe.steps.flatMap((step) => all.filter((p) => p.phase === step.name));
 }

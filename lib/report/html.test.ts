@@ -1,11 +1,11 @@
 // report.html as a person sees it: rendered by a real headless Chromium (Debian's package) from
 // a file:// URL, with no network. Asserts on what is visible, not on the HTML string.
 import { expect } from 'chai';
-import { access, mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
-import { fileURLToPath, pathToFileURL } from 'node:url';
-import { chromium, type BrowserContext, type Page } from 'playwright-core';
+import { fileURLToPath } from 'node:url';
+import type { Page } from 'playwright-core';
+import { chromiumAvailable, openHtml, type OpenedPage } from '../testing/chromium.ts';
 import { renderHtml } from './html.ts';
 import { sampleReport } from './sample-report.ts';
 
@@ -13,45 +13,25 @@ interface BrowserWindow {
   getComputedStyle(element: unknown): { backgroundColor: string };
 }
 
-const chromiumPath = '/usr/bin/chromium';
 const screenshots = fileURLToPath(new URL('../../reports/screenshots/', import.meta.url));
 
 describe('report.html in headless Chromium', function () {
   this.timeout(60_000);
-  let profile: string;
-  let context: BrowserContext;
+  let opened: OpenedPage | undefined;
   let page: Page;
-  const requests: string[] = [];
 
   before(async function () {
-    if (!(await access(chromiumPath).then(() => true, () => false))) {
-      // CI installs chromium (.ci/debian-packages.txt), so there a missing browser is a failure.
-      if (process.env.CI) throw new Error(`${chromiumPath} is missing; install it with: apt-get install -y chromium`);
-      console.warn(`    skipped: ${chromiumPath} is missing (apt-get install -y chromium)`);
-      this.skip();
-    }
-    profile = await mkdtemp(join(tmpdir(), 'netpol-chromium-'));
-    const file = join(profile, 'report.html');
-    await writeFile(file, renderHtml(sampleReport()));
-    // launchPersistentContext is how Playwright takes a fresh --user-data-dir of our own.
-    context = await chromium.launchPersistentContext(join(profile, 'user-data'), {
-      executablePath: chromiumPath,
-      headless: true,
-      args: ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
-      viewport: { width: 1280, height: 900 },
-    });
-    page = context.pages()[0] ?? (await context.newPage());
-    page.on('request', (request) => requests.push(request.url()));
-    await page.goto(pathToFileURL(file).href);
+    if (!(await chromiumAvailable())) this.skip();
+    opened = await openHtml(renderHtml(sampleReport()), 'report.html');
+    page = opened.page;
   });
 
   after(async () => {
-    if (page) {
+    if (opened) {
       await mkdir(screenshots, { recursive: true });
       await page.screenshot({ path: join(screenshots, 'report.png'), fullPage: true });
+      await opened[Symbol.asyncDispose]();
     }
-    await context?.close();
-    if (profile) await rm(profile, { recursive: true, force: true });
   });
 
   it('shows the run summary: counts, Calico version, dataplane, Kubernetes', async () => {
@@ -107,6 +87,6 @@ describe('report.html in headless Chromium', function () {
   });
 
   it('is self-contained: loads nothing but the file itself', () => {
-    expect(requests.filter((url) => !url.startsWith('file:'))).to.deep.equal([]);
+    expect(opened!.requests.filter((url) => !url.startsWith('file:'))).to.deep.equal([]);
   });
 });

@@ -22,4 +22,13 @@ describe('renderMarkdown', () => {
     expect(md.split('\n')[0]).to.equal('## ✅ NetworkPolicy conformance: 1 probes, 1 passed, 0 failed');
     expect(md).to.not.contain('Failing probes');
   });
+
+  it('renders a source that is not a web address as text, not as a link', () => {
+    const report = sampleReport([passingRecipe()]);
+    report.recipes[0]!.source = 'examples/catalog-bookshop (a made-up application)';
+    const md = renderMarkdown(report);
+    expect(md).to.contain('| ✅ 02 | Deny all ingress to b (examples/catalog-bookshop (a made-up application)) | 1 | 0 | 300 ms |');
+    report.recipes[0]!.source = 'javascript:alert(1)';
+    expect(renderMarkdown(report)).to.not.match(/\]\(javascript:/);
+  });
 });

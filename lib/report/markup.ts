@@ -37,3 +37,12 @@ export function markdownCode(text: string): string {
   const pad = flat.startsWith('`') || flat.endsWith('`') ? ' ' : '';
   return `${fence}${pad}${flat}${pad}${fence}`;
 }
+
+/**
+ * A recipe's source: the http(s) address it starts with, if any, and what follows it (a test's
+ * name, a walkthrough's step): `https://…/network_policy.go#L613 "should enforce updated policy"`.
+ */
+export function splitSource(source: string): { url?: string; rest: string } {
+  const match = /^(https?:\/\/\S+)\s*(.*)$/is.exec(source.trim());
+  return match ? { url: match[1]!, rest: match[2]! } : { rest: source };
+}

@@ -1,10 +1,10 @@
 import { expect } from 'chai';
-import { mkdtemp, readFile, readlink, readdir, rm } from 'node:fs/promises';
+import { mkdir, mkdtemp, readFile, readlink, readdir, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { sampleReport } from './sample-report.ts';
 import { validateReport } from './validate.ts';
-import { writeReports } from './write.ts';
+import { writeAtomically, writeReports } from './write.ts';
 
 describe('writeReports', () => {
   let root: string;
@@ -40,5 +40,30 @@ describe('writeReports', () => {
     let error: unknown;
     await writeReports(report, root).catch((e: unknown) => (error = e));
     expect(String(error)).to.contain('not usable as a directory name');
+  });
+
+  it('replaces a file whole or not at all, leaving no temp file when the write fails', async () => {
+    const file = join(root, 'report.json');
+    await writeFile(file, 'old');
+    await writeAtomically(file, 'new');
+    expect(await readFile(file, 'utf8')).to.equal('new');
+    // A target that cannot be replaced (a non-empty directory) fails the rename: nothing changes.
+    const blocked = join(root, 'blocked');
+    await mkdir(join(blocked, 'inside'), { recursive: true });
+    let error: unknown;
+    await writeAtomically(blocked, 'text').catch((e: unknown) => (error = e));
+    expect(error).to.be.instanceOf(Error);
+    expect((await readdir(root)).sort()).to.deep.equal(['blocked', 'report.json']);
+  });
+
+  it('writes report.json last, so its presence means the run directory is complete', async () => {
+    const report = sampleReport();
+    // report.json cannot be replaced: the other files are written, report.json never appears.
+    await mkdir(join(root, report.run.id, 'report.json', 'x'), { recursive: true });
+    let error: unknown;
+    await writeReports(report, root).catch((e: unknown) => (error = e));
+    expect(error).to.be.instanceOf(Error);
+    expect((await readdir(join(root, report.run.id))).sort()).to.deep.equal(['junit.xml', 'report.html', 'report.json', 'summary.md']);
+    expect((await readdir(root)).sort(), 'latest not moved to an incomplete run').to.deep.equal([report.run.id]);
   });
 });

@@ -1,7 +1,10 @@
-// Writes one run's reports to reports/<run-id>/ and points reports/latest at it. `latest` is
-// replaced by renaming a fresh symlink over it, so a reader never finds it missing or half-made.
+// Writes one run's reports to reports/<run-id>/ and points reports/latest at it. Every file and
+// `latest` are replaced by renaming a fresh one over them, so a reader (or a full disk) never
+// finds one missing or half-made.
+import { randomBytes } from 'node:crypto';
 import { mkdir, rename, rm, symlink, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
+import { InfrastructureError, messageOf } from '../errors.ts';
 import { renderHtml } from './html.ts';
 import { renderJUnit } from './junit.ts';
 import { renderMarkdown } from './markdown.ts';
@@ -19,17 +22,38 @@ export async function writeReports(report: Report, reportsRoot: string): Promise
     throw new Error(`run id ${JSON.stringify(report.run.id)} is not usable as a directory name`);
   }
   const dir = join(reportsRoot, report.run.id);
-  await mkdir(dir, { recursive: true });
-  const contents: [string, string][] = [
-    ['report.json', JSON.stringify(report, null, 2) + '\n'],
+  const renderings: [string, string][] = [
     ['junit.xml', renderJUnit(report)],
     ['report.html', renderHtml(report)],
     ['summary.md', renderMarkdown(report)],
   ];
-  const files = contents.map(([name]) => join(dir, name));
-  await Promise.all(contents.map(([name, text]) => writeFile(join(dir, name), text)));
-  await pointLatest(reportsRoot, report.run.id);
-  return { dir, files };
+  try {
+    await mkdir(dir, { recursive: true });
+    await Promise.all(renderings.map(([name, text]) => writeAtomically(join(dir, name), text)));
+    // Last: a report.json on disk means every other file is there too.
+    await writeAtomically(join(dir, 'report.json'), JSON.stringify(report, null, 2) + '\n');
+    await pointLatest(reportsRoot, report.run.id);
+  } catch (e) {
+    // A full or read-only disk: one clear line, and no report.json that is not whole.
+    const code = (e as NodeJS.ErrnoException).code;
+    throw new InfrastructureError(`cannot write the reports into ${dir} (${code ?? messageOf(e)}); free space there or give another --reports`, { cause: e });
+  }
+  return { dir, files: ['report.json', ...renderings.map(([name]) => name)].map((name) => join(dir, name)) };
+}
+
+/**
+ * Writes beside the target and renames over it: a reader (or a full disk, or a kill) never
+ * leaves a half-written file under the real name, only a temp file that is removed on failure.
+ */
+export async function writeAtomically(file: string, text: string): Promise<void> {
+  const temporary = `${file}.tmp-${process.pid}-${randomBytes(3).toString('hex')}`;
+  try {
+    await writeFile(temporary, text, { flag: 'wx' });
+    await rename(temporary, file);
+  } catch (e) {
+    await rm(temporary, { force: true });
+    throw e;
+  }
 }
 
 async function pointLatest(reportsRoot: string, runId: string): Promise<void> {

@@ -1,10 +1,11 @@
 // What one run is asked to do, validated before anything is created: bad input never leaves
 // half-made clusters behind.
 import type { Dataplane, ProviderName } from '../cluster/provider.ts';
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { parseAllDocuments } from 'yaml';
-import { InputError, messageOf } from '../errors.ts';
+import { excerpt, InputError, messageOf } from '../errors.ts';
+import { readInputFile } from '../input-file.ts';
 import type { KubeObject } from '../kube/client.ts';
 import { ipFamilies, type IpFamily } from '../model/types.ts';
 import { findRecipe, loadCatalog, planRecipe, type Recipe } from '../recipes/index.ts';
@@ -17,6 +18,8 @@ export interface RunOptions {
   dataplane: Dataplane;
   /** Recipe ids to run; empty = the whole catalog. */
   recipes: string[];
+  /** A directory of the user's own recipe files, instead of the built-in recipes/. */
+  catalogDir?: string;
   reportsDir: string;
   keepClusterOnFailure: boolean;
   /** FelixConfiguration fields to set (e.g. for a release-gate check of a setting's effect). */
@@ -79,6 +82,8 @@ export const blockedByValues: readonly BlockedBy[] = ['counters', 'timeout'];
 export const defaultConcurrency = 3;
 
 export const providers: readonly ProviderName[] = ['netns', 'kind'];
+/** A day: a longer timer would overflow Node's 32-bit timeout and fire at once. */
+export const maxDeadlineMinutes = 1440;
 export const dataplanes: readonly Dataplane[] = ['iptables-nft', 'iptables-legacy', 'nftables'];
 
 export function defaultRunOptions(): RunOptions {
@@ -137,14 +142,29 @@ export function validateRunOptions(options: RunOptions): { options: RunOptions; 
       `unknown Calico version "${options.calicoVersion}"; versions.json pins: ${versions.calicoReleases.join(', ')} (or build your own with build --calico-source <tree> --calico-version <label>)`,
     );
   }
+  if (options.provider === 'netns') {
+    // felix comes from the release's Go modules or its source tree; a release with neither pinned
+    // has nothing the netns provider can run (a user's own build is known by its label).
+    const v = options.calicoVersion;
+    if (versions.calicoReleases.includes(v) && !versions.calicoGoModules.has(v) && !versions.calicoSources.has(v)) {
+      const buildable = versions.calicoReleases.filter((r) => versions.calicoGoModules.has(r) || versions.calicoSources.has(r));
+      throw new InputError(`Calico ${v} cannot run on the netns provider: versions.json pins neither Go modules nor a source tree for it; use --calico ${buildable[0] ?? '<release>'} (buildable: ${buildable.join(', ') || 'none'}) or --provider kind`);
+    }
+    for (const [flag, given] of [['--registry-mirror', options.registryMirror !== undefined], ['--preload-images', options.preloadImages], ['--images', options.images !== undefined]] as const) {
+      if (given) throw new InputError(`${flag} is for --provider kind; the netns provider pulls no images`);
+    }
+  }
   if (!(options.connectSeconds >= 1 && options.connectSeconds <= 30)) {
     throw new InputError(`--connect-timeout must be between 1 and 30 seconds, got ${options.connectSeconds}`);
+  }
+  if (!(options.deadlineMinutes > 0 && options.deadlineMinutes <= maxDeadlineMinutes)) {
+    throw new InputError(`--deadline must be more than 0 and at most ${maxDeadlineMinutes} minutes, got ${options.deadlineMinutes}`);
   }
   if (!Number.isInteger(options.concurrency) || options.concurrency < 1 || options.concurrency > 32) {
     throw new InputError(`--concurrency must be a whole number from 1 to 32, got ${options.concurrency}`);
   }
   if (options.ipFamily !== undefined && !ipFamilyModes.includes(options.ipFamily)) {
-    throw new InputError(`--ip-family must be one of: ${ipFamilyModes.join(', ')}; got "${options.ipFamily}"`);
+    throw new InputError(`--ip-family must be one of: ${ipFamilyModes.join(', ')}; got ${excerpt(options.ipFamily, 40)}`);
   }
   if (!blockedByValues.includes(options.blockedBy)) {
     throw new InputError(`--blocked-by must be one of: ${blockedByValues.join(', ')}; got "${options.blockedBy}"`);
@@ -155,25 +175,30 @@ export function validateRunOptions(options: RunOptions): { options: RunOptions; 
     }
   }
   for (const file of options.calicoResources) loadResources(file);
-  const catalog = loadCatalog();
+  const catalog = loadCatalog(options.catalogDir);
   const chosen = options.recipes.length === 0 ? catalog : options.recipes.map((id) => findRecipe(catalog, id));
-  if (options.grep !== undefined) {
-    try {
-      new RegExp(options.grep);
-    } catch (e) {
-      throw new InputError(`--grep "${options.grep}" is not a regular expression: ${messageOf(e)}`);
-    }
-  }
   // Over every family: the cluster's are only known once it runs (--grep IPv6 picks IPv6 probes).
   const recipes =
     options.grep === undefined ? chosen : chosen.filter((r) => planRecipe(r, '', {}, { families: ipFamilies }).probes.some((p) => grepSelects(options.grep, r, p.id)));
-  if (recipes.length === 0) throw new InputError(`--grep "${options.grep}" matches no recipe or probe; \`netpol-conformance recipes\` lists them`);
+  if (recipes.length === 0) {
+    throw new InputError(`--grep ${excerpt(options.grep ?? '')} matches no probe of the recipes to run; \`netpol-conformance recipes\` lists recipe titles and probes`);
+  }
   return { options, recipes };
 }
 
-/** Whether --grep keeps this probe: its "<recipe id>: <title> <probe id>" matches (as mocha's --grep did). */
+/** --grep as mocha read it: `/re/flags` or a plain pattern; a one-line InputError otherwise. */
+export function grepPattern(grep: string): RegExp {
+  const literal = /^\/(.*)\/([a-z]*)$/.exec(grep);
+  try {
+    return literal ? new RegExp(literal[1]!, literal[2]) : new RegExp(grep);
+  } catch (e) {
+    throw new InputError(`--grep ${excerpt(grep)} is not a regular expression (${messageOf(e).replace(/^Invalid regular expression: /, '')}); escape characters such as ( [ * with \\`, { cause: e });
+  }
+}
+
+/** Whether --grep keeps this probe: its "<recipe id>: <title> <probe id>" matches. */
 export function grepSelects(grep: string | undefined, recipe: Pick<Recipe, 'id' | 'title'>, probeId: string): boolean {
-  return grep === undefined || new RegExp(grep).test(`${recipe.id}: ${recipe.title} ${probeId}`);
+  return grep === undefined || grepPattern(grep).test(`${recipe.id}: ${recipe.title} ${probeId}`);
 }
 
 const envKey = 'NETPOL_RUN_OPTIONS';
@@ -195,12 +220,7 @@ export function runOptionsFromEnv(env: NodeJS.ProcessEnv = process.env): RunOpti
 
 /** The objects of a --calico-resources file; InputError naming the file and document when malformed. */
 export function loadResources(file: string): KubeObject[] {
-  let text: string;
-  try {
-    text = readFileSync(file, 'utf8');
-  } catch (e) {
-    throw new InputError(`--calico-resources ${file}: cannot read: ${messageOf(e)}`);
-  }
+  const text = readInputFile(file, 'calicoResources', `--calico-resources ${file}`);
   const objects: KubeObject[] = [];
   parseAllDocuments(text).forEach((doc, i) => {
     if (doc.errors.length > 0) throw new InputError(`${file}: document ${i + 1}: ${doc.errors[0]!.message.split('\n')[0]}`);

@@ -1,30 +1,48 @@
-// One recipe, carried out on a cluster, as a list of steps: deploy (namespaces, external hosts,
-// pods), wait until felix has programmed every pod and every server answers, then up to two
-// tries of [probe phase "before", apply the policies and wait until enforced, probe phase
-// "after", remove the policies]. When anything differs from the oracle the recipe is probed once
-// more in full, and both tries are kept in the report: nothing is retried silently.
+// One recipe, carried out on a cluster: deploy (namespaces, external hosts, pods), wait until
+// felix has programmed every pod and every server answers, then up to two tries of its steps
+// (a recipe without steps has two: `before`, nothing applied, and `after`, its policies applied),
+// each step's changes made and waited for in the rules (step-runner.ts), then the step's probes.
+// When anything differs from the oracle the recipe is reset to its fixtures and probed once more
+// in full, and both tries are kept in the report: nothing is retried silently.
 import { stringify } from 'yaml';
 import type { Cluster, Dataplane } from '../cluster/provider.ts';
 import { podProgrammed } from '../counters/index.ts';
-import type { CounterSnapshot } from '../counters/index.ts';
 import { messageOf } from '../errors.ts';
-import type { KubeObject } from '../kube/client.ts';
+import type { KubeObject, LabelTarget } from '../kube/client.ts';
 import { poll, TeardownStack, throwIfCancelled } from '../lifecycle/index.ts';
 import type { Logger } from '../log.ts';
-import type { IpFamily, PolicyResource } from '../model/types.ts';
-import { classifyProbe, probeCommand, type ProbeTimeouts } from '../probe/command.ts';
+import type { IpFamily, Labels } from '../model/types.ts';
+import type { ProbeTimeouts } from '../probe/command.ts';
 import { appliedObject, planRecipe, policyLabel, policyRefs } from '../recipes/index.ts';
-import type { Phase, PlannedProbe, Recipe, RecipePlan } from '../recipes/index.ts';
+import type { PlannedProbe, PlannedStep, Recipe, RecipePlan } from '../recipes/index.ts';
 import type { ProbeReport, RecipeReport } from '../report/schema.ts';
-import { checkEnforcement } from './enforcement.ts';
-import { readNodes, type CounterReaders, type FamilyCounterReaders } from './node-counters.ts';
+import { lastTrySteps } from '../report/schema.ts';
+import type { CounterReaders, FamilyCounterReaders } from './node-counters.ts';
 import type { BlockedBy } from './options.ts';
 import { failedProbe, runProbe, type Placement, type ProbeContext } from './probe-runner.ts';
+import {
+  baselineOf,
+  deployPods,
+  familyNote,
+  nodesOf,
+  readFamilies,
+  replaceBaseline,
+  replan,
+  runFamilies,
+  selectProbes,
+  settled,
+  waitServersAnswer,
+  type FamilySnapshots,
+  type RecipeRun,
+} from './recipe-run.ts';
+import { resetRun, runStep, stepChanges } from './step-runner.ts';
 
-/** Applies and deletes Kubernetes objects (the KubeClient; a test double in unit tests). */
+/** Applies and deletes Kubernetes objects, and relabels namespaces and pods (the KubeClient; a test double in unit tests). */
 export interface ObjectApi {
   apply(object: KubeObject): Promise<unknown>;
   delete(object: KubeObject): Promise<unknown>;
+  /** Replaces every label of the namespace or pod. */
+  setLabels(target: LabelTarget, labels: Labels): Promise<unknown>;
 }
 
 export interface RecipeContext {
@@ -57,8 +75,15 @@ export interface RecipeContext {
 
 export async function runRecipe(recipe: Recipe, ctx: RecipeContext): Promise<RecipeReport> {
   const teardown = new TeardownStack(ctx.log);
-  const families = [...ctx.counters.keys()];
-  let plan = selectProbes(planRecipe(recipe, ctx.suffix, {}, { families }), ctx);
+  const run: RecipeRun = {
+    recipe,
+    ctx,
+    plan: selectProbes(planRecipe(recipe, ctx.suffix, {}, { families: runFamilies(ctx) }), ctx),
+    placement: { pods: new Map(), externals: new Map() },
+    baseline: new Map(),
+    teardown,
+    placed: 0,
+  };
   const report: RecipeReport = {
     id: recipe.id,
     title: recipe.title,
@@ -67,34 +92,25 @@ export async function runRecipe(recipe: Recipe, ctx: RecipeContext): Promise<Rec
     policies: [],
     enforcement: { programmedMs: 0 },
     tries: 0,
+    steps: [],
     probes: [],
   };
-  const steps = new StepTimes();
+  const times = new StepTimes();
   try {
-    const placement = await steps.time('deployed', () => deploy(plan, ctx, teardown));
+    await times.time('deployed', () => deploy(run));
     // Re-planned with the real addresses (ipBlock rules, external hosts).
-    plan = selectProbes(
-      planRecipe(
-        recipe,
-        ctx.suffix,
-        {
-          externals: Object.fromEntries([...placement.externals].map(([name, e]) => [name, e.ips ?? e.ip])),
-          pods: Object.fromEntries([...placement.pods].map(([name, p]) => [name, p.ips ?? p.ip])),
-        },
-        { families },
-      ),
-      ctx,
-    );
-    report.policies = plan.policies.map((p) => ({ name: policyLabel(p), yaml: stringify(appliedObject(p)) }));
-    // The nodes' counters as last read for this recipe: each probe's "before" (see ProbeContext).
-    const baseline: FamilySnapshots = await steps.time('programmed', () => waitProgrammed(plan, placement, ctx));
-    await steps.time('servers answer', () => waitServersAnswer(plan, placement, ctx));
+    replan(run);
+    report.policies = policyTexts(run);
+    // The nodes' counters as last read for this recipe, per family: each probe's "before" (see ProbeContext).
+    replaceBaseline(run.baseline, await times.time('programmed', () => waitProgrammed(run.plan, run.placement, ctx)));
+    await times.time('servers answer', () => waitServersAnswer(run.plan.fixtures, run.placement, ctx));
 
     for (const attempt of [1, 2] as const) {
       throwIfCancelled(ctx.signal);
       report.tries = attempt;
-      const probes = await steps.time(`try ${attempt}`, () => runTry(plan, placement, baseline, attempt, ctx, report));
-      report.probes.push(...probes);
+      // A second try starts where the first did: the fixtures as deployed, no policy.
+      if (attempt === 2) await times.time('reset', () => resetRun(run));
+      const probes = await times.time(`try ${attempt}`, () => runTry(run, attempt, report));
       if (probes.every((p) => p.verdict === 'pass')) break;
       ctx.log.warn(`recipe ${recipe.id}: ${probes.filter((p) => p.verdict === 'fail').length} probe(s) differ from the oracle${attempt === 1 ? '; probing the recipe once more in full' : ''}`);
     }
@@ -104,15 +120,40 @@ export async function runRecipe(recipe: Recipe, ctx: RecipeContext): Promise<Rec
     ctx.log.error(`recipe ${recipe.id}: ${messageOf(e)}`);
     report.tries = Math.max(report.tries, 1);
     const done = new Set(report.probes.filter((p) => p.try === report.tries).map((p) => p.id));
-    for (const probe of plan.probes.filter((p) => !done.has(p.id))) {
+    for (const probe of run.plan.probes.filter((p) => !done.has(p.id))) {
       report.probes.push(failedProbe(probe, report.tries as 1 | 2, `setup failed: ${messageOf(e)}`));
     }
   } finally {
+    report.enforcement.programmedMs = Math.max(0, ...lastTrySteps(report).map((s) => s.enforcedMs));
     if (ctx.finishLater && !ctx.signal.aborted) ctx.finishLater(`teardown of recipe ${recipe.id}`, () => teardown.unwind());
-    else await steps.time('torn down', () => teardown.unwind());
-    ctx.log.info(`recipe ${recipe.id}: ${steps}`);
+    else await times.time('torn down', () => teardown.unwind());
+    ctx.log.info(`recipe ${recipe.id}: ${times}`);
   }
   return report;
+}
+
+/** One try: every step in order, each followed by the probes of its phase. */
+async function runTry(run: RecipeRun, attempt: 1 | 2, report: RecipeReport): Promise<ProbeReport[]> {
+  const results: ProbeReport[] = [];
+  for (const [index, step] of run.recipe.steps.entries()) {
+    throwIfCancelled(run.ctx.signal);
+    const enforcedMs = await runStep(run, index);
+    report.steps.push({ name: step.name, try: attempt, changes: stepChanges(step), enforcedMs });
+    if (enforcedMs > 0) run.ctx.log.info(`recipe ${run.recipe.id}: step ${step.name} enforced in ${enforcedMs} ms`);
+    const probes = await probePhase(run, run.plan.steps[index]!, attempt);
+    results.push(...probes);
+    report.probes.push(...probes);
+  }
+  return results;
+}
+
+/** Every version of every policy the recipe applies, as sent (with the step that sends it, in a recipe with steps). */
+function policyTexts(run: RecipeRun): RecipeReport['policies'] {
+  return run.plan.steps.flatMap((step) =>
+    step.changes.flatMap((change) =>
+      change.kind === 'apply' ? [{ name: policyLabel(change.policy), yaml: stringify(appliedObject(change.policy)), ...(run.recipe.stepped ? { step: step.name } : {}) }] : [],
+    ),
+  );
 }
 
 /** How long each step of a recipe took, for its log line. */
@@ -133,18 +174,20 @@ class StepTimes {
   }
 }
 
-function selectProbes(plan: RecipePlan, ctx: RecipeContext): RecipePlan {
-  return ctx.selectProbe ? { ...plan, probes: plan.probes.filter(ctx.selectProbe) } : plan;
-}
-
-async function deploy(plan: RecipePlan, ctx: RecipeContext, teardown: TeardownStack): Promise<Placement> {
-  const placement: Placement = { pods: new Map(), externals: new Map() };
+async function deploy(run: RecipeRun): Promise<void> {
+  const { plan, ctx, teardown, placement } = run;
   // Each kind of object is created all at once (every teardown registered first), and each step
   // waits for the whole previous one: pods need their namespaces.
   teardown.defer(`namespaces ${plan.namespaces.map((ns) => ns.name).join(', ')}`, () =>
     settled(plan.namespaces.map((ns) => ctx.cluster.deleteNamespace(ns.name))).then(() => undefined),
   );
   await settled(plan.namespaces.map((ns) => ctx.cluster.createNamespace(ns.name, ns.labels)));
+  // Tiers and global policies are cluster-wide, and Calico's namespaced policies outlive a deleted
+  // namespace where no namespace controller runs: the recipe deletes what it applied (policies
+  // before their tiers), whatever step it got to. Unwound before the namespaces go.
+  teardown.defer(`policies of recipe ${plan.recipe.id}`, async () => {
+    for (const policy of [...run.plan.policies].reverse()) await ctx.objects.delete(appliedObject(policy) as unknown as KubeObject);
+  });
   // Namespaced, so they go with their namespace; created before the pods that run as them.
   await settled(
     plan.serviceAccounts.map((account) =>
@@ -161,22 +204,7 @@ async function deploy(plan: RecipePlan, ctx: RecipeContext, teardown: TeardownSt
       placement.externals.set(host.name, { ip: handle.ip, host: handle.name, ...(handle.ips ? { ips: handle.ips } : {}) });
     }),
   );
-  // Pods spread over the nodes in recipe order, whatever else runs beside the recipe.
-  const nodes = ctx.cluster.workloadNodes ?? [];
-  const pods = plan.fixtures.map((fixture, i) => {
-    const node = fixture.node ?? nodes[i % Math.max(nodes.length, 1)];
-    return node === undefined ? fixture : { ...fixture, node };
-  });
-  teardown.defer(`pods of recipe ${plan.recipe.id}`, () =>
-    settled(pods.map((fixture) => ctx.cluster.deletePod(`${fixture.namespace}/${fixture.name}`))).then(() => undefined),
-  );
-  const deployed = await settled(pods.map((fixture) => ctx.cluster.deployPod(fixture)));
-  for (const d of deployed) placement.pods.set(d.pod, { node: d.node, ip: d.ip, ...(d.ips ? { ips: d.ips } : {}) });
-  return placement;
-}
-
-function nodesOf(placement: Placement): string[] {
-  return [...new Set([...placement.pods.values()].map((p) => p.node))];
+  await deployPods(run, plan.fixtures);
 }
 
 async function waitProgrammed(plan: RecipePlan, placement: Placement, ctx: RecipeContext): Promise<FamilySnapshots> {
@@ -196,86 +224,25 @@ async function waitProgrammed(plan: RecipePlan, placement: Placement, ctx: Recip
   );
 }
 
-/** A full read of these nodes in every family the recipe probes over. */
-async function readFamilies(ctx: RecipeContext, nodes: string[]): Promise<FamilySnapshots> {
-  const reads = await Promise.all([...ctx.counters].map(async ([family, readers]) => [family, await readNodes(readers, nodes, ctx.signal)] as const));
-  return new Map(reads);
-}
-
-/** " (IPv6)" in a message, where the run has more than one family. */
-function familyNote(family: IpFamily, ctx: RecipeContext): string {
-  return ctx.counters.size > 1 ? ` (${family})` : '';
-}
-
-/** Every served TCP port answers from inside its own pod, before any probe counts. */
-async function waitServersAnswer(plan: RecipePlan, placement: Placement, ctx: RecipeContext): Promise<void> {
-  const timeouts = { connectSeconds: 1 };
-  const checks = plan.fixtures.flatMap((fixture) =>
-    fixture.serve.filter((p) => p.protocol === 'TCP').map((port) => ({ pod: `${fixture.namespace}/${fixture.name}` as const, port: port.port })),
-  );
-  await Promise.all(
-    checks.map(async ({ pod, port }) => {
-      const ip = placement.pods.get(pod)!.ip;
-      let last = '';
-      await poll(
-        `${pod} to answer on TCP ${port}`,
-        { timeoutMs: ctx.serverTimeoutMs ?? 20_000, intervalMs: 50, signal: ctx.signal, describeLast: () => last },
-        async () => {
-          const result = await ctx.cluster.execInPod(pod, probeCommand('tcp', ip, port, timeouts), { timeoutMs: 5000, signal: ctx.signal });
-          last = classifyProbe('tcp', result, timeouts).detail;
-          return last === 'connected' ? true : undefined;
-        },
-      );
-    }),
-  );
-}
-
-/** One try: the probes before the policies, the policies applied and enforced, the probes after. */
-async function runTry(
-  plan: RecipePlan,
-  placement: Placement,
-  baseline: FamilySnapshots,
-  attempt: 1 | 2,
-  ctx: RecipeContext,
-  report: RecipeReport,
-): Promise<ProbeReport[]> {
-  const results: ProbeReport[] = [];
-  results.push(...(await probePhase(plan, 'before', [], placement, baseline, attempt, ctx)));
-  try {
-    report.enforcement.programmedMs = await applyPolicies(plan, placement, baseline, ctx);
-    results.push(...(await probePhase(plan, 'after', plan.policies, placement, baseline, attempt, ctx)));
-  } finally {
-    if (!ctx.signal.aborted) await removePolicies(plan, placement, baseline, ctx);
-  }
-  return results;
-}
-
-/** The phase's probes, one after another: a probe's counters must be its own. */
-async function probePhase(
-  plan: RecipePlan,
-  phase: Phase,
-  applied: readonly PolicyResource[],
-  placement: Placement,
-  baseline: FamilySnapshots,
-  attempt: 1 | 2,
-  ctx: RecipeContext,
-): Promise<ProbeReport[]> {
+/** The probes of a step's phase, one after another: a probe's counters must be its own. */
+async function probePhase(run: RecipeRun, step: PlannedStep, attempt: 1 | 2): Promise<ProbeReport[]> {
+  const { ctx } = run;
   // A probe reads the counters of its own family, and keeps that family's reads for the next.
-  const probeCtx = (family: IpFamily): ProbeContext => ({
+  const probeCtx = (family: IpFamily, counters: CounterReaders): ProbeContext => ({
     cluster: ctx.cluster,
-    counters: ctx.counters.get(family) as CounterReaders,
+    counters,
     calicoVersion: ctx.calicoVersion,
-    placement,
-    policies: policyRefs({ policies: [...applied] }),
-    tierNames: Object.fromEntries(Object.entries(plan.tierNames).map(([recipe, deployed]) => [deployed, recipe])),
+    placement: run.placement,
+    policies: policyRefs({ policies: step.policies }),
+    tierNames: Object.fromEntries(Object.entries(run.plan.tierNames).map(([recipe, deployed]) => [deployed, recipe])),
     timeouts: ctx.timeouts,
     blockedBy: ctx.blockedBy,
-    baseline: baselineOf(baseline, family),
+    baseline: baselineOf(run.baseline, family),
     signal: ctx.signal,
   });
-  const contexts = new Map([...ctx.counters.keys()].map((family) => [family, probeCtx(family)]));
+  const contexts = new Map([...ctx.counters].map(([family, counters]) => [family, probeCtx(family, counters)]));
   const results: ProbeReport[] = [];
-  for (const probe of plan.probes.filter((p) => p.phase === phase)) {
+  for (const probe of run.plan.probes.filter((p) => p.phase === step.name)) {
     throwIfCancelled(ctx.signal);
     const probeContext = contexts.get(probe.family);
     const result = probeContext ? await runProbe(probe, attempt, probeContext) : failedProbe(probe, attempt, `no ${probe.family} counters on this cluster`);
@@ -283,67 +250,4 @@ async function probePhase(
     ctx.onProbe?.(result);
   }
   return results;
-}
-
-/** Applies the recipe's policies and waits until felix enforces them; returns how long that took. */
-async function applyPolicies(plan: RecipePlan, placement: Placement, baseline: FamilySnapshots, ctx: RecipeContext): Promise<number> {
-  const applied = Date.now();
-  for (const policy of plan.policies) await ctx.objects.apply(appliedObject(policy) as unknown as KubeObject);
-  replace(baseline, await waitEnforced(plan, placement, ctx, false));
-  const ms = Date.now() - applied;
-  ctx.log.info(`recipe ${plan.recipe.id}: ${plan.policies.length} policies enforced in ${ms} ms`);
-  return ms;
-}
-
-async function removePolicies(plan: RecipePlan, placement: Placement, baseline: FamilySnapshots, ctx: RecipeContext): Promise<void> {
-  // Policies before the tiers they are in (plan.policies lists tiers first).
-  for (const policy of [...plan.policies].reverse()) await ctx.objects.delete(appliedObject(policy) as unknown as KubeObject);
-  replace(baseline, await waitEnforced(plan, placement, ctx, true));
-}
-
-/** A new chain layout (policies applied or removed): the kept reads start over from this one. */
-function replace(baseline: FamilySnapshots, snapshots: FamilySnapshots): void {
-  for (const [family, nodes] of snapshots) {
-    const kept = baselineOf(baseline, family);
-    kept.clear();
-    for (const [node, snapshot] of nodes) kept.set(node, snapshot);
-  }
-}
-
-/** The kept reads of one family (a probe's ProbeContext.baseline), made on first use. */
-function baselineOf(baseline: FamilySnapshots, family: IpFamily): NodeSnapshots {
-  let kept = baseline.get(family);
-  if (!kept) baseline.set(family, (kept = new Map()));
-  return kept;
-}
-
-type NodeSnapshots = Map<string, CounterSnapshot>;
-/** Each family's latest full read of each node. */
-type FamilySnapshots = Map<IpFamily, NodeSnapshots>;
-
-/** Each family's rules enforce the policies (or, `absent`, no longer reach them): felix writes the two apart. */
-async function waitEnforced(plan: RecipePlan, placement: Placement, ctx: RecipeContext, absent: boolean): Promise<FamilySnapshots> {
-  let missing: string[] = [];
-  const podNodes = new Map([...placement.pods].map(([pod, p]) => [pod, p.node]));
-  return poll(
-    absent ? "felix to remove the recipe's policies" : "felix to enforce the recipe's policies",
-    { timeoutMs: ctx.enforceTimeoutMs, intervalMs: 40, signal: ctx.signal, describeLast: () => missing.slice(0, 5).join('; ') },
-    async () => {
-      const snapshots = await readFamilies(ctx, nodesOf(placement));
-      missing = [...snapshots].flatMap(([family, nodes]) =>
-        checkEnforcement(plan.model, plan.policies, { podNodes, snapshots: nodes, calicoVersion: ctx.calicoVersion }, absent).missing.map(
-          (line) => `${line}${familyNote(family, ctx)}`,
-        ),
-      );
-      return missing.length === 0 ? snapshots : undefined;
-    },
-  );
-}
-
-/** Awaits every promise, then throws the first failure: no step is left running unobserved. */
-async function settled<T>(work: Promise<T>[]): Promise<T[]> {
-  const results = await Promise.allSettled(work);
-  const failed = results.find((r): r is PromiseRejectedResult => r.status === 'rejected');
-  if (failed) throw failed.reason;
-  return results.map((r) => (r as PromiseFulfilledResult<T>).value);
 }

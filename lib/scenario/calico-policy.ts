@@ -5,6 +5,7 @@
 // (api/pkg/defaults/networkpolicy.go: `types` from the rules present, the projectcalico.org/tier
 // label). Strict fields, like the Kubernetes validator beside it. Fields the oracle cannot model
 // (HTTP matches, services, source ports, host-endpoint flags) are rejected with that reason.
+import { excerpt } from '../errors.ts';
 import type {
   CalicoAction,
   CalicoApiVersion,
@@ -49,7 +50,7 @@ export function validateCalicoResource(value: unknown, at: Location, apiVersion:
   const kind = readString(required(object, 'kind', at), at.key('kind'));
   if (kind === 'Tier') return readTier(object, at, apiVersion);
   if (!(POLICY_KINDS as readonly string[]).includes(kind)) {
-    at.key('kind').fail(`must be one of Tier, ${POLICY_KINDS.join(', ')} for ${apiVersion}, got ${JSON.stringify(kind)}`);
+    at.key('kind').fail(`must be one of Tier, ${POLICY_KINDS.join(', ')} for ${apiVersion}, got ${excerpt(kind)}`);
   }
   return readPolicy(object, at, apiVersion, kind as CalicoPolicyKind);
 }
@@ -60,14 +61,14 @@ function readTier(object: Record<string, unknown>, at: Location, apiVersion: Cal
   const name = readString(required(metadata, 'name', metadataAt), metadataAt.key('name'));
   // Tiers must have simple (no dot) names: they appear inside policy names.
   const problem = dns1123LabelProblem(name);
-  if (problem) metadataAt.key('name').fail(`invalid tier name ${JSON.stringify(name)}: ${problem}`);
+  if (problem) metadataAt.key('name').fail(`invalid tier name ${excerpt(name)}: ${problem}`);
   const tier: CalicoTier = { apiVersion, kind: 'Tier', metadata: { name, ...readLabelsAndAnnotations(metadata, metadataAt) }, spec: {} };
   const specAt = at.key('spec');
   const spec = isAbsent(object.spec) ? {} : readObject(object.spec, specAt, ['order', 'defaultAction']);
   if (!isAbsent(spec.order)) tier.spec.order = readOrder(spec.order, specAt.key('order'));
   if (!isAbsent(spec.defaultAction)) {
     const action = readString(spec.defaultAction, specAt.key('defaultAction'));
-    if (action !== 'Deny' && action !== 'Pass') specAt.key('defaultAction').fail(`must be "Deny" or "Pass", got ${JSON.stringify(action)}`);
+    if (action !== 'Deny' && action !== 'Pass') specAt.key('defaultAction').fail(`must be "Deny" or "Pass", got ${excerpt(action)}`);
     tier.spec.defaultAction = action as 'Deny' | 'Pass';
   }
   if (name === 'default' && tier.spec.order !== DEFAULT_TIER_ORDER) {
@@ -84,7 +85,7 @@ function readPolicy(object: Record<string, unknown>, at: Location, apiVersion: C
   const name = readString(required(metadata, 'name', metadataAt), metadataAt.key('name'));
   // validator.go networkPolicyNameRegex / globalNetworkPolicyNameRegex: "<label>" or "<tier>.<label>".
   if (!/^([a-z0-9]([-a-z0-9]*[a-z0-9])?\.)?[a-z0-9]([-a-z0-9]*[a-z0-9])?$/.test(name) || name.length > 253) {
-    metadataAt.key('name').fail(`invalid name ${JSON.stringify(name)}: must be a lowercase RFC 1123 label, optionally prefixed with its tier and a dot ("<tier>.<name>")`);
+    metadataAt.key('name').fail(`invalid name ${excerpt(name)}: must be a lowercase RFC 1123 label, optionally prefixed with its tier and a dot ("<tier>.<name>")`);
   }
   const policy: CalicoPolicy = { apiVersion, kind, metadata: { name }, spec: {} };
   if (global) {
@@ -92,7 +93,7 @@ function readPolicy(object: Record<string, unknown>, at: Location, apiVersion: C
   } else {
     const namespace = readString(required(metadata, 'namespace', metadataAt), metadataAt.key('namespace'));
     const problem = dns1123LabelProblem(namespace);
-    if (problem) metadataAt.key('namespace').fail(`invalid namespace ${JSON.stringify(namespace)}: ${problem}`);
+    if (problem) metadataAt.key('namespace').fail(`invalid namespace ${excerpt(namespace)}: ${problem}`);
     policy.metadata.namespace = namespace;
   }
   Object.assign(policy.metadata, readLabelsAndAnnotations(metadata, metadataAt));
@@ -104,10 +105,10 @@ function readPolicy(object: Record<string, unknown>, at: Location, apiVersion: C
   const tier = policy.spec.tier ?? 'default';
   const dot = name.indexOf('.');
   if (dot !== -1 && name.slice(0, dot) !== tier) {
-    metadataAt.key('name').fail(`the part before the dot must be the policy's tier ${JSON.stringify(tier)}, got ${JSON.stringify(name.slice(0, dot))}`);
+    metadataAt.key('name').fail(`the part before the dot must be the policy's tier ${excerpt(tier)}, got ${excerpt(name.slice(0, dot))}`);
   }
   if (dot === -1 && tier !== 'default') {
-    metadataAt.key('name').fail(`a policy of tier ${JSON.stringify(tier)} must be named "${tier}.<name>" (Calico v3.31 requires it)`);
+    metadataAt.key('name').fail(`a policy of tier ${excerpt(tier)} must be named "${tier}.<name>" (Calico v3.31 requires it)`);
   }
   policy.metadata.labels = { ...policy.metadata.labels, [TIER_LABEL]: tier };
   return policy;
@@ -153,7 +154,7 @@ function readPolicySpec(value: unknown, at: Location, kind: { global: boolean; s
   if (!isAbsent(object.tier)) {
     const tier = readString(object.tier, at.key('tier'));
     const problem = dns1123LabelProblem(tier);
-    if (problem) at.key('tier').fail(`invalid tier name ${JSON.stringify(tier)}: ${problem}`);
+    if (problem) at.key('tier').fail(`invalid tier name ${excerpt(tier)}: ${problem}`);
     spec.tier = tier;
   }
   if (!isAbsent(object.order)) spec.order = readOrder(object.order, at.key('order'));
@@ -169,13 +170,13 @@ function readPolicySpec(value: unknown, at: Location, kind: { global: boolean; s
   if (!isAbsent(object.performanceHints)) {
     spec.performanceHints = readList(object.performanceHints, at.key('performanceHints')).map((hint, i) => {
       const text = readString(hint, at.key('performanceHints').index(i));
-      if (text !== 'AssumeNeededOnEveryNode') at.key('performanceHints').index(i).fail(`unsupported value ${JSON.stringify(text)}: supported values: "AssumeNeededOnEveryNode"`);
+      if (text !== 'AssumeNeededOnEveryNode') at.key('performanceHints').index(i).fail(`unsupported value ${excerpt(text)}: supported values: "AssumeNeededOnEveryNode"`);
       return text;
     });
   }
   if (!isAbsent(object.stagedAction)) {
     const action = readString(object.stagedAction, at.key('stagedAction'));
-    if (action !== 'Set' && action !== 'Delete') at.key('stagedAction').fail(`must be "Set" or "Delete", got ${JSON.stringify(action)}`);
+    if (action !== 'Set' && action !== 'Delete') at.key('stagedAction').fail(`must be "Set" or "Delete", got ${excerpt(action)}`);
     spec.stagedAction = action as 'Set' | 'Delete';
   }
   return spec;
@@ -192,7 +193,7 @@ function readTypes(value: unknown, at: Location): CalicoPolicyType[] {
   const seen = new Set<string>();
   return readList(value, at).map((entry, i) => {
     const type = readString(entry, at.index(i));
-    if (type !== 'Ingress' && type !== 'Egress') at.index(i).fail(`unsupported value ${JSON.stringify(type)}: supported values: "Ingress", "Egress"`);
+    if (type !== 'Ingress' && type !== 'Egress') at.index(i).fail(`unsupported value ${excerpt(type)}: supported values: "Ingress", "Egress"`);
     if (seen.has(type)) at.index(i).fail(`'${type}' type specified more than once`);
     seen.add(type);
     return type as CalicoPolicyType;
@@ -200,7 +201,7 @@ function readTypes(value: unknown, at: Location): CalicoPolicyType[] {
 }
 
 function readOrder(value: unknown, at: Location): number {
-  if (typeof value !== 'number' || !Number.isFinite(value)) at.fail(`must be a number, got ${JSON.stringify(value)}`);
+  if (typeof value !== 'number' || !Number.isFinite(value)) at.fail(`must be a number, got ${excerpt(value)}`);
   return value;
 }
 
@@ -235,7 +236,7 @@ function readRule(value: unknown, at: Location): CalicoRule {
     if (!isAbsent(object[field])) at.key(field).fail(`not supported: ${why}`);
   }
   const action = readString(required(object, 'action', at), at.key('action'));
-  if (!(ACTIONS as readonly string[]).includes(action)) at.key('action').fail(`unsupported value ${JSON.stringify(action)}: supported values: ${ACTIONS.map((a) => JSON.stringify(a)).join(', ')}`);
+  if (!(ACTIONS as readonly string[]).includes(action)) at.key('action').fail(`unsupported value ${excerpt(action)}: supported values: ${ACTIONS.map((a) => excerpt(a)).join(', ')}`);
   const rule: CalicoRule = { action: action as CalicoAction };
   if (!isAbsent(object.protocol)) rule.protocol = readProtocol(object.protocol, at.key('protocol'));
   if (!isAbsent(object.notProtocol)) rule.notProtocol = readProtocol(object.notProtocol, at.key('notProtocol'));
@@ -271,7 +272,7 @@ function readProtocol(value: unknown, at: Location): CalicoProtocol {
   const text = readString(value, at);
   // numorstring.Protocol accepts names case-insensitively and prints the canonical spelling.
   const name = PROTOCOL_NAMES.find((p) => p.toLowerCase() === text.toLowerCase());
-  if (!name) at.fail(`unsupported protocol ${JSON.stringify(text)}: supported values: ${PROTOCOL_NAMES.join(', ')} or a number 1-255`);
+  if (!name) at.fail(`unsupported protocol ${excerpt(text)}: supported values: ${PROTOCOL_NAMES.join(', ')} or a number 1-255`);
   return name;
 }
 
@@ -302,7 +303,7 @@ function readEntityRule(value: unknown, at: Location, rule: CalicoRule, side: 's
       const text = readString(entry, here);
       // Calico also takes a bare address (ParseCIDROrIP) as a /32 or /128.
       const cidr = parseCidr(text.includes('/') ? text : `${text}/${text.includes(':') ? 128 : 32}`);
-      if (!cidr) here.fail(`${JSON.stringify(text)} is not a valid CIDR`);
+      if (!cidr) here.fail(`${excerpt(text)} is not a valid CIDR`);
       if (field === 'notNets' && cidr.prefix === 0) here.fail('catch-all CIDR in negation creates logical contradiction (matches no traffic)');
       return text;
     });
@@ -332,7 +333,7 @@ function readEntityRule(value: unknown, at: Location, rule: CalicoRule, side: 's
       entity.serviceAccounts.names = readList(accounts.names, accountsAt.key('names')).map((entry, i) => {
         const name = readString(entry, accountsAt.key('names').index(i));
         const problem = dns1123SubdomainProblem(name);
-        if (problem) accountsAt.key('names').index(i).fail(`invalid service account name ${JSON.stringify(name)}: ${problem}`);
+        if (problem) accountsAt.key('names').index(i).fail(`invalid service account name ${excerpt(name)}: ${problem}`);
         return name;
       });
     }
@@ -355,14 +356,14 @@ function readPorts(value: unknown, at: Location, rule: CalicoRule): CalicoPort[]
       const range = /^(\d+):(\d+)$/.exec(text);
       if (range) {
         const [first, last] = [Number(range[1]), Number(range[2])];
-        if (first > 65535 || last > 65535 || first > last) here.fail(`invalid port range ${JSON.stringify(text)}: need first <= last, both 0-65535`);
+        if (first > 65535 || last > 65535 || first > last) here.fail(`invalid port range ${excerpt(text)}: need first <= last, both 0-65535`);
         port = text;
       } else if (/^\d+$/.test(text)) {
         if (Number(text) > 65535) here.fail(`port must be 0-65535, got ${text}`);
         port = Number(text);
       } else {
         const problem = portNameProblem(text);
-        if (problem) here.fail(`invalid named port ${JSON.stringify(text)}: ${problem}`);
+        if (problem) here.fail(`invalid named port ${excerpt(text)}: ${problem}`);
         port = text;
         numeric = false;
       }

@@ -1,5 +1,6 @@
 // Strict readers for decoded YAML: the wrong type or an unknown field is an error at its path,
 // as the API server's strict field validation does for unknown fields.
+import { excerpt } from '../errors.ts';
 import type { Location } from './location.ts';
 
 /** Kubernetes decodes `field: null` like an absent field; so do we. */
@@ -51,5 +52,5 @@ function describe(value: unknown): string {
   if (value === null || value === undefined) return 'nothing';
   if (Array.isArray(value)) return 'a list';
   if (typeof value === 'object') return 'a mapping';
-  return `${typeof value} ${JSON.stringify(value)}`;
+  return `${typeof value} ${excerpt(value)}`;
 }

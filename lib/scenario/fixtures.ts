@@ -1,6 +1,7 @@
 // The fixtures part of a scenario or recipe: namespaces, pods (with served ports) and external
 // hosts, validated into a Model.
 import type { ContainerPort, ExternalHost, Model, NamespaceSpec, PodSpec, ServiceAccountSpec } from '../model/types.ts';
+import { excerpt } from '../errors.ts';
 import { podString } from '../model/types.ts';
 import { parseIp } from '../oracle/cidr.ts';
 import { isAbsent, readInteger, readList, readObject, readString, required } from './fields.ts';
@@ -32,7 +33,7 @@ export function parseServiceAccounts(value: unknown, at: Location, namespaces: N
     const object = readObject(entry, here, ['namespace', 'name', 'labels']);
     const namespace = readString(required(object, 'namespace', here), here.key('namespace'));
     if (!namespaces.some((ns) => ns.name === namespace)) {
-      here.key('namespace').fail(`namespace ${JSON.stringify(namespace)} is not declared in namespaces`);
+      here.key('namespace').fail(`namespace ${excerpt(namespace)} is not declared in namespaces`);
     }
     const name = readName(required(object, 'name', here), here.key('name'), dns1123SubdomainProblem);
     if (seen.has(`${namespace}/${name}`)) here.key('name').fail(`duplicate service account ${namespace}/${name}`);
@@ -48,12 +49,12 @@ export function parseNamespaces(value: unknown, at: Location): NamespaceSpec[] {
     const here = at.index(i);
     const object = readObject(entry, here, ['name', 'labels']);
     const name = readName(required(object, 'name', here), here.key('name'), dns1123LabelProblem);
-    if (seen.has(name)) here.key('name').fail(`duplicate namespace ${JSON.stringify(name)}`);
+    if (seen.has(name)) here.key('name').fail(`duplicate namespace ${excerpt(name)}`);
     seen.add(name);
     const labels = isAbsent(object.labels) ? {} : readLabels(object.labels, here.key('labels'));
     const automatic = labels[NAMESPACE_NAME_LABEL];
     if (automatic !== undefined && automatic !== name) {
-      here.key('labels').key(NAMESPACE_NAME_LABEL).fail(`must equal the namespace name ${JSON.stringify(name)} (the API server sets it)`);
+      here.key('labels').key(NAMESPACE_NAME_LABEL).fail(`must equal the namespace name ${excerpt(name)} (the API server sets it)`);
     }
     return { name, labels: { ...labels, [NAMESPACE_NAME_LABEL]: name } };
   });
@@ -66,7 +67,7 @@ export function parsePods(value: unknown, at: Location, namespaces: NamespaceSpe
     const object = readObject(entry, here, ['namespace', 'name', 'labels', 'ip', 'ports', 'serviceAccount']);
     const namespace = readString(required(object, 'namespace', here), here.key('namespace'));
     if (!namespaces.some((ns) => ns.name === namespace)) {
-      here.key('namespace').fail(`namespace ${JSON.stringify(namespace)} is not declared in namespaces`);
+      here.key('namespace').fail(`namespace ${excerpt(namespace)} is not declared in namespaces`);
     }
     const name = readName(required(object, 'name', here), here.key('name'), dns1123SubdomainProblem);
     const id = podString(namespace, name);
@@ -105,7 +106,7 @@ export function parseContainerPorts(value: unknown, at: Location): ContainerPort
     if (!isAbsent(object.name)) {
       const name = readName(object.name, here.key('name'), portNameProblem);
       // Named ports must be unique within a pod, or a policy's named port would be ambiguous.
-      if (names.has(name)) here.key('name').fail(`duplicate port name ${JSON.stringify(name)}`);
+      if (names.has(name)) here.key('name').fail(`duplicate port name ${excerpt(name)}`);
       names.add(name);
       result.name = name;
     }
@@ -120,7 +121,7 @@ export function parseExternals(value: unknown, at: Location): ExternalHost[] {
     const object = readObject(entry, here, ['name', 'ip']);
     // A DNS label never contains '/', so an external name can never be mistaken for "ns/pod".
     const name = readName(required(object, 'name', here), here.key('name'), dns1123LabelProblem);
-    if (seen.has(name)) here.key('name').fail(`duplicate external host ${JSON.stringify(name)}`);
+    if (seen.has(name)) here.key('name').fail(`duplicate external host ${excerpt(name)}`);
     seen.add(name);
     const host: ExternalHost = { name };
     if (!isAbsent(object.ip)) host.ip = readIpAddress(object.ip, here.key('ip'));
@@ -131,13 +132,13 @@ export function parseExternals(value: unknown, at: Location): ExternalHost[] {
 function readName(value: unknown, at: Location, problemOf: (text: string) => string | undefined): string {
   const name = readString(value, at);
   const problem = problemOf(name);
-  if (problem) at.fail(`invalid name ${JSON.stringify(name)}: ${problem}`);
+  if (problem) at.fail(`invalid name ${excerpt(name)}: ${problem}`);
   return name;
 }
 
 function readIpAddress(value: unknown, at: Location): string {
   const ip = readString(value, at);
-  if (!parseIp(ip)) at.fail(`${JSON.stringify(ip)} is not a valid IPv4 or IPv6 address`);
+  if (!parseIp(ip)) at.fail(`${excerpt(ip)} is not a valid IPv4 or IPv6 address`);
   return ip;
 }
 

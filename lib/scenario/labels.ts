@@ -1,5 +1,6 @@
 // Labels and metav1.LabelSelector, validated as apimachinery's ValidateLabels / ValidateLabelSelector do.
 import type { LabelSelector, LabelSelectorRequirement, Labels } from '../model/types.ts';
+import { excerpt } from '../errors.ts';
 import { isAbsent, readList, readObject, readString, readStringMap, required } from './fields.ts';
 import { labelValueProblem, qualifiedNameProblem } from './kubernetes-names.ts';
 import type { Location } from './location.ts';
@@ -12,7 +13,7 @@ export function readLabels(value: unknown, at: Location): Labels {
     const keyProblem = qualifiedNameProblem(key);
     if (keyProblem) at.key(key).fail(`invalid label key: ${keyProblem}`);
     const valueProblem = labelValueProblem(text);
-    if (valueProblem) at.key(key).fail(`invalid label value ${JSON.stringify(text)}: ${valueProblem}`);
+    if (valueProblem) at.key(key).fail(`invalid label value ${excerpt(text)}: ${valueProblem}`);
   }
   return labels;
 }
@@ -32,10 +33,10 @@ function readRequirement(value: unknown, at: Location): LabelSelectorRequirement
   const object = readObject(value, at, ['key', 'operator', 'values']);
   const key = readString(required(object, 'key', at), at.key('key'));
   const keyProblem = qualifiedNameProblem(key);
-  if (keyProblem) at.key('key').fail(`invalid label key ${JSON.stringify(key)}: ${keyProblem}`);
+  if (keyProblem) at.key('key').fail(`invalid label key ${excerpt(key)}: ${keyProblem}`);
   const operator = readString(required(object, 'operator', at), at.key('operator'));
   if (!(OPERATORS as readonly string[]).includes(operator)) {
-    at.key('operator').fail(`${JSON.stringify(operator)} is not a valid selector operator (In, NotIn, Exists, DoesNotExist)`);
+    at.key('operator').fail(`${excerpt(operator)} is not a valid selector operator (In, NotIn, Exists, DoesNotExist)`);
   }
   const values = isAbsent(object.values)
     ? []
@@ -48,7 +49,7 @@ function readRequirement(value: unknown, at: Location): LabelSelectorRequirement
   }
   values.forEach((text, i) => {
     const problem = labelValueProblem(text);
-    if (problem) at.key('values').index(i).fail(`invalid label value ${JSON.stringify(text)}: ${problem}`);
+    if (problem) at.key('values').index(i).fail(`invalid label value ${excerpt(text)}: ${problem}`);
   });
   const requirement: LabelSelectorRequirement = { key, operator: operator as LabelSelectorRequirement['operator'] };
   if (!isAbsent(object.values)) requirement.values = values;

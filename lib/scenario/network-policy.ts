@@ -12,6 +12,7 @@ import type {
   PolicyType,
   PortProtocol,
 } from '../model/types.ts';
+import { excerpt } from '../errors.ts';
 import { cidrContainsCidr, parseCidr } from '../oracle/cidr.ts';
 import { isAbsent, readInteger, readList, readObject, readString, readStringMap, required } from './fields.ts';
 import { readLabelSelector, readLabels } from './labels.ts';
@@ -35,9 +36,9 @@ export function validateNetworkPolicy(value: unknown, at: Location | string, opt
   const here = Location.of(at);
   const object = readObject(value, here, ['apiVersion', 'kind', 'metadata', 'spec']);
   const apiVersion = readString(required(object, 'apiVersion', here), here.key('apiVersion'));
-  if (apiVersion !== 'networking.k8s.io/v1') here.key('apiVersion').fail(`must be "networking.k8s.io/v1", got ${JSON.stringify(apiVersion)}`);
+  if (apiVersion !== 'networking.k8s.io/v1') here.key('apiVersion').fail(`must be "networking.k8s.io/v1", got ${excerpt(apiVersion)}`);
   const kind = readString(required(object, 'kind', here), here.key('kind'));
-  if (kind !== 'NetworkPolicy') here.key('kind').fail(`must be "NetworkPolicy", got ${JSON.stringify(kind)}`);
+  if (kind !== 'NetworkPolicy') here.key('kind').fail(`must be "NetworkPolicy", got ${excerpt(kind)}`);
   return {
     apiVersion: 'networking.k8s.io/v1',
     kind: 'NetworkPolicy',
@@ -50,12 +51,12 @@ function readMetadata(value: unknown, at: Location, options: NetworkPolicyOption
   const object = readObject(value, at, ['name', 'namespace', 'labels', 'annotations']);
   const name = readString(required(object, 'name', at), at.key('name'));
   const nameProblem = dns1123SubdomainProblem(name);
-  if (nameProblem) at.key('name').fail(`invalid name ${JSON.stringify(name)}: ${nameProblem}`);
+  if (nameProblem) at.key('name').fail(`invalid name ${excerpt(name)}: ${nameProblem}`);
   const namespace = isAbsent(object.namespace)
     ? (options.defaultNamespace ?? at.key('namespace').fail('required value'))
     : readString(object.namespace, at.key('namespace'));
   const namespaceProblem = dns1123LabelProblem(namespace);
-  if (namespaceProblem) at.key('namespace').fail(`invalid namespace ${JSON.stringify(namespace)}: ${namespaceProblem}`);
+  if (namespaceProblem) at.key('namespace').fail(`invalid namespace ${excerpt(namespace)}: ${namespaceProblem}`);
   const metadata: NetworkPolicy['metadata'] = { name, namespace };
   if (!isAbsent(object.labels)) metadata.labels = readLabels(object.labels, at.key('labels'));
   if (!isAbsent(object.annotations)) {
@@ -92,7 +93,7 @@ function readPolicyTypes(value: unknown, at: Location): PolicyType[] {
   return list.map((entry, i) => {
     const type = readString(entry, at.index(i));
     if (!(POLICY_TYPES as readonly string[]).includes(type)) {
-      at.index(i).fail(`unsupported value ${JSON.stringify(type)}: supported values: "Ingress", "Egress"`);
+      at.index(i).fail(`unsupported value ${excerpt(type)}: supported values: "Ingress", "Egress"`);
     }
     return type as PolicyType;
   });
@@ -126,7 +127,7 @@ function readPort(value: unknown, at: Location): NetworkPolicyPort {
     const portAt = at.key('port');
     if (typeof object.port === 'string') {
       const problem = portNameProblem(object.port);
-      if (problem) portAt.fail(`invalid named port ${JSON.stringify(object.port)}: ${problem}`);
+      if (problem) portAt.fail(`invalid named port ${excerpt(object.port)}: ${problem}`);
       port.port = object.port;
     } else {
       port.port = readInteger(object.port, portAt);
@@ -150,7 +151,7 @@ function readPort(value: unknown, at: Location): NetworkPolicyPort {
 export function readProtocol(value: unknown, at: Location): PortProtocol {
   const protocol = readString(value, at);
   if (!(PORT_PROTOCOLS as readonly string[]).includes(protocol)) {
-    at.fail(`unsupported value ${JSON.stringify(protocol)}: supported values: "TCP", "UDP", "SCTP"`);
+    at.fail(`unsupported value ${excerpt(protocol)}: supported values: "TCP", "UDP", "SCTP"`);
   }
   return protocol as PortProtocol;
 }
@@ -180,16 +181,16 @@ function readIpBlock(value: unknown, at: Location): IPBlock {
   const object = readObject(value, at, ['cidr', 'except']);
   const text = readString(required(object, 'cidr', at), at.key('cidr'));
   const cidr = parseCidr(text);
-  if (!cidr) throw at.key('cidr').error(`${JSON.stringify(text)} is not a valid CIDR (e.g. "10.0.0.0/16" or "2001:db8::/64")`);
+  if (!cidr) throw at.key('cidr').error(`${excerpt(text)} is not a valid CIDR (e.g. "10.0.0.0/16" or "2001:db8::/64")`);
   const block: IPBlock = { cidr: text };
   if (!isAbsent(object.except)) {
     const list = at.key('except');
     block.except = readList(object.except, list).map((entry, i) => {
       const exceptText = readString(entry, list.index(i));
       const except = parseCidr(exceptText);
-      if (!except) throw list.index(i).error(`${JSON.stringify(exceptText)} is not a valid CIDR`);
+      if (!except) throw list.index(i).error(`${excerpt(exceptText)} is not a valid CIDR`);
       if (!cidrContainsCidr(cidr, except) || except.prefix <= cidr.prefix) {
-        list.index(i).fail(`${JSON.stringify(exceptText)} must be a strict subset of cidr ${JSON.stringify(text)}`);
+        list.index(i).fail(`${excerpt(exceptText)} must be a strict subset of cidr ${excerpt(text)}`);
       }
       return exceptText;
     });

@@ -1,5 +1,6 @@
 // One entry of a scenario's or recipe's `policies` list: a Kubernetes NetworkPolicy or a Calico
 // resource (Tier, NetworkPolicy, GlobalNetworkPolicy, staged policies), told apart by apiVersion.
+import { excerpt } from '../errors.ts';
 import type { CalicoApiVersion } from '../model/calico.ts';
 import type { PolicyResource } from '../model/types.ts';
 import { CALICO_API_VERSIONS, validateCalicoResource } from './calico-policy.ts';
@@ -19,7 +20,7 @@ export function validatePolicyResource(value: unknown, at: Location | string, op
   if (apiVersion !== KUBERNETES_API_VERSION) {
     required(object, 'apiVersion', here);
     here.key('apiVersion').fail(
-      `must be "${KUBERNETES_API_VERSION}" (NetworkPolicy) or "projectcalico.org/v3" (Tier, NetworkPolicy, GlobalNetworkPolicy, StagedNetworkPolicy, StagedGlobalNetworkPolicy), got ${JSON.stringify(apiVersion)}`,
+      `must be "${KUBERNETES_API_VERSION}" (NetworkPolicy) or "projectcalico.org/v3" (Tier, NetworkPolicy, GlobalNetworkPolicy, StagedNetworkPolicy, StagedGlobalNetworkPolicy), got ${excerpt(apiVersion)}`,
     );
   }
   return validateNetworkPolicy(value, here, options);

@@ -1,6 +1,7 @@
 // What one policy resource alone cannot check, against the whole scenario (or recipe): its
 // namespace exists, its name is unique, the tier it names is declared, the named ports it uses
 // are declared by some pod, and every endpoint has an IP when an ipBlock or nets matches by IP.
+import { excerpt } from '../errors.ts';
 import type { CalicoPolicy, CalicoPort } from '../model/calico.ts';
 import { isCalicoTier, isGlobalKind } from '../model/calico.ts';
 import type { Model, NetworkPolicy, PodSpec, PolicyResource } from '../model/types.ts';
@@ -16,7 +17,7 @@ export function checkPolicyReferences(model: Model, policies: readonly PolicyRes
     const here = at.index(i);
     const namespace = isCalicoTier(policy) || (!isKubernetesNetworkPolicy(policy) && isGlobalKind(policy.kind)) ? undefined : policy.metadata.namespace;
     if (namespace !== undefined && !model.namespaces.some((ns) => ns.name === namespace)) {
-      here.key('metadata').key('namespace').fail(`namespace ${JSON.stringify(namespace)} is not declared in namespaces`);
+      here.key('metadata').key('namespace').fail(`namespace ${excerpt(namespace)} is not declared in namespaces`);
     }
     const key = `${identity(policy)} ${namespace ?? ''}/${policy.metadata.name}`;
     if (seen.has(key)) here.key('metadata').key('name').fail(`duplicate ${key.split(' ')[0]!.replace('-', ' ')} ${namespace ? `${namespace}/` : ''}${policy.metadata.name}`);
@@ -25,7 +26,7 @@ export function checkPolicyReferences(model: Model, policies: readonly PolicyRes
       checkKubernetesNamedPorts(model.pods, policy, here);
     } else if (!isCalicoTier(policy)) {
       const tier = policy.spec.tier ?? 'default';
-      if (!tiers.has(tier)) here.key('spec').key('tier').fail(`tier ${JSON.stringify(tier)} is not declared: add a projectcalico.org/v3 Tier named ${JSON.stringify(tier)} to policies`);
+      if (!tiers.has(tier)) here.key('spec').key('tier').fail(`tier ${excerpt(tier)} is not declared: add a projectcalico.org/v3 Tier named ${excerpt(tier)} to policies`);
       checkCalicoNamedPorts(model.pods, policy, here);
     }
   });
@@ -52,7 +53,7 @@ function checkKubernetesNamedPorts(pods: PodSpec[], policy: NetworkPolicy, here:
         if (typeof port.port !== 'string') return;
         const protocol = port.protocol ?? 'TCP';
         const declared = pods.some((pod) => pod.ports.some((c) => c.name === port.port && c.protocol === protocol));
-        if (!declared) here.key('spec').key(direction).index(r).key('ports').index(p).key('port').fail(`named port ${JSON.stringify(port.port)} (${protocol}) is not declared by any pod`);
+        if (!declared) here.key('spec').key(direction).index(r).key('ports').index(p).key('port').fail(`named port ${excerpt(port.port)} (${protocol}) is not declared by any pod`);
       });
     });
   }
@@ -66,7 +67,7 @@ function checkCalicoNamedPorts(pods: PodSpec[], policy: CalicoPolicy, here: Loca
           if (typeof port !== 'string' || /^\d+(:\d+)?$/.test(port)) return;
           const declared = pods.some((pod) => pod.ports.some((c) => c.name === port && (rule.protocol === undefined || c.protocol === rule.protocol)));
           if (!declared) {
-            here.key('spec').key(direction).index(r).key('destination').key(field).index(p).fail(`named port ${JSON.stringify(port)} is not declared by any pod${rule.protocol === undefined ? '' : ` with protocol ${String(rule.protocol)}`}`);
+            here.key('spec').key(direction).index(r).key('destination').key(field).index(p).fail(`named port ${excerpt(port)} is not declared by any pod${rule.protocol === undefined ? '' : ` with protocol ${String(rule.protocol)}`}`);
           }
         });
       }

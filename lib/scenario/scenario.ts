@@ -1,6 +1,5 @@
 // The scenario file read by `netpol-conformance expect`: fixtures plus the policies to evaluate.
-import { readFile } from 'node:fs/promises';
-import { InputError } from '../errors.ts';
+import { readInputFile } from '../input-file.ts';
 import type { Model, PolicyResource } from '../model/types.ts';
 import { isAbsent, readInteger, readList, readObject } from './fields.ts';
 import { parseModel } from './fixtures.ts';
@@ -23,13 +22,7 @@ export interface Scenario {
 const SCENARIO_KEYS = ['schemaVersion', 'namespaces', 'serviceAccounts', 'pods', 'externals', 'policies'];
 
 export async function loadScenario(path: string): Promise<Scenario> {
-  let text: string;
-  try {
-    text = await readFile(path, 'utf8');
-  } catch (e) {
-    throw new InputError(`${path}: cannot read the scenario file (${(e as NodeJS.ErrnoException).code ?? String(e)})`, { cause: e });
-  }
-  return parseScenario(text, path);
+  return parseScenario(readInputFile(path, 'scenario'), path);
 }
 
 export function parseScenario(text: string, file: string): Scenario {
@@ -38,6 +31,7 @@ export function parseScenario(text: string, file: string): Scenario {
   if (!isAbsent(object.schemaVersion) && readInteger(object.schemaVersion, root.key('schemaVersion')) !== SCENARIO_SCHEMA_VERSION) {
     root.key('schemaVersion').fail(`unsupported schemaVersion ${String(object.schemaVersion)}; this harness reads version ${SCENARIO_SCHEMA_VERSION}`);
   }
+  checkCounts(object, root, scenarioLimits);
   const model = parseModel(object, root);
   const policiesAt = root.key('policies');
   const policies = isAbsent(object.policies)
@@ -45,4 +39,17 @@ export function parseScenario(text: string, file: string): Scenario {
     : readList(object.policies, policiesAt).map((entry, i) => validatePolicyResource(entry, policiesAt.index(i)));
   checkPolicyReferences(model, policies, root);
   return { schemaVersion: SCENARIO_SCHEMA_VERSION, file, model, policies };
+}
+
+/** Bounded so parsing and the oracle stay within memory; docs/scenario.md, "Limits", has the measurements. */
+export const scenarioLimits = { namespaces: 10_000, serviceAccounts: 10_000, pods: 10_000, externals: 1_000, policies: 5_000 } as const;
+
+/** Refuses lists longer than `limits` before any entry is validated. Shared with recipes. */
+export function checkCounts(object: Record<string, unknown>, root: Location, limits: Partial<Record<string, number>>): void {
+  for (const [key, limit] of Object.entries(limits)) {
+    const list = object[key];
+    if (limit !== undefined && Array.isArray(list) && list.length > limit) {
+      root.key(key).fail(`${list.length} entries; at most ${limit} are allowed`);
+    }
+  }
 }

@@ -1,6 +1,7 @@
 // Where built upstream binaries live: outside the repo, one file per component and version.
+import { rmdir } from 'node:fs/promises';
 import { homedir } from 'node:os';
-import { join, resolve } from 'node:path';
+import { dirname, join, resolve } from 'node:path';
 
 /** Kubernetes commands built from the Kubernetes wrapper module at versions.json's release: the
  * control plane the netns provider runs, and the kind node image's kubelet, kubeadm and images. */
@@ -37,4 +38,21 @@ export function cacheRoot(env: NodeJS.ProcessEnv = process.env): string {
 export function cachedBinaryPath(component: Component, version: string, env: NodeJS.ProcessEnv = process.env): string {
   if (!/^v[0-9A-Za-z.+-]+$/.test(version)) throw new Error(`not a version: ${JSON.stringify(version)}`);
   return join(cacheRoot(env), 'bin', component, version, binaryNames[component]);
+}
+
+/**
+ * Undoes `mkdir(leaf, {recursive: true})` after a failed build: removes `leaf` and its parents up
+ * to `created` (what mkdir returned: the first directory it made), each only while empty, so a
+ * failed first build leaves no empty folders in the cache.
+ */
+export async function removeCreatedDirs(leaf: string, created: string | undefined): Promise<void> {
+  if (created === undefined) return;
+  for (let dir = resolve(leaf); dir.startsWith(resolve(created)); dir = dirname(dir)) {
+    try {
+      await rmdir(dir);
+    } catch {
+      return;
+    }
+    if (dir === resolve(created)) return;
+  }
 }

@@ -13,7 +13,7 @@ import { access, constants, mkdir, rename, rm } from 'node:fs/promises';
 import { delimiter, dirname, join } from 'node:path';
 import { tmpdir } from 'node:os';
 import { createLogger, type Logger } from '../../log.ts';
-import { cacheRoot } from '../../upstream/cache.ts';
+import { cacheRoot, removeCreatedDirs } from '../../upstream/cache.ts';
 import { go } from '../../upstream/go.ts';
 import { repoRoot } from '../../upstream/versions.ts';
 import { loadKindPins } from './pins.ts';
@@ -148,7 +148,7 @@ async function buildInto(tool: Tool, target: string, options: ToolOptions): Prom
   const log = options.log ?? createLogger('kind:tools');
   const started = Date.now();
   log.info(`building ${tool.name} ${tool.version} from its Go module (first use; cached in ${dirname(target)})`);
-  await mkdir(dirname(target), { recursive: true });
+  const created = await mkdir(dirname(target), { recursive: true });
   const temp = `${target}.tmp-${process.pid}-${randomBytes(4).toString('hex')}`;
   const common = { ...(options.signal ? { signal: options.signal } : {}), onLine: (line: string) => log.debug(`go: ${line}`) };
   try {
@@ -175,6 +175,8 @@ async function buildInto(tool: Tool, target: string, options: ToolOptions): Prom
   } finally {
     await rm(temp, { force: true });
     await rm(`${temp}.d`, { recursive: true, force: true });
+    // A failed first build leaves no empty folders in the cache.
+    if (!(await isExecutable(target))) await removeCreatedDirs(dirname(target), created);
   }
   log.info(`built ${tool.name} ${tool.version} in ${Math.round((Date.now() - started) / 1000)}s: ${target}`);
   return target;

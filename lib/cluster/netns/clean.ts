@@ -53,8 +53,13 @@ function isAlive(pid: number): boolean {
 export async function cleanNetns(options: CleanOptions): Promise<CleanReport> {
   const root = stateRoot();
   const live = options.force ? new Set<string>() : await liveRuns(root);
-  const wanted = (prefix: string | undefined): prefix is string =>
+  // The harness's marker: a run's state dir (made before its first namespace, removed after its
+  // last) or, on a process, the run marker variable. A namespace that merely looks like ours is
+  // not touched.
+  const marked = new Set((await readdir(root).catch(() => [] as string[])).map(prefixOf).filter((p) => p !== undefined));
+  const selected = (prefix: string | undefined): prefix is string =>
     prefix !== undefined && (options.only === undefined || prefix === options.only) && !live.has(prefix);
+  const wanted = (prefix: string | undefined): prefix is string => selected(prefix) && marked.has(prefix);
   const report: CleanReport = { processes: 0, namespaces: [], stateDirs: [], skippedLiveRuns: [...live] };
   for (const run of live) options.log(`leaving run ${run} alone: its harness is still running (use --force)`);
 
@@ -80,7 +85,7 @@ export async function cleanNetns(options: CleanOptions): Promise<CleanReport> {
     if (!Number.isInteger(pid) || pid === process.pid) continue;
     const environ = await readFile(`/proc/${pid}/environ`, 'utf8').catch(() => '');
     const marker = environ.split('\0').find((v) => v.startsWith(`${runMarkerVariable}=`));
-    if (marker && wanted(prefixOf(marker.slice(runMarkerVariable.length + 1)))) {
+    if (marker && selected(prefixOf(marker.slice(runMarkerVariable.length + 1)))) {
       victims.add(pid);
       continue;
     }

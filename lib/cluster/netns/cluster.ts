@@ -135,8 +135,10 @@ export class NetnsCluster implements Cluster {
     this.freedPodAddresses = this.nodes.map(() => []);
     this.workDir = join(options.workDir, this.names.prefix);
     this.stateDir = join(stateRoot(), this.names.prefix);
-    this.kubeconfigPath = join(this.workDir, 'kubeconfig');
-    this.nodeKubeconfigPath = join(this.workDir, 'kubeconfig.nodes');
+    // Keys and kubeconfigs live in the private state dir, never in workDir: CI uploads the
+    // reports directory workDir sits in.
+    this.kubeconfigPath = join(this.stateDir, 'kubeconfig');
+    this.nodeKubeconfigPath = join(this.stateDir, 'kubeconfig.nodes');
     this.log = options.log;
     this.teardown = new TeardownStack(createLogger(`netns:${this.names.prefix}`));
     this.supervisor = new Supervisor(this.names.prefix, join(this.workDir, 'logs'), this.stateDir, this.log);
@@ -181,8 +183,8 @@ export class NetnsCluster implements Cluster {
     const n = this.names;
     this.log(`netns cluster ${n.prefix}: work dir ${this.workDir}`);
 
-    this.teardown.defer('remove state dir', () => rm(this.stateDir, { recursive: true, force: true }));
-    await mkdir(this.stateDir, { recursive: true });
+    // The state dir is the run's marker for `clean`; destroy() removes it once the rest is gone.
+    await mkdir(this.stateDir, { recursive: true, mode: 0o700 });
     await writeFile(join(this.stateDir, 'run.json'), JSON.stringify({ runId: o.runId, prefix: n.prefix, workDir: this.workDir, pid: process.pid }) + '\n');
     await mkdir(this.workDir, { recursive: true });
 
@@ -194,7 +196,7 @@ export class NetnsCluster implements Cluster {
           ensureBinary('felix', o.calicoVersion, { signal: o.signal }),
         ]),
         calicoCrdDir(o.calicoVersion, { signal: o.signal }).then(readCrds),
-        createPki(join(this.workDir, 'pki'), [nodeNetwork.apiServerIp]),
+        createPki(join(this.stateDir, 'pki'), [nodeNetwork.apiServerIp]),
       ]),
     );
     const [etcd, kubeApiserver, felix] = binaries;
@@ -212,7 +214,7 @@ export class NetnsCluster implements Cluster {
 
     // The API server starts while the node namespaces are wired.
     const apiServer = this.phase('api-server', async () => {
-      await startEtcd(this.supervisor, n.controlPlane, etcd, etcdDataDir(this.workDir));
+      await startEtcd(this.supervisor, n.controlPlane, etcd, etcdDataDir(this.stateDir));
       await startApiServer(this.supervisor, n.controlPlane, kubeApiserver, pki);
       const port = await startRelay(this.supervisor, n.controlPlane, this.workDir);
       await writeFile(this.kubeconfigPath, kubeconfig(`https://127.0.0.1:${port}`), { mode: 0o600 });
@@ -464,6 +466,8 @@ export class NetnsCluster implements Cluster {
     const errors = await this.teardown.unwind();
     this.pods.clear();
     this.externals.clear();
+    // Kept when something could not be removed: `clean` sweeps only runs that have one.
+    if (errors.length === 0) await rm(this.stateDir, { recursive: true, force: true });
     if (errors.length > 0) throw new InfrastructureError(`netns cluster ${this.names.prefix} teardown: ${errors.join('; ')}`);
   }
 

@@ -88,6 +88,6 @@ function freeLoopbackPort(): Promise<number> {
   });
 }
 
-export function etcdDataDir(workDir: string): string {
-  return join(workDir, 'etcd');
+export function etcdDataDir(dir: string): string {
+  return join(dir, 'etcd');
 }

@@ -2,6 +2,7 @@
 // and fixture servers. Each child gets its own process group (so stop() also ends what it
 // forked), a log file under the run's work directory, the run marker in its environment and a
 // record in the state directory, so `clean` can find it after a killed run.
+import { closeSync, openSync, readSync, statSync } from 'node:fs';
 import { mkdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { execa } from 'execa';
@@ -115,6 +116,31 @@ function signalGroup(pid: number, signal: NodeJS.Signals): void {
   }
 }
 
+/** The last lines of a child's log, joined on one line, for the message that says it died. */
+export function logTail(file: string, lines = 3, maxBytes = 4096): string {
+  let text: string;
+  try {
+    const size = statSync(file).size;
+    const fd = openSync(file, 'r');
+    try {
+      const buffer = Buffer.alloc(Math.min(size, maxBytes));
+      readSync(fd, buffer, 0, buffer.length, size - buffer.length);
+      text = buffer.toString('utf8');
+    } finally {
+      closeSync(fd);
+    }
+  } catch {
+    return '';
+  }
+  return text
+    .split('\n')
+    .map((line) => line.trim())
+    .filter((line) => line !== '')
+    .slice(-lines)
+    .map((line) => (line.length > 200 ? `${line.slice(0, 200)}…` : line))
+    .join(' | ');
+}
+
 /** Starts children, records them in the state directory and reports deaths nobody asked for. */
 export class Supervisor {
   private readonly processes: SupervisedProcess[] = [];
@@ -147,7 +173,8 @@ export class Supervisor {
   }
 
   unexpectedExit(process: SupervisedProcess, how: string): void {
-    const message = `${process.spec.name}: ${how} (log ${process.logFile})`;
+    const tail = logTail(process.logFile);
+    const message = `${process.spec.name}: ${how}${tail ? `; last log lines: ${tail}` : ''} (log ${process.logFile})`;
     this.failures.push(message);
     this.log(`process died unexpectedly: ${message}`);
   }
