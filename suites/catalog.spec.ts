@@ -7,7 +7,7 @@ import { planRecipe } from '../lib/recipes/index.ts';
 import { renderConsoleSummary } from '../lib/report/console.ts';
 import type { Report } from '../lib/report/schema.ts';
 import { runCatalog } from '../lib/run/catalog.ts';
-import { grepSelects, runOptionsFromEnv, validateRunOptions } from '../lib/run/options.ts';
+import { grepSelects, runIpFamilies, runOptionsFromEnv, validateRunOptions } from '../lib/run/options.ts';
 import { describeTries, evidenceProblem } from '../lib/run/verdict-problems.ts';
 
 const { options, recipes } = validateRunOptions(runOptionsFromEnv());
@@ -28,7 +28,9 @@ describe(`catalog on ${options.provider} (Calico ${options.calicoVersion}, ${opt
 
   for (const recipe of recipes) {
     describe(`${recipe.id}: ${recipe.title}`, function () {
-      for (const probe of planRecipe(recipe, '').probes.filter((p) => grepSelects(options.grep, recipe, p.id))) {
+      // The probes of every family the run's cluster gets (dual-stack on netns by default).
+      const families = runIpFamilies(options);
+      for (const probe of planRecipe(recipe, '', {}, { families }).probes.filter((p) => grepSelects(options.grep, recipe, p.id))) {
         it(probe.id, function () {
           const tries = report?.recipes.find((r) => r.id === recipe.id)?.probes.filter((p) => p.id === probe.id) ?? [];
           const last = tries.at(-1);

@@ -1,5 +1,6 @@
 // The netns provider end to end, with real everything: etcd, kube-apiserver and two felixes
-// built from their Go modules, pods as network namespaces, real probes, real iptables counters.
+// built from their Go modules, pods as dual-stack network namespaces, real probes over IPv4 and
+// IPv6, real iptables/ip6tables (or nft ip/ip6) counters.
 // Needs root. NETPOL_DATAPLANE picks the dataplane (default iptables-nft);
 // NETPOL_SAVE_CAPTURES=1 writes the node's counters to lib/counters/testdata.
 import { expect } from 'chai';
@@ -8,7 +9,7 @@ import { readFile, readdir, readlink, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { randomBytes } from 'node:crypto';
-import { parseIptablesSave, parseNftJson } from '../lib/counters/index.ts';
+import { parseTableRead, tableReadCommand } from '../lib/counters/index.ts';
 import type { CounterSnapshot } from '../lib/counters/index.ts';
 import type { Dataplane } from '../lib/cluster/provider.ts';
 import { createNetnsCluster, hostNetworkState, type NetnsCluster } from '../lib/cluster/netns/index.ts';
@@ -18,7 +19,7 @@ import { stateRoot } from '../lib/cluster/netns/state.ts';
 import { CancelledError } from '../lib/errors.ts';
 import { poll, retryHealable } from '../lib/lifecycle/index.ts';
 import { createLogger } from '../lib/log.ts';
-import type { Connectivity, NetworkPolicy, PodString, ProbeProtocol } from '../lib/model/types.ts';
+import type { Connectivity, IpFamily, NetworkPolicy, PodString, ProbeProtocol } from '../lib/model/types.ts';
 import { classifyProbe, defaultTimeouts, probeCommand } from '../lib/probe/command.ts';
 import { defaultCalico } from '../lib/run/options.ts';
 
@@ -64,24 +65,30 @@ describe(`netns provider: two nodes, real felix ${calicoVersion} (${dataplane})`
   let hostBefore: Record<string, string>;
   let cluster: NetnsCluster;
   let ips: Record<PodString, string>;
+  let ips6: Record<PodString, string>;
+  const families: IpFamily[] = ['IPv4', 'IPv6'];
   const abort = new AbortController();
 
-  async function probe(from: PodString, to: PodString, protocol: ProbeProtocol): Promise<Connectivity> {
+  async function probe(from: PodString, to: PodString, protocol: ProbeProtocol, family: IpFamily = 'IPv4'): Promise<Connectivity> {
     const port = protocol === 'icmp' ? undefined : protocol === 'http' ? 80 : 81;
     const timeouts = { connectSeconds: 1 };
-    const result = await cluster.execInPod(from, probeCommand(protocol, ips[to]!, port, timeouts), { timeoutMs: 10_000 });
+    const address = (family === 'IPv6' ? ips6 : ips)[to]!;
+    const result = await cluster.execInPod(from, probeCommand(protocol, address, port, timeouts), { timeoutMs: 10_000 });
     const outcome = classifyProbe(protocol, result, timeouts);
-    log.debug(`${from} -> ${to} ${protocol}: ${outcome.observed} (${outcome.detail})`);
+    log.debug(`${from} -> ${to} ${protocol} ${family}: ${outcome.observed} (${outcome.detail})`);
     return outcome.observed;
   }
 
+  /** Both clients to the server, TCP, HTTP and ICMP, over both families: 12 probes. */
   async function probeAll(): Promise<Record<string, Connectivity>> {
     const out: Record<string, Connectivity> = {};
     await Promise.all(
       [clientSame, clientOther].flatMap((from) =>
-        (['tcp', 'http', 'icmp'] as const).map(async (protocol) => {
-          out[`${from} ${protocol}`] = await probe(from, server, protocol);
-        }),
+        (['tcp', 'http', 'icmp'] as const).flatMap((protocol) =>
+          families.map(async (family) => {
+            out[`${from} ${protocol} ${family}`] = await probe(from, server, protocol, family);
+          }),
+        ),
       ),
     );
     return out;
@@ -89,23 +96,15 @@ describe(`netns provider: two nodes, real felix ${calicoVersion} (${dataplane})`
 
   const expectAll = (observed: Record<string, Connectivity>, want: Connectivity): void => {
     const keys = Object.keys(observed).sort();
-    expect(keys).to.have.length(6);
+    expect(keys).to.have.length(12);
     expect(Object.fromEntries(keys.map((k) => [k, observed[k]]))).to.deep.equal(Object.fromEntries(keys.map((k) => [k, want])));
   };
 
-  async function counters(): Promise<{ text: string; snapshot: CounterSnapshot }> {
+  async function counters(family: IpFamily = 'IPv4'): Promise<{ text: string; snapshot: CounterSnapshot }> {
     const node = cluster.podInfo(server).node;
-    const argv =
-      dataplane === 'nftables'
-        ? ['nft', '-j', 'list', 'ruleset']
-        : [dataplane === 'iptables-legacy' ? 'iptables-legacy-save' : 'iptables-nft-save', '-c'];
-    const result = await cluster.execOnNode(node, argv, { timeoutMs: 20_000 });
+    const result = await cluster.execOnNode(node, tableReadCommand(dataplane, family), { timeoutMs: 20_000 });
     expect(result.exitCode, result.stderr).to.equal(0);
-    const snapshot =
-      dataplane === 'nftables'
-        ? parseNftJson(result.stdout)
-        : parseIptablesSave(result.stdout, { backend: dataplane === 'iptables-legacy' ? 'legacy' : 'nft' });
-    return { text: result.stdout, snapshot };
+    return { text: result.stdout, snapshot: parseTableRead(dataplane, result.stdout) };
   }
 
   /** Packets on the end-of-tier DROP rule of the server's cali-tw- chain. */
@@ -143,6 +142,7 @@ describe(`netns provider: two nodes, real felix ${calicoVersion} (${dataplane})`
       cluster.deployPod({ namespace: ns, name: 'client-other-node', labels: { app: 'client' }, node: cluster.nodes[0]!, serve: [] }),
     ]);
     ips = Object.fromEntries(deployed.map((d) => [d.pod, d.ip]));
+    ips6 = Object.fromEntries(deployed.map((d) => [d.pod, d.ips?.[1] ?? '']));
   });
 
   after(async () => {
@@ -168,6 +168,15 @@ describe(`netns provider: two nodes, real felix ${calicoVersion} (${dataplane})`
     expect(versions.felix).to.include(calicoVersion);
   });
 
+  it('gives every pod an IPv4 and an IPv6 address, wired as Calico CNI wires them', async () => {
+    expect(cluster.ipFamilies).to.deep.equal(['IPv4', 'IPv6']);
+    expect(ips6[server]).to.match(/^fd00:192:168:1::/);
+    const routes = await cluster.execInPod(clientOther, ['ip', '-6', 'route', 'show', 'default'], { timeoutMs: 5_000 });
+    expect(routes.stdout).to.match(/^default via fe80::ecee:eeff:feee:eeee dev eth0/);
+    const hostSide = await cluster.execOnNode(cluster.podInfo(server).node, ['ip', '-6', 'addr', 'show', 'dev', workloadInterfaceName(ns, 'server')], { timeoutMs: 5_000 });
+    expect(hostSide.stdout).to.include('fe80::ecee:eeff:feee:eeee/64');
+  });
+
   it('with no policy, TCP, HTTP and ping succeed within and across nodes', async () => {
     const observed = await poll('every probe allowed', { retryIf: retryHealable, timeoutMs: 30_000, intervalMs: 500 }, async () => {
       const all = await probeAll();
@@ -178,11 +187,18 @@ describe(`netns provider: two nodes, real felix ${calicoVersion} (${dataplane})`
 
   it('has an external host that reaches pods on both nodes and that pods reach, without NAT', async () => {
     const external = await cluster.createExternalHost('outside', [{ port: 8080, protocol: 'TCP', http: true }]);
-    const toPod = await cluster.execInExternalHost('outside', probeCommand('http', ips[server]!, 80), { timeoutMs: 10_000 });
-    expect(classifyProbe('http', toPod, defaultTimeouts).observed, toPod.stderr).to.equal('allowed');
-    for (const from of [clientSame, clientOther]) {
-      const fromPod = await cluster.execInPod(from, ['curl', '-sS', '-m', '5', `http://${external.ip}:8080/`], { timeoutMs: 10_000 });
-      expect(fromPod.stdout.trim(), `${from} -> ${external.ip}: ${fromPod.stderr}`).to.equal('outside');
+    expect(external.ips).to.have.length(2);
+    for (const [podAddress, hostAddress] of [
+      [ips[server]!, external.ip],
+      [ips6[server]!, external.ips![1]!],
+    ] as const) {
+      const toPod = await cluster.execInExternalHost('outside', probeCommand('http', podAddress, 80), { timeoutMs: 10_000 });
+      expect(classifyProbe('http', toPod, defaultTimeouts).observed, `outside -> ${podAddress}: ${toPod.stderr}`).to.equal('allowed');
+      const url = hostAddress.includes(':') ? `http://[${hostAddress}]:8080/` : `http://${hostAddress}:8080/`;
+      for (const from of [clientSame, clientOther]) {
+        const fromPod = await cluster.execInPod(from, ['curl', '-sS', '-m', '5', url], { timeoutMs: 10_000 });
+        expect(fromPod.stdout.trim(), `${from} -> ${hostAddress}: ${fromPod.stderr}`).to.equal('outside');
+      }
     }
   });
 
@@ -196,20 +212,23 @@ describe(`netns provider: two nodes, real felix ${calicoVersion} (${dataplane})`
     cluster.assertHealthy();
   });
 
-  it('after a deny-all ingress policy, TCP, HTTP and ping from both nodes fail, counted on the server\'s cali-tw- DROP rule', async () => {
+  it('after a deny-all ingress policy, TCP, HTTP and ping from both nodes over both families fail, counted on the server\'s cali-tw- DROP rule of each family', async () => {
     await cluster.kube.apply(denyAllIngress as unknown as Parameters<NetnsCluster['kube']['apply']>[0]);
     const enforcedAfter = Date.now();
     await poll('the policy to be enforced', { retryIf: retryHealable, timeoutMs: 30_000, intervalMs: 250 }, async () =>
-      (await probe(clientOther, server, 'tcp')) === 'blocked' ? true : undefined,
+      (await probe(clientOther, server, 'tcp')) === 'blocked' && (await probe(clientOther, server, 'tcp', 'IPv6')) === 'blocked' ? true : undefined,
     );
     log.info(`policy enforced within ${Date.now() - enforcedAfter} ms`);
-    const before = await counters();
+    const [before, before6] = await Promise.all([counters(), counters('IPv6')]);
     const observed = await probeAll();
-    const after = await counters();
+    const [after, after6] = await Promise.all([counters(), counters('IPv6')]);
     expectAll(observed, 'blocked');
     const dropped = dropRulePackets(after.snapshot) - dropRulePackets(before.snapshot);
-    // Six probes, each at least one packet (TCP retransmits SYNs, so usually more).
-    expect(dropped, 'packets counted on the DROP rule during the probes').to.be.at.least(6);
+    const dropped6 = dropRulePackets(after6.snapshot) - dropRulePackets(before6.snapshot);
+    // Six probes per family, each at least one packet (TCP retransmits SYNs, so usually more),
+    // each counted in its own family's rules.
+    expect(dropped, 'packets counted on the IPv4 DROP rule during the probes').to.be.at.least(6);
+    expect(dropped6, 'packets counted on the IPv6 DROP rule during the probes').to.be.at.least(6);
     if (process.env.NETPOL_SAVE_CAPTURES === '1') {
       const dir = join(import.meta.dirname, '..', 'lib', 'counters', 'testdata');
       const base = `felix-${calicoVersion}-${dataplane}-deny-all-ingress`;

@@ -51,6 +51,8 @@ describe('catalog bench: comparing two passes', function () {
       };
       expect(compareDecisions(withSource(serial, '10.99.0.209/32'), withSource(defaults, '10.99.0.221/32'))).to.deep.equal([]);
       expect(compareDecisions(withSource(serial, '10.99.0.0/24'), withSource(defaults, '10.99.0.0/25'))).to.have.length(1);
+      expect(compareDecisions(withSource(serial, 'fd00:10:99::209/128'), withSource(defaults, 'fd00:10:99::221/128'))).to.deep.equal([]);
+      expect(compareDecisions(withSource(serial, 'fd00:10:99::/64'), withSource(defaults, 'fd00:10:99::/96'))).to.have.length(1);
 
       const changed = structuredClone(defaults);
       const probe = changed.recipes[0]!.probes.find((p) => p.decidedBy?.kind === 'policy-allow')!;

@@ -46,9 +46,10 @@ export function decisionDigest(recipe: RecipeReport, probe: ProbeReport): string
         .replace(deployed, '')
         .replace(/cali:[A-Za-z0-9_-]+/g, 'cali:*')
         // IP set names hash the selector, which names the pass's namespaces.
-        .replace(/\bcali4[06][a-z]*:[A-Za-z0-9_-]+/g, 'cali40s:*')
-        // A /32 is one pod or external host, made anew (with a new address) for each pass.
+        .replace(/\bcali[46][06][a-z]*:[A-Za-z0-9_-]+/g, 'cali40s:*')
+        // A /32 (/128) is one pod or external host, made anew (with a new address) for each pass.
         .replace(/\b\d{1,3}\.\d{1,3}\.\d{1,3}\.\d{1,3}\/32\b/g, '<host>/32')
+        .replace(/\b[0-9a-f]{0,4}(?::[0-9a-f]{0,4}){2,7}\/128\b/gi, '<host>/128')
         .replace(/\bcali-(tw|fw|pi|po|pri|pro|gi|go)-\S+/g, 'cali-$1-*')
         .replace(/\bcali[0-9a-f]{11}\b/g, 'cali*')
     : 'none';
@@ -106,7 +107,7 @@ export async function benchSideBySide(options: SideBySideOptions): Promise<Bench
   try {
     const reads = (): ReaderStats => {
       const sum: ReaderStats = { tableReads: 0, chainReads: 0, busyMs: 0 };
-      for (const r of session.counters.values()) {
+      for (const r of [...session.counters.values()].flatMap((readers) => [...readers.values()])) {
         sum.tableReads += r.stats.tableReads;
         sum.chainReads += r.stats.chainReads;
         sum.busyMs += r.stats.busyMs;

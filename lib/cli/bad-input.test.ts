@@ -97,6 +97,7 @@ describe('bad input to the CLI (the hostile-user sweep)', function () {
     'run --calico-resources gzip': { args: ['run', '--calico-resources', gz, ...reports()], status: 2, message: /--calico-resources .*gz: not a text file/ },
     'run an unknown recipe': { args: ['run', '--recipe', 'nope', ...reports()], status: 2, message: /no recipe "nope"; the catalog has: 01,/ },
     'run with an argument': { args: ['run', 'extra', ...reports()], status: 2, message: /unexpected argument "extra"/ },
+    'run --ip-family ipv6': { args: ['run', '--ip-family', 'ipv6', ...reports()], status: 2, message: /--ip-family must be one of: ipv4, dual; got "ipv6"/ },
     'run --provider gke': { args: ['run', '--provider', 'gke', ...reports()], status: 2, message: /unknown provider "gke"/ },
     'run --keep-cluster-on-failure=yes': { args: ['run', '--keep-cluster-on-failure=yes', ...reports()], status: 2, message: /--keep-cluster-on-failure takes no value/ },
     'run without the programs the netns provider needs': { args: ['run', '--recipe', '01', ...reports()], status: 3, env: noPrograms, message: /the netns provider needs .*socat \(Debian package socat\).*; install with: apt-get install -y / },
@@ -105,6 +106,7 @@ describe('bad input to the CLI (the hostile-user sweep)', function () {
     'gate --slowdown-ratio -1': { args: ['gate', '--slowdown-ratio', '-1', ...reports()], status: 2, message: /--slowdown-ratio needs a value but is followed by "-1"/ },
     'gate --slowdown-ratio=-1': { args: ['gate', '--slowdown-ratio=-1', ...reports()], status: 2, message: /--slowdown-ratio must be a number from 1 to 1000, got "-1"/ },
     'gate an unknown candidate dataplane': { args: ['gate', '--candidate-dataplane', 'bpf', ...reports()], status: 2, message: /unknown dataplane "bpf"/ },
+    'gate --ip-family v6': { args: ['gate', '--ip-family', 'v6', ...reports()], status: 2, message: /--ip-family must be one of: ipv4, dual; got "v6"/ },
     'gate a malformed user catalog': { args: ['gate', '--catalog', catalog, ...reports()], status: 2, message: /bad-recipe\.yaml: pods\[0\]\.serve\[0\]\.port: .* \(line 9\)$/ },
     'gate without the programs the netns provider needs': { args: ['gate', '--recipe', '01', ...reports()], status: 3, env: noPrograms, message: /the netns provider needs / },
     // bench, build, recipes, clean
@@ -117,6 +119,7 @@ describe('bad input to the CLI (the hostile-user sweep)', function () {
     'build --all=yes': { args: ['build', '--all=yes'], status: 2, message: /--all takes no value/ },
     'recipes --json=banana': { args: ['recipes', '--json=banana'], status: 2, message: /--json takes no value \(got "banana"\)/ },
     'recipes --recipe --help': { args: ['recipes', '--recipe', '--help'], status: 2, message: /--recipe needs a value but is followed by "--help"/ },
+    'recipes --ip-family both': { args: ['recipes', '--ip-family', 'both'], status: 2, message: /--ip-family must be one of: ipv4, dual; got "both"/ },
     'recipes --catalog /etc/passwd': { args: ['recipes', '--catalog', '/etc/passwd'], status: 2, message: /cannot read the recipe catalog \/etc\/passwd: not a directory/ },
     'recipes of a malformed user catalog': { args: ['recipes', '--catalog', catalog], status: 2, message: /bad-recipe\.yaml: pods\[0\]\.serve\[0\]\.port: must be an integer, got string "http" \(line 9\)$/ },
     'clean with an argument': { args: ['clean', 'extra'], status: 2, message: /unexpected argument "extra"/ },

@@ -21,6 +21,12 @@ describe('gate', () => {
     ]);
   });
 
+  it('gives both sides the same --ip-family', () => {
+    for (const side of ['baseline', 'candidate'] as const) {
+      expect(sideRunArgs({ 'ip-family': 'ipv4', recipe: ['01'] }, side, `r1234${side[0]}`)).to.deep.equal(['--ip-family=ipv4', '--recipe=01', `--run-id=r1234${side[0]}`]);
+    }
+  });
+
   it('exits as the failed side did: 3 for a missing prerequisite, 2 bad input, 130 interrupted, else 4', () => {
     const failure = (code: number | undefined) => sideFailure('candidate', code, 'reports/r1c/report.json');
     expect(failure(3)).to.be.instanceOf(PrerequisiteError).and.have.property('exitCode', 3);

@@ -29,6 +29,7 @@ felix settings, so the gate also checks a move from iptables to nftables mode.
   --baseline-calico-resources <file>  objects to apply on the baseline cluster (see run --help)
   --candidate-calico-resources <file> the same for the candidate
   --provider <p>                      netns | kind (default netns)
+  --ip-family <f>                     ipv4 | dual, for both sides (default: the provider's, see run --help)
   --recipe <id>                       only these recipes; repeatable, comma-separated
   --catalog <dir>                     run the recipes in <dir> instead of the built-in recipes/
   --reports <dir>                     where run directories go (default reports)
@@ -50,6 +51,7 @@ const options = {
   'baseline-calico-resources': { type: 'string', multiple: true },
   'candidate-calico-resources': { type: 'string', multiple: true },
   provider: { type: 'string' },
+  'ip-family': { type: 'string' },
   recipe: { type: 'string', multiple: true },
   catalog: { type: 'string' },
   reports: { type: 'string' },
@@ -65,6 +67,7 @@ export function sideRunArgs(values: OptionValues<typeof options>, side: Side, ru
   const pass = (flag: string, value: string | undefined): string[] => (value === undefined ? [] : [`--${flag}=${value}`]);
   return [
     ...pass('provider', values.provider),
+    ...pass('ip-family', values['ip-family']),
     ...(values.recipe ?? []).flatMap((r) => pass('recipe', r)),
     ...pass('catalog', values.catalog),
     ...pass('reports', values.reports),

@@ -1,9 +1,11 @@
 // `netpol-conformance recipes`: the catalog with what the oracle expects of every probe.
+import { excerpt, InputError } from '../errors.ts';
 import { findRecipe, loadCatalog, planRecipe, policyLabel, type PlannedChange, type RecipePlan } from '../recipes/index.ts';
+import { ipFamiliesOf, ipFamilyModes, type IpFamilyMode } from '../run/options.ts';
 import { commaList, expectPositionals } from './args.ts';
 import type { Command } from './main.ts';
 
-const usage = `usage: netpol-conformance recipes [--json] [--recipe <id>] [--catalog <dir>]
+const usage = `usage: netpol-conformance recipes [--json] [--recipe <id>] [--catalog <dir>] [--ip-family ipv4|dual]
 
 Lists the recipe catalog: id, title, source, policies, steps, and every probe with the result
 the NetworkPolicy oracle expects after each step (before and after the policies are applied, in
@@ -15,6 +17,8 @@ explains it.
                     comma-separate for several
   --catalog <dir>   read the recipes in <dir> (every *.yaml file; format: docs/recipes.md)
                     instead of the built-in recipes/
+  --ip-family <f>   ipv4 (default): the probes of an IPv4 cluster; dual: of a dual-stack one,
+                    each pair over IPv4 and over IPv6
 
 Exit status: 0, or 2 for bad input (an unknown recipe, a malformed recipe file).`;
 
@@ -22,6 +26,7 @@ const options = {
   json: { type: 'boolean' },
   recipe: { type: 'string', multiple: true },
   catalog: { type: 'string' },
+  'ip-family': { type: 'string' },
 } as const;
 
 export const command: Command<typeof options> = {
@@ -30,11 +35,13 @@ export const command: Command<typeof options> = {
   options,
   async run({ values, positionals }) {
     expectPositionals('recipes', positionals, 0, 0, 'no arguments');
+    const mode = values['ip-family'] ?? 'ipv4';
+    if (!ipFamilyModes.includes(mode as IpFamilyMode)) throw new InputError(`--ip-family must be one of: ${ipFamilyModes.join(', ')}; got ${excerpt(mode, 40)}`);
     const catalog = loadCatalog(values.catalog);
     const ids = commaList(values.recipe);
     const recipes = ids.length > 0 ? ids.map((id) => findRecipe(catalog, id)) : catalog;
     // Listing uses the recipes' own namespace names (no run suffix) and placeholder addresses.
-    const plans = recipes.map((recipe) => planRecipe(recipe, ''));
+    const plans = recipes.map((recipe) => planRecipe(recipe, '', {}, { families: ipFamiliesOf(mode as IpFamilyMode) }));
     await writeOut(values.json === true ? JSON.stringify(toJson(plans), null, 2) + '\n' : plans.map(renderPlan).join('\n'));
     return 0;
   },
@@ -63,6 +70,7 @@ function toJson(plans: RecipePlan[]): object {
         to: p.to,
         protocol: p.protocol,
         ...(p.port === undefined ? {} : { port: p.port }),
+        family: p.family,
         expected: p.expected,
         reason: p.reason,
       })),
@@ -108,7 +116,8 @@ function probeRows(plan: RecipePlan): string[][] {
   const rows = new Map<string, string[]>();
   const column = new Map(plan.steps.map((s, i) => [s.name, 3 + i]));
   for (const p of plan.probes) {
-    const what = p.port === undefined ? p.protocol : `${p.protocol}/${p.port}`;
+    const traffic = p.port === undefined ? p.protocol : `${p.protocol}/${p.port}`;
+    const what = p.family === 'IPv6' ? `${traffic} IPv6` : traffic;
     const key = `${p.from} ${p.to} ${what}`;
     const row = rows.get(key) ?? [p.from, p.to, what, ...plan.steps.map(() => '-')];
     row[column.get(p.phase)!] = p.expected;

@@ -11,6 +11,7 @@ import {
   dataplanes,
   defaultConcurrency,
   defaultRunOptions,
+  ipFamilyModes,
   maxDeadlineMinutes,
   providers,
   validateRunOptions,
@@ -29,6 +30,8 @@ and writes reports/<run-id>/{report.json,junit.xml,report.html,summary.md}.
   --provider <p>             ${providers.join(' | ')} (default netns)
   --calico <version>         Calico version from versions.json (default: its calico.default)
   --dataplane <d>            ${dataplanes.join(' | ')} (default iptables-nft)
+  --ip-family <f>            ${ipFamilyModes.join(' | ')}: IPv4 pods, or IPv4 and IPv6 pods probed over both
+                             families (default: netns dual, kind ipv4)
   --recipe <id>              run only this recipe; repeat or comma-separate for several
   --catalog <dir>            run the recipes in <dir> (every *.yaml; format: docs/recipes.md)
                              instead of the built-in recipes/
@@ -74,6 +77,7 @@ export const runOptionSpecs = {
   'preload-images': { type: 'boolean' },
   concurrency: { type: 'string' },
   'blocked-by': { type: 'string' },
+  'ip-family': { type: 'string' },
 } as const;
 
 /** A run as the command line asks for it (--grep is one of the options). */
@@ -134,6 +138,7 @@ export function runRequestFrom(values: OptionValues<typeof runOptionSpecs>): Run
   }
   if (values.concurrency !== undefined) options.concurrency = numberOption('--concurrency', values.concurrency, { min: 1, max: 32, unit: 'recipes', integer: true });
   if (values['blocked-by'] !== undefined) options.blockedBy = values['blocked-by'] as RunOptions['blockedBy'];
+  if (values['ip-family'] !== undefined) options.ipFamily = values['ip-family'] as RunOptions['ipFamily'];
   if (values.grep !== undefined) options.grep = values.grep;
   options.recipes = commaList(values.recipe);
   options.calicoResources = values['calico-resources'] ?? [];

@@ -1,6 +1,6 @@
 // The small surface every cluster backend gives the run engine (see docs/architecture.md).
 // `kind` and `netns` implement it; nothing above this layer knows which one it talks to.
-import type { ContainerPort, Labels, PodString } from '../model/types.ts';
+import type { ContainerPort, IpFamily, Labels, PodString } from '../model/types.ts';
 
 export type ProviderName = 'netns' | 'kind';
 
@@ -14,6 +14,11 @@ export interface ClusterOptions {
   dataplane: Dataplane;
   /** Extra felix settings (FelixConfiguration field names, e.g. {DefaultEndpointToHostAction: 'Accept'}). */
   felixSettings?: Record<string, string>;
+  /**
+   * The address families pods get: ['IPv4'] (single-stack) or ['IPv4', 'IPv6'] (dual-stack).
+   * Absent: the provider's default (netns: dual-stack; kind: IPv4).
+   */
+  ipFamilies?: readonly IpFamily[];
   /** Where logs and artifacts of the cluster go. */
   workDir: string;
   signal: AbortSignal;
@@ -56,12 +61,17 @@ export interface FixturePod {
 export interface DeployedPod {
   pod: PodString;
   node: string;
+  /** status.podIP: the address of the cluster's first family. */
   ip: string;
+  /** status.podIPs: one address per family of the cluster (absent: just `ip`). */
+  ips?: string[];
 }
 
 export interface ExternalHostHandle {
   name: string;
   ip: string;
+  /** One address per family of the cluster (absent: just `ip`). */
+  ips?: string[];
 }
 
 export interface ClusterVersions {
@@ -97,6 +107,8 @@ export interface Cluster extends AsyncDisposable {
    * it (and a probe crosses the same nodes in every run). Absent: the provider places pods.
    */
   readonly workloadNodes?: readonly string[];
+  /** The address families pods and external hosts have, first = status.podIP's (absent: IPv4 only). */
+  readonly ipFamilies?: readonly IpFamily[];
   versions(): Promise<ClusterVersions>;
   createNamespace(name: string, labels: Labels): Promise<void>;
   deleteNamespace(name: string): Promise<void>;

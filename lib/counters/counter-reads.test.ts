@@ -3,7 +3,7 @@
 // and counters as a full dump's, so a watch read and a full read diff against each other.
 import { expect } from 'chai';
 import { calicoChainName } from './chains.ts';
-import { chainReadCommand, parseChainRead, parseTableRead } from './counter-reads.ts';
+import { chainReadCommand, parseChainRead, parseTableRead, tableReadCommand } from './counter-reads.ts';
 import { captureText } from './testdata/captures.ts';
 import type { CounterBackend } from './types.ts';
 
@@ -37,6 +37,18 @@ describe('counter reads', () => {
     expect(argv.slice(3)).to.deep.equal(['sh', 'cali-tw-x', 'cali-pi-$(reboot)']);
     expect(chainReadCommand('nftables', ['cali-tw-x'])[2]).to.include('nft -j list chain ip calico "filter-$c"');
     expect(chainReadCommand('iptables-legacy', ['cali-tw-x'])[2]).to.include('iptables-legacy -w -t filter -v -S "$c"');
+  });
+
+  it('reads the IPv6 rules of an IPv6 probe: ip6tables, or felix\'s ip6 calico table', () => {
+    expect(tableReadCommand('iptables-nft', 'IPv6')).to.deep.equal(['ip6tables-nft-save', '-c', '-t', 'filter']);
+    expect(tableReadCommand('iptables-legacy', 'IPv6')).to.deep.equal(['ip6tables-legacy-save', '-c', '-t', 'filter']);
+    expect(tableReadCommand('nftables', 'IPv6')).to.deep.equal(['nft', '-j', 'list', 'table', 'ip6', 'calico']);
+    // IPv4 reads only IPv4: the nft ruleset of a dual-stack node holds both tables, chain names alike.
+    expect(tableReadCommand('nftables')).to.deep.equal(['nft', '-j', 'list', 'table', 'ip', 'calico']);
+    expect(tableReadCommand('iptables-nft')).to.deep.equal(['iptables-nft-save', '-c', '-t', 'filter']);
+    expect(chainReadCommand('nftables', ['cali-tw-x'], 'IPv6')[2]).to.include('nft -j list chain ip6 calico "filter-$c"');
+    expect(chainReadCommand('iptables-legacy', ['cali-tw-x'], 'IPv6')[2]).to.include('ip6tables-legacy -w -t filter -v -S "$c"');
+    expect(chainReadCommand('iptables-nft', ['cali-tw-x'], 'IPv6')[2]).to.include('ip6tables-nft -w -t filter -v -S "$c"');
   });
 
   it('reads counters out of iptables -v -S wherever the spec puts them, and quoted text stays', () => {

@@ -2,21 +2,32 @@
 // reads: the whole filter table (iptables-save -c, nft -j list ruleset), for snapshots around a
 // probe and for enforcement checks; and a few chains by name (iptables -v -S <chain>,
 // nft -j list chain), the cheapest read there is, for watching a probe in flight.
+import type { IpFamily } from '../model/types.ts';
 import { calicoChainName } from './chains.ts';
 import { parseIptablesSave } from './iptables-save.ts';
 import { parseNftJson } from './nft-json.ts';
 import type { CounterBackend, CounterSnapshot } from './types.ts';
 
-/** The command that dumps a node's filter rules with counters. */
-export function tableReadCommand(backend: CounterBackend): string[] {
+/**
+ * The command that dumps a node's filter rules of one address family with counters. Felix
+ * programs each family apart (iptables and ip6tables; nft tables `ip calico` and `ip6 calico`,
+ * whose chains have the same names), so an IPv6 probe reads IPv6 rules only.
+ */
+export function tableReadCommand(backend: CounterBackend, family: IpFamily = 'IPv4'): string[] {
+  const v6 = family === 'IPv6';
   switch (backend) {
     case 'iptables-nft':
-      return ['iptables-nft-save', '-c', '-t', 'filter'];
+      return [v6 ? 'ip6tables-nft-save' : 'iptables-nft-save', '-c', '-t', 'filter'];
     case 'iptables-legacy':
-      return ['iptables-legacy-save', '-c', '-t', 'filter'];
+      return [v6 ? 'ip6tables-legacy-save' : 'iptables-legacy-save', '-c', '-t', 'filter'];
     case 'nftables':
-      return ['nft', '-j', 'list', 'ruleset'];
+      return ['nft', '-j', 'list', 'table', nftFamily(family), 'calico'];
   }
+}
+
+/** The nft family of felix's table for an address family. */
+function nftFamily(family: IpFamily): 'ip' | 'ip6' {
+  return family === 'IPv6' ? 'ip6' : 'ip';
 }
 
 export function parseTableRead(backend: CounterBackend, stdout: string): CounterSnapshot {
@@ -29,12 +40,13 @@ export function parseTableRead(backend: CounterBackend, stdout: string): Counter
  * counters. A chain that does not exist (a pod on another node, a chain felix just removed) is
  * left out of the output, not an error: a watch reads what is there.
  */
-export function chainReadCommand(backend: CounterBackend, chains: readonly string[]): string[] {
+export function chainReadCommand(backend: CounterBackend, chains: readonly string[], family: IpFamily = 'IPv4'): string[] {
   // The chain names travel as positional parameters, never through the shell's parser.
+  const v6 = family === 'IPv6' ? '6' : '';
   const list =
     backend === 'nftables'
-      ? 'nft -j list chain ip calico "filter-$c"'
-      : `${backend === 'iptables-legacy' ? 'iptables-legacy' : 'iptables-nft'} -w -t filter -v -S "$c"`;
+      ? `nft -j list chain ${nftFamily(family)} calico "filter-$c"`
+      : `${backend === 'iptables-legacy' ? `ip${v6}tables-legacy` : `ip${v6}tables-nft`} -w -t filter -v -S "$c"`;
   return ['sh', '-c', `for c in "$@"; do ${list} 2>/dev/null; done; exit 0`, 'sh', ...chains];
 }
 

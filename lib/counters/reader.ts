@@ -6,6 +6,7 @@
 // cheaper than many chains). Commands run through an injected `exec` (the provider's
 // execOnNode), so this file runs nothing itself and is unit tested with captured output.
 import { CancelledError, InfrastructureError } from '../errors.ts';
+import type { IpFamily } from '../model/types.ts';
 import { poll, systemClock, type Clock } from '../lifecycle/index.ts';
 import { chainReadCommand, parseChainRead, parseTableRead, tableReadCommand } from './counter-reads.ts';
 import { CounterParseError } from './iptables-save.ts';
@@ -22,6 +23,8 @@ export type CounterExec = (argv: string[], options: { timeoutMs: number; signal?
 export interface NodeCounterReaderOptions {
   node: string;
   backend: CounterBackend;
+  /** Which family's rules it reads (default IPv4): a reader per node and family. */
+  family?: IpFamily;
   exec: CounterExec;
   /** Runs the watch ticks, beside the full reads (default: `exec`). */
   watchExec?: CounterExec;
@@ -67,6 +70,10 @@ export class NodeCounterReader {
     return this.options.node;
   }
 
+  get family(): IpFamily {
+    return this.options.family ?? 'IPv4';
+  }
+
   /** A full read of the node's filter rules that starts after this call. */
   read(signal?: AbortSignal): Promise<CounterSnapshot> {
     return new Promise<CounterSnapshot>((resolve, reject) => {
@@ -77,17 +84,20 @@ export class NodeCounterReader {
         if (i >= 0) this.pending.splice(i, 1);
         reject(new CancelledError(`cancelled while reading counters on ${this.node}`));
       };
+      // The run's own signal needs no listener per request (the read lane fails every waiter when
+      // it fires): with many recipes, nodes and families reading at once, one each would pile up.
+      const own = signal === this.options.signal ? undefined : signal;
       const waiter: Waiter = {
         resolve: (s) => {
-          signal?.removeEventListener('abort', onAbort);
+          own?.removeEventListener('abort', onAbort);
           resolve(s);
         },
         reject: (e) => {
-          signal?.removeEventListener('abort', onAbort);
+          own?.removeEventListener('abort', onAbort);
           reject(e);
         },
       };
-      signal?.addEventListener('abort', onAbort, { once: true });
+      own?.addEventListener('abort', onAbort, { once: true });
       this.pending.push(waiter);
       this.kickReads();
     });
@@ -182,19 +192,19 @@ export class NodeCounterReader {
 
   private async readTable(exec: CounterExec, retry: boolean): Promise<CounterSnapshot> {
     const { backend, node, signal } = this.options;
-    const argv = tableReadCommand(backend);
+    const argv = tableReadCommand(backend, this.family);
     this.stats.tableReads++;
     // A dump can fail while felix rewrites the ruleset under it (iptables-nft-save: "Set with
     // index N in kernel doesn't exist"). Reading is idempotent, so it is retried for a moment;
     // a dump that keeps failing is an infrastructure error. (A watch tick just skips.)
     return poll(
-      `a readable counter dump on node ${node}`,
+      `a readable ${this.family} counter dump on node ${node}`,
       { timeoutMs: retry ? 3000 : 0, intervalMs: 50, signal, clock: this.clock, retryIf: (e) => e instanceof InfrastructureError || e instanceof CounterParseError },
       async () => {
         const result = await exec(argv, { timeoutMs: 15_000, signal });
         if (result.exitCode !== 0) {
           throw new InfrastructureError(
-            `reading counters on node ${node} failed: \`${argv.join(' ')}\` exited ${result.exitCode}: ${result.stderr.trim().slice(0, 300)}`,
+            `reading ${this.family} counters on node ${node} failed: \`${argv.join(' ')}\` exited ${result.exitCode}: ${result.stderr.trim().slice(0, 300)}`,
           );
         }
         return parseTableRead(backend, result.stdout);
@@ -205,7 +215,7 @@ export class NodeCounterReader {
   private async readChains(exec: CounterExec, chains: readonly string[], signal: AbortSignal): Promise<CounterSnapshot> {
     const { backend, node } = this.options;
     this.stats.chainReads++;
-    const result = await exec(chainReadCommand(backend, chains), { timeoutMs: 5_000, signal });
+    const result = await exec(chainReadCommand(backend, chains, this.family), { timeoutMs: 5_000, signal });
     if (result.exitCode !== 0) throw new InfrastructureError(`listing chains on node ${node} exited ${result.exitCode}: ${result.stderr.trim().slice(0, 200)}`);
     return parseChainRead(backend, result.stdout);
   }

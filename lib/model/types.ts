@@ -13,6 +13,11 @@ export type PortProtocol = 'TCP' | 'UDP' | 'SCTP';
 /** What a probe does on the wire. `http` is a GET over TCP; `icmp` an echo request. */
 export type ProbeProtocol = 'tcp' | 'udp' | 'http' | 'icmp';
 
+/** An IP address family, spelled as Kubernetes spells it (Service.spec.ipFamilies). */
+export type IpFamily = 'IPv4' | 'IPv6';
+
+export const ipFamilies: readonly IpFamily[] = ['IPv4', 'IPv6'];
+
 /** The outcome of one connection attempt. An infrastructure error is `check-failed`, never `blocked`. */
 export type Connectivity = 'allowed' | 'blocked' | 'check-failed';
 
@@ -32,8 +37,10 @@ export interface PodSpec {
   namespace: string;
   name: string;
   labels: Labels;
-  /** Pod IP; optional for pure evaluation unless an ipBlock needs it. */
+  /** Pod IP (status.podIP); optional for pure evaluation unless an ipBlock needs it. */
   ip?: string;
+  /** Every address of a dual-stack pod (status.podIPs), one per family; absent: just `ip`. */
+  ips?: string[];
   ports: ContainerPort[];
   /** spec.serviceAccountName; Calico selectors can match it and its labels. */
   serviceAccount?: string;
@@ -50,6 +57,8 @@ export interface ServiceAccountSpec {
 export interface ExternalHost {
   name: string;
   ip?: string;
+  /** Every address of a dual-stack host, one per family; absent: just `ip`. */
+  ips?: string[];
 }
 
 /** Namespaces -> pods -> served ports, plus hosts outside the cluster. */

@@ -2,21 +2,24 @@
 // Addresses are compared as bigints within one family; an IPv4 address never matches an IPv6
 // CIDR, including IPv4-mapped IPv6 forms (Calico programs the two families separately).
 
-export type IpFamily = 4 | 6;
+import type { IpFamily } from '../model/types.ts';
+
+/** The IP version number of a parsed address (felix's ipVersion); see IpFamily for the name. */
+export type IpVersion = 4 | 6;
 
 export interface IpAddress {
-  family: IpFamily;
+  family: IpVersion;
   value: bigint;
 }
 
 export interface Cidr {
-  family: IpFamily;
+  family: IpVersion;
   /** The network address (host bits cleared, as Go's ParseCIDR returns it). */
   network: bigint;
   prefix: number;
 }
 
-const BITS: Record<IpFamily, number> = { 4: 32, 6: 128 };
+const BITS: Record<IpVersion, number> = { 4: 32, 6: 128 };
 
 export function parseIp(text: string): IpAddress | undefined {
   if (text.includes(':')) {
@@ -39,6 +42,22 @@ export function parseCidr(text: string): Cidr | undefined {
   return { family: address.family, network: address.value & mask(address.family, prefix), prefix };
 }
 
+/** The family of an address or CIDR ("fd00::1", "10.0.0.0/8"); undefined when it is neither. */
+export function ipFamilyOf(text: string): IpFamily | undefined {
+  const parsed = text.includes('/') ? parseCidr(text) : parseIp(text);
+  if (!parsed) return undefined;
+  return parsed.family === 4 ? 'IPv4' : 'IPv6';
+}
+
+/**
+ * The address of `family` among an endpoint's addresses (`ip` first, then `ips`); without a
+ * family, `ip` (a flow over the endpoint's primary address).
+ */
+export function addressOfFamily(endpoint: { ip?: string; ips?: string[] }, family: IpFamily | undefined): string | undefined {
+  if (family === undefined) return endpoint.ip ?? endpoint.ips?.[0];
+  return [endpoint.ip, ...(endpoint.ips ?? [])].find((ip) => ip !== undefined && ipFamilyOf(ip) === family);
+}
+
 export function cidrContainsIp(cidr: Cidr, ip: IpAddress): boolean {
   return cidr.family === ip.family && (ip.value & mask(cidr.family, cidr.prefix)) === cidr.network;
 }
@@ -52,7 +71,7 @@ export function cidrContainsCidr(outer: Cidr, inner: Cidr): boolean {
   );
 }
 
-function mask(family: IpFamily, prefix: number): bigint {
+function mask(family: IpVersion, prefix: number): bigint {
   const bits = BITS[family];
   const all = (1n << BigInt(bits)) - 1n;
   return (all >> BigInt(bits - prefix)) << BigInt(bits - prefix);

@@ -1,11 +1,13 @@
 // Flow endpoints resolved against the Model: the pod (with its namespace's labels) or external host.
 // An EndpointTable resolves every endpoint of a model once, numbered, so per-endpoint answers
-// (which policies select it, which rule peers match it) can be cached in arrays.
+// (which policies select it, which rule peers match it) can be cached in arrays. A dual-stack
+// endpoint is resolved once per family: its twin carries the other family's address (and its own
+// number), so address matches (ipBlock, nets) are judged and cached per family.
 import { InputError } from '../errors.ts';
-import type { ExternalHost, Labels, Model, PodSpec } from '../model/types.ts';
+import type { ExternalHost, IpFamily, Labels, Model, PodSpec } from '../model/types.ts';
 import { podString } from '../model/types.ts';
 import { calicoEndpointLabels } from './calico/endpoint-labels.ts';
-import { parseIp, type IpAddress } from './cidr.ts';
+import { addressOfFamily, parseIp, type IpAddress } from './cidr.ts';
 import type { Endpoint } from './types.ts';
 
 interface Resolved {
@@ -16,6 +18,8 @@ interface Resolved {
   /** `ip`, parsed; absent when the model gives none (or it is not an address). */
   address?: IpAddress;
 }
+
+const versionOf: Record<IpFamily, 4 | 6> = { IPv4: 4, IPv6: 6 };
 
 export type ResolvedEndpoint =
   | (Resolved & {
@@ -28,8 +32,12 @@ export type ResolvedEndpoint =
   | (Resolved & { kind: 'external'; host: ExternalHost });
 
 export class EndpointTable {
+  /** Every endpoint once, with its primary address (`ip`). */
   readonly endpoints: ResolvedEndpoint[] = [];
   private readonly byName = new Map<string, ResolvedEndpoint>();
+  /** "<name> <family>" -> the endpoint with its address of that family, where `ip` is of another. */
+  private readonly twins = new Map<string, ResolvedEndpoint>();
+  private numbered = 0;
 
   constructor(readonly model: Model) {
     const namespaceLabelsOf = new Map(model.namespaces.map((ns) => [ns.name, namespaceLabels(model, ns.name)]));
@@ -41,21 +49,50 @@ export class EndpointTable {
       this.add({ kind: 'pod', index: 0, name, pod, namespaceLabels: nsLabels, calicoLabels: calicoEndpointLabels(pod, nsLabels, saLabels), ...address(pod.ip) });
     }
     for (const host of model.externals) this.add({ kind: 'external', index: 0, name: host.name, host, ...address(host.ip) });
+    // Twins of dual-stack endpoints, numbered after them: cached like the endpoints themselves.
+    for (const endpoint of [...this.endpoints]) {
+      const spec = endpoint.kind === 'pod' ? endpoint.pod : endpoint.host;
+      for (const ip of spec.ips ?? []) {
+        const twin = address(ip);
+        if (twin.address && twin.address.family !== endpoint.address?.family) this.twin(endpoint, twin);
+      }
+    }
+  }
+
+  /** How many endpoints and twins are numbered: the size of a per-endpoint cache. */
+  get size(): number {
+    return this.numbered;
   }
 
   private add(endpoint: ResolvedEndpoint): void {
-    endpoint.index = this.endpoints.length;
+    endpoint.index = this.numbered++;
     this.endpoints.push(endpoint);
     this.byName.set(endpoint.name, endpoint);
   }
 
-  resolve(endpoint: Endpoint): ResolvedEndpoint {
+  private twin(endpoint: ResolvedEndpoint, at: { ip?: string; address?: IpAddress }, family?: IpFamily): ResolvedEndpoint {
+    const twin: ResolvedEndpoint = { ...endpoint, index: this.numbered++, ...at };
+    if (!at.address) {
+      delete twin.ip;
+      delete twin.address;
+    }
+    this.twins.set(`${endpoint.name} ${family ?? (at.address?.family === 6 ? 'IPv6' : 'IPv4')}`, twin);
+    return twin;
+  }
+
+  /** The endpoint as a flow of `family` sees it: with its address of that family, or none. */
+  resolve(endpoint: Endpoint, family?: IpFamily): ResolvedEndpoint {
     const name = 'pod' in endpoint ? endpoint.pod : endpoint.external;
     const found = this.byName.get(name);
     if (!found || ('pod' in endpoint ? found.kind !== 'pod' : found.kind !== 'external')) {
       throw new InputError('pod' in endpoint ? `flow names pod ${name}, which is not in the model` : `flow names external host ${name}, which is not in the model`);
     }
-    return found;
+    if (family === undefined || !found.address || found.address.family === versionOf[family]) return found;
+    const twin = this.twins.get(`${name} ${family}`);
+    if (twin) return twin;
+    // No address of that family: a twin without one (numbered past the caches, so judged each time).
+    const spec = found.kind === 'pod' ? found.pod : found.host;
+    return this.twin(found, address(addressOfFamily(spec, family)), family);
   }
 }
 

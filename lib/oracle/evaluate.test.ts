@@ -304,6 +304,30 @@ describe('evaluate: ipBlock', () => {
     expect(allows([v4], 'y/a', 'x/a', TCP80, m), 'families never mix').to.equal(false);
   });
 
+  it('matches a dual-stack endpoint by its address of the flow\'s family', () => {
+    const m: Model = {
+      ...model,
+      pods: model.pods.map((p, i) => ({ ...p, ips: [p.ip!, `fd00::${(i + 1).toString(16)}`] })),
+      externals: [{ name: 'outside', ip: '203.0.113.10', ips: ['203.0.113.10', 'fd00:1::10'] }],
+    };
+    const v6Only = inX('v6-only', { podSelector: podA, ingress: [{ from: [{ ipBlock: { cidr: '::/0', except: ['fd00::2/128'] } }] }] });
+    const over = (family: 'IPv4' | 'IPv6', from: string): boolean =>
+      evaluate(m, [v6Only], { from: endpointOf(from), to: endpointOf('x/a'), ...TCP80, family }).allowed;
+    expect(over('IPv6', 'y/a')).to.equal(true);
+    expect(over('IPv6', 'outside')).to.equal(true);
+    expect(over('IPv6', 'x/b'), 'excepted').to.equal(false);
+    // An IPv6 ipBlock says nothing about IPv4: over IPv4 the pod is isolated and nothing admits.
+    expect(over('IPv4', 'y/a')).to.equal(false);
+    expect(over('IPv4', 'outside')).to.equal(false);
+    const v4Only = inX('v4-only', { podSelector: podA, ingress: [{ from: [{ ipBlock: { cidr: '203.0.113.10/32' } }] }] });
+    const verdict = evaluate(m, [v4Only], { from: endpointOf('outside'), to: endpointOf('x/a'), ...TCP80, family: 'IPv6' });
+    expect(verdict.allowed).to.equal(false);
+    expect(verdict.reason).to.match(/TCP\/80 over IPv6 from outside/);
+    expect(evaluate(m, [v4Only], { from: endpointOf('outside'), to: endpointOf('x/a'), ...TCP80, family: 'IPv4' }).allowed).to.equal(true);
+    // Without a family, the primary address (`ip`) decides, as before dual-stack.
+    expect(allows([v4Only], 'outside', 'x/a', TCP80, m)).to.equal(true);
+  });
+
   it('never matches an endpoint whose IP is unknown', () => {
     const m: Model = { ...model, pods: model.pods.map((p) => ({ ...p, ip: undefined })) };
     const policy = inX('any-ip', { podSelector: podA, ingress: [{ from: [{ ipBlock: { cidr: '0.0.0.0/0' } }] }] });

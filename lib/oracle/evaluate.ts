@@ -20,20 +20,23 @@ import { EndpointTable, type ResolvedEndpoint } from './endpoint.ts';
 import { PolicySet, type ApplyingTier } from './policy-set.ts';
 import type { Direction, Flow, RuleRef, SideDecision, SideVerdict, Verdict } from './types.ts';
 
-/** What a ping sends. */
+/** What a ping sends: an ICMP echo request, or over IPv6 an ICMPv6 one (RFC 4443). */
 const ECHO_REQUEST = { type: 8, code: 0 };
+const ECHO_REQUEST_V6 = { type: 128, code: 0 };
 
 const NOT_ISOLATED_DECISION: SideDecision = Object.freeze({ kind: 'not-isolated' });
 const NOT_ISOLATED: SideVerdict = Object.freeze({ isolated: false, selectedBy: [], decision: NOT_ISOLATED_DECISION }) as SideVerdict;
 
-function flowContext(from: ResolvedEndpoint, to: ResolvedEndpoint, traffic: Pick<Flow, 'protocol' | 'port' | 'icmp'>): FlowContext {
+function flowContext(from: ResolvedEndpoint, to: ResolvedEndpoint, traffic: Pick<Flow, 'protocol' | 'port' | 'icmp' | 'family'>): FlowContext {
+  const family = traffic.family === undefined ? ((from.address ?? to.address)?.family ?? 4) : traffic.family === 'IPv6' ? 6 : 4;
+  const icmp = traffic.icmp ?? (family === 6 ? ECHO_REQUEST_V6 : ECHO_REQUEST);
   const context: FlowContext = {
     source: from,
     destination: to,
     protocol: traffic.protocol,
-    icmpType: (traffic.icmp ?? ECHO_REQUEST).type,
-    icmpCode: (traffic.icmp ?? ECHO_REQUEST).code,
-    family: (from.address ?? to.address)?.family ?? 4,
+    icmpType: icmp.type,
+    icmpCode: icmp.code,
+    family,
   };
   if (traffic.port !== undefined) context.port = traffic.port;
   return context;
@@ -62,12 +65,13 @@ export class Oracle {
     return names.every((name) => plain.test(name));
   }
 
+  /** A flow with a family is judged on the endpoints' addresses of that family. */
   evaluate(flow: Flow): Verdict {
-    return this.evaluateResolved(this.table.resolve(flow.from), this.table.resolve(flow.to), flow);
+    return this.evaluateResolved(this.table.resolve(flow.from, flow.family), this.table.resolve(flow.to, flow.family), flow);
   }
 
   /** `from`/`to` must come from this oracle's table. */
-  evaluateResolved(from: ResolvedEndpoint, to: ResolvedEndpoint, traffic: Pick<Flow, 'protocol' | 'port' | 'icmp'>): Verdict {
+  evaluateResolved(from: ResolvedEndpoint, to: ResolvedEndpoint, traffic: Pick<Flow, 'protocol' | 'port' | 'icmp' | 'family'>): Verdict {
     const context = flowContext(from, to, traffic);
     const egress = this.sideVerdict('egress', from, context);
     const ingress = this.sideVerdict('ingress', to, context);
@@ -77,7 +81,7 @@ export class Oracle {
   }
 
   /** Only whether the flow is allowed: no verdict, no sentence (for counting many flows). */
-  allows(from: ResolvedEndpoint, to: ResolvedEndpoint, traffic: Pick<Flow, 'protocol' | 'port' | 'icmp'>): boolean {
+  allows(from: ResolvedEndpoint, to: ResolvedEndpoint, traffic: Pick<Flow, 'protocol' | 'port' | 'icmp' | 'family'>): boolean {
     if (from.kind === 'pod' && to.kind === 'pod' && from.index === to.index) return true;
     const context = flowContext(from, to, traffic);
     return decisionAllows(this.decide('egress', from, context)) && decisionAllows(this.decide('ingress', to, context));
@@ -106,7 +110,9 @@ export class Oracle {
   private explain(flow: FlowContext, egress: SideVerdict, ingress: SideVerdict, loopback: boolean): string {
     const { source: from, destination: to } = flow;
     if (loopback) return `${from.name} to itself is loopback, which NetworkPolicy does not filter`;
-    const what = flow.protocol === 'ICMP' || flow.port === undefined ? flow.protocol : `${flow.protocol}/${flow.port}`;
+    const traffic = flow.protocol === 'ICMP' || flow.port === undefined ? flow.protocol : `${flow.protocol}/${flow.port}`;
+    // IPv4 is the unnamed default, so reasons read as they did before dual-stack.
+    const what = flow.family === 6 ? `${traffic} over IPv6` : traffic;
     const ingressText = this.describeSide('ingress', ingress, to, from, what);
     const egressText = this.describeSide('egress', egress, from, to, what);
     // The side that blocks comes first: it is the answer to "why".

@@ -10,8 +10,8 @@ export type { CompiledPolicy } from './compiled.ts';
 export { calicoPolicyId, calicoPolicyLabel, policyEndpointSelector, entitySelector } from './calico/policy.ts';
 export { parseSelector, selectorText, selectorMatches as calicoSelectorMatches, mapSelector, prefixLabels, SelectorSyntaxError } from './calico/selector.ts';
 export type { CalicoSelector, SelectorNode } from './calico/selector.ts';
-export { parseIp, parseCidr, cidrContainsIp, cidrContainsCidr } from './cidr.ts';
-export type { Cidr, IpAddress, IpFamily } from './cidr.ts';
+export { parseIp, parseCidr, cidrContainsIp, cidrContainsCidr, ipFamilyOf, addressOfFamily } from './cidr.ts';
+export type { Cidr, IpAddress, IpVersion } from './cidr.ts';
 export { effectivePolicyTypes, policySelectsPod, policyId } from './policy.ts';
 export type { Mark, TruthTable } from './truth-table.ts';
 export {

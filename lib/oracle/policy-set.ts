@@ -59,7 +59,7 @@ export class PolicySet {
     readonly table: EndpointTable,
     resources: readonly PolicyResource[],
   ) {
-    const count = table.endpoints.length;
+    const count = table.size;
     this.tiers = new Map([[DEFAULT_TIER.name, DEFAULT_TIER]]);
     const compiled: CompiledPolicy[] = [];
     let calico = false;

@@ -1,5 +1,5 @@
 // The oracle's vocabulary: one flow between two endpoints and the verdict the policies give it.
-import type { PodString, PortProtocol } from '../model/types.ts';
+import type { IpFamily, PodString, PortProtocol } from '../model/types.ts';
 
 /** What a flow carries: an L4 protocol NetworkPolicy ports can name, or ICMP (port-less). */
 export type FlowProtocol = PortProtocol | 'ICMP';
@@ -13,8 +13,13 @@ export interface Flow {
   protocol: FlowProtocol;
   /** Destination port; absent for ICMP. */
   port?: number;
-  /** ICMP type and code; absent means an echo request (type 8, code 0), what a ping probe sends. */
+  /** ICMP type and code; absent means an echo request, what a ping probe sends (type 8, code 0; ICMPv6 type 128 over IPv6). */
   icmp?: { type: number; code: number };
+  /**
+   * The address family the flow travels over: ipBlocks and nets match the endpoints' addresses
+   * of this family (an IPv4 CIDR never matches an IPv6 flow). Absent: the endpoints' `ip`.
+   */
+  family?: IpFamily;
 }
 
 export type Direction = 'ingress' | 'egress';

@@ -2,6 +2,7 @@
 // (from the oracle) say what recipes.md says; prose disagreements carry a note.
 import { expect } from 'chai';
 import { findRecipe, loadCatalog } from './catalog.ts';
+import { ipFamilies } from '../model/types.ts';
 import { planRecipe } from './plan.ts';
 import type { PlannedProbe, Recipe, RecipePlan } from './types.ts';
 
@@ -23,7 +24,8 @@ const calicoModel = [
 
 describe('recipe catalog', () => {
   const catalog: Recipe[] = loadCatalog();
-  const plans = new Map<string, RecipePlan>(catalog.map((r) => [r.id, planRecipe(r, '')]));
+  // Planned for a dual-stack cluster, so the IPv6 probes and claims are checked too.
+  const plans = new Map<string, RecipePlan>(catalog.map((r) => [r.id, planRecipe(r, '', {}, { families: ipFamilies })]));
   const plan = (id: string): RecipePlan => {
     const p = plans.get(id);
     if (!p) throw new Error(`no recipe ${id}`);
@@ -80,8 +82,10 @@ describe('recipe catalog', () => {
       const within = p.probes.some((probe) => place(probe.from) === place(probe.to));
       const across = p.probes.some((probe) => place(probe.from) !== place(probe.to));
       expect(across, `${id}: no probe crosses a namespace or the cluster edge`).to.equal(true);
-      // x-ipblock-except only probes external hosts: its 0.0.0.0/0 would match pods by IP.
-      if (id !== 'x-ipblock-except') expect(within, `${id}: no probe stays inside a namespace`).to.equal(true);
+      // These only probe external hosts: their 0.0.0.0/0 and ::/0 would match pods by IP.
+      if (!['x-ipblock-except', 'x-ipblock-except-ipv6', 'x-ipblock-dual-stack'].includes(id)) {
+        expect(within, `${id}: no probe stays inside a namespace`).to.equal(true);
+      }
     }
   });
 
@@ -152,7 +156,7 @@ describe('recipe catalog', () => {
     });
 
     it('07: namespaceSelector AND podSelector in one peer', () => {
-      const after = plan('07').probes.filter((p) => p.phase === 'after' && p.protocol === 'tcp');
+      const after = plan('07').probes.filter((p) => p.phase === 'after' && p.protocol === 'tcp' && p.family === 'IPv4');
       const allowed = after.filter((p) => p.expected === 'allowed').map((p) => p.from);
       expect(allowed).to.deep.equal(['other/monitoring']);
       expect(after.map((p) => p.from)).to.include.members(['default/monitoring', 'other/client']);
@@ -201,6 +205,22 @@ describe('recipe catalog', () => {
     it('14: foo -> web allowed, foo -> outside:80 blocked', () => {
       expect(expected('14', 'after default/foo -> default/web http/80')).to.equal('allowed');
       expect(expected('14', 'after default/foo -> outside http/80')).to.equal('blocked');
+    });
+
+    it('IPv6 ipBlocks admit only IPv6 flows; a block per family admits both', () => {
+      expect(expected('x-ipblock-ingress-ipv6', 'after outside -> default/web http/80 IPv6')).to.equal('allowed');
+      expect(expected('x-ipblock-ingress-ipv6', 'after outside -> default/web http/80')).to.equal('blocked');
+      expect(expected('x-ipblock-ingress-ipv6', 'after quarantined -> default/web http/80 IPv6')).to.equal('blocked');
+      expect(expected('x-ipblock-ingress', 'after outside -> default/web http/80 IPv6'), 'an IPv4 /32 admits no IPv6').to.equal('blocked');
+      expect(expected('x-ipblock-except-ipv6', 'after default/foo -> outside http/80 IPv6')).to.equal('allowed');
+      expect(expected('x-ipblock-except-ipv6', 'after default/foo -> quarantined http/80 IPv6')).to.equal('blocked');
+      expect(expected('x-ipblock-except-ipv6', 'after default/foo -> outside http/80')).to.equal('blocked');
+      for (const id of ['after default/foo -> outside http/80', 'after default/foo -> outside http/80 IPv6']) {
+        expect(expected('x-ipblock-dual-stack', id), id).to.equal('allowed');
+      }
+      for (const id of ['after default/foo -> quarantined http/80', 'after default/foo -> quarantined http/80 IPv6']) {
+        expect(expected('x-ipblock-dual-stack', id), id).to.equal('blocked');
+      }
     });
 
     it('Calico walkthrough: deny-all, backend 6379 from frontend, frontend 443 from user=bob', () => {

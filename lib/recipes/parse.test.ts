@@ -75,6 +75,20 @@ describe('parseRecipe', () => {
     expect(recipe.probes[0]?.phases).to.deep.equal(['before', 'after']);
     expect((recipe.policies[0] as NetworkPolicy | undefined)?.spec.ingress?.[0]?.from?.[1]?.ipBlock?.cidr).to.equal('{{external:outside}}/32');
     expect(recipe.prose[0]?.check).to.deep.include({ phase: 'after', expect: 'blocked', port: 80 });
+    expect(recipe.probes[0]?.families, 'every family of the cluster').to.equal(undefined);
+  });
+
+  it('reads IPv6 placeholders, probe families and claim families', () => {
+    const recipe = parseRecipe(
+      valid
+        .replace('{{external:outside}}/32', '{{external:outside:IPv6}}/128')
+        .replace('protocols: [tcp, http, icmp]', 'protocols: [tcp, http, icmp]\n    families: [IPv6]')
+        .replace('    expect: blocked', '    family: IPv6\n    expect: blocked'),
+      'recipes/t1-test.yaml',
+    );
+    expect((recipe.policies[0] as NetworkPolicy | undefined)?.spec.ingress?.[0]?.from?.[1]?.ipBlock?.cidr).to.equal('{{external:outside:IPv6}}/128');
+    expect(recipe.probes[0]?.families).to.deep.equal(['IPv6']);
+    expect(recipe.prose[0]?.check?.family).to.equal('IPv6');
   });
 
   const cases: [string, (text: string) => string, RegExp][] = [
@@ -104,6 +118,11 @@ describe('parseRecipe', () => {
     ['policy without a namespace', (t) => t.replace('{name: web, namespace: default}', '{name: web}'), /policies\[0\]\.metadata\.namespace/],
     ['policy in an undeclared namespace', (t) => t.replace('{name: web, namespace: default}', '{name: web, namespace: elsewhere}'), /policies\[0\]\.metadata\.namespace: namespace "elsewhere" is not declared/],
     ['placeholder naming no external', (t) => t.replace('{{external:outside}}', '{{external:mars}}'), /policies\[0\]: \{\{external:mars\}\} names no host under externals/],
+    ['placeholder of an unknown family', (t) => t.replace('{{external:outside}}', '{{external:outside:ipv6}}'), /policies\[0\]: \{\{external:outside:ipv6\}\}: write \{\{external:outside\}\} for the IPv4 address, \{\{external:outside:IPv6\}\} for the IPv6 one/],
+    ['unknown probe family', (t) => t.replace('protocols: [tcp, http, icmp]', 'protocols: [tcp, http, icmp]\n    families: [IPv4, ipv6]'), /probes\[0\]\.families\[1\]: expected one of IPv4, IPv6/],
+    ['a family listed twice', (t) => t.replace('protocols: [tcp, http, icmp]', 'protocols: [tcp, http, icmp]\n    families: [IPv6, IPv6]'), /probes\[0\]\.families: a family is listed twice/],
+    ['an IPv4 claim only IPv6 probes cover', (t) => t.replace('protocols: [tcp, http, icmp]', 'protocols: [tcp, http, icmp]\n    families: [IPv6]'), /prose\[0\]: no probe covers this claim \(after default\/client -> default\/web tcp\/80\)/],
+    ['a claim family on a narrative claim', (t) => t.replace('  - id: web-blocked\n', '  - text: narrative\n    family: IPv6\n  - id: web-blocked\n'), /prose\[0\]: phase, port and family only make sense/],
     ['metadata.name selector naming a foreign namespace', (t) => t.replace('kubernetes.io/metadata.name: other', 'kubernetes.io/metadata.name: kube-system'), /policies\[0\]\.spec\.ingress\[0\]\.from\[0\]\.namespaceSelector\.matchLabels: kubernetes\.io\/metadata\.name "kube-system" is not a namespace of the recipe/],
   ];
   for (const [name, edit, message] of cases) {

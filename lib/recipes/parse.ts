@@ -2,12 +2,12 @@
 // path (e.g. `recipes/06-x.yaml: pods[2].serve[0].port: ...`), so a catalog author can fix it.
 import { basename } from 'node:path';
 import { excerpt, InputError } from '../errors.ts';
-import type { NamespaceSpec, NetworkPolicy, PolicyResource, ProbeProtocol, ServiceAccountSpec } from '../model/types.ts';
-import { isKubernetesNetworkPolicy, namespaceOf } from '../model/types.ts';
+import type { IpFamily, NamespaceSpec, NetworkPolicy, PolicyResource, ProbeProtocol, ServiceAccountSpec } from '../model/types.ts';
+import { ipFamilies, isKubernetesNetworkPolicy, namespaceOf } from '../model/types.ts';
 import { checkCounts, parseContainerPorts, parseServiceAccounts, parseYamlDocument, yamlLineOf } from '../scenario/index.ts';
 import { checkCalicoResources } from './calico.ts';
 import { validateRecipePolicy } from './policy.ts';
-import { externalPlaceholders } from './placeholders.ts';
+import { placeholderUses } from './placeholders.ts';
 import { expandMatrix, probeKey } from './probes.ts';
 import { RecipeReader, describe } from './reader.ts';
 import { impliedSteps, podArrivals, readSteps } from './parse-steps.ts';
@@ -217,8 +217,12 @@ function readPolicies(r: RecipeReader, value: unknown, namespaces: NamespaceSpec
 }
 
 function readPolicy(r: RecipeReader, item: unknown, path: string, namespaces: NamespaceSpec[], externals: RecipeExternal[]): PolicyResource {
-  for (const name of externalPlaceholders(item)) {
-    if (!externals.some((h) => h.name === name)) r.fail(path, `{{external:${excerpt(name).slice(1, -1)}}} names no host under externals`);
+  for (const use of placeholderUses(item)) {
+    const name = excerpt(use.name).slice(1, -1);
+    if (!externals.some((h) => h.name === use.name)) r.fail(path, `{{external:${name}}} names no host under externals`);
+    if (use.family !== undefined && use.family !== 'IPv6') {
+      r.fail(path, `{{external:${name}:${excerpt(use.family).slice(1, -1)}}}: write {{external:${name}}} for the IPv4 address, {{external:${name}:IPv6}} for the IPv6 one`);
+    }
   }
   // No defaultNamespace: the validator then requires metadata.namespace, as the catalog wants.
   const policy = validateRecipePolicy(item, r.file, path, externals.map((h) => h.name));
@@ -282,7 +286,7 @@ function checkArrived(r: RecipeReader, path: string, endpoint: string, phase: Ph
 }
 
 function readMatrix(r: RecipeReader, value: unknown, path: string, targets: ProbeTargets): ProbeMatrix {
-  const m = r.object(value, path, ['phases', 'from', 'to', 'protocols', 'port', 'ports'], ['from', 'to', 'protocols']);
+  const m = r.object(value, path, ['phases', 'from', 'to', 'protocols', 'port', 'ports', 'families'], ['from', 'to', 'protocols']);
   const from = r.list(m.from, `${path}.from`).map((e, i) => readEndpoint(r, e, `${path}.from[${i}]`, targets));
   const to = r.list(m.to, `${path}.to`).map((e, i) => readEndpoint(r, e, `${path}.to[${i}]`, targets));
   const protocols = r.list(m.protocols, `${path}.protocols`).map((p, i) => r.oneOf(p, `${path}.protocols[${i}]`, probeProtocols));
@@ -301,7 +305,8 @@ function readMatrix(r: RecipeReader, value: unknown, path: string, targets: Prob
     }
   }
   const matrix: ProbeMatrix = { phases: matrixPhases, from, to, protocols, ports };
-  for (const probe of expandMatrix(matrix)) {
+  if (m.families !== undefined) matrix.families = readFamilies(r, m.families, `${path}.families`);
+  for (const probe of expandMatrix(matrix, ipFamilies)) {
     checkArrived(r, path, probe.from, probe.phase, targets);
     checkArrived(r, path, probe.to, probe.phase, targets);
     const served = servedBy(probe.to, targets.pods, targets.externals);
@@ -314,6 +319,12 @@ function readMatrix(r: RecipeReader, value: unknown, path: string, targets: Prob
   return matrix;
 }
 
+function readFamilies(r: RecipeReader, value: unknown, path: string): IpFamily[] {
+  const families = r.list(value, path).map((f, i) => r.oneOf(f, `${path}[${i}]`, ipFamilies));
+  if (new Set(families).size !== families.length) r.fail(path, 'a family is listed twice');
+  return families;
+}
+
 function servedBy(target: string, pods: RecipePod[], externals: RecipeExternal[]): ServedPort[] {
   return (
     pods.find((p) => `${p.namespace}/${p.name}` === target)?.serve ?? externals.find((h) => h.name === target)?.serve ?? []
@@ -321,13 +332,15 @@ function servedBy(target: string, pods: RecipePod[], externals: RecipeExternal[]
 }
 
 function readClaim(r: RecipeReader, value: unknown, path: string, targets: ProbeTargets, defaultPhase: Phase): ProseClaim {
-  const c = r.object(value, path, ['id', 'text', 'phase', 'from', 'to', 'protocol', 'port', 'expect'], ['text']);
+  const c = r.object(value, path, ['id', 'text', 'phase', 'from', 'to', 'protocol', 'port', 'family', 'expect'], ['text']);
   const claim: ProseClaim = { text: r.string(c.text, `${path}.text`) };
   if (c.id !== undefined) claim.id = r.name(c.id, `${path}.id`);
   const checkable = ['from', 'to', 'protocol', 'expect'];
   const present = checkable.filter((k) => c[k] !== undefined);
   if (present.length === 0) {
-    if (c.phase !== undefined || c.port !== undefined) r.fail(path, 'phase and port only make sense with from, to, protocol and expect');
+    if (c.phase !== undefined || c.port !== undefined || c.family !== undefined) {
+      r.fail(path, 'phase, port and family only make sense with from, to, protocol and expect');
+    }
     return claim;
   }
   if (present.length < checkable.length) {
@@ -340,6 +353,7 @@ function readClaim(r: RecipeReader, value: unknown, path: string, targets: Probe
     protocol: r.oneOf(c.protocol, `${path}.protocol`, probeProtocols),
     expect: r.oneOf(c.expect, `${path}.expect`, expectations),
   };
+  if (c.family !== undefined) check.family = r.oneOf(c.family, `${path}.family`, ipFamilies);
   if (check.protocol === 'icmp') {
     if (c.port !== undefined) r.fail(`${path}.port`, 'an ICMP claim takes no port');
   } else {
@@ -364,7 +378,8 @@ function readNote(r: RecipeReader, value: unknown, path: string, prose: ProseCla
 
 /** Every checkable claim must be carried to the cluster by one of the recipe's probes. */
 function checkProseIsProbed(r: RecipeReader, recipe: Recipe): void {
-  const keys = new Set(recipe.probes.flatMap(expandMatrix).map(probeKey));
+  // Any family: the cluster's are not known here (a claim names IPv6 when only IPv6 probes cover it).
+  const keys = new Set(recipe.probes.flatMap((m) => expandMatrix(m, ipFamilies)).map((p) => p.id));
   recipe.prose.forEach((claim, i) => {
     if (claim.check && !keys.has(probeKey(claim.check))) {
       r.fail(`prose[${i}]`, `no probe covers this claim (${probeKey(claim.check)}); add it to a probe matrix`);

@@ -67,7 +67,7 @@ describe('planRecipe', () => {
   it('keeps probe ids (the recipe names) and puts deployed names in the flow', () => {
     const plan = planRecipe(recipe, 'r1a2');
     const probe = plan.probes.find((p) => p.id === 'after ops/client -> default/web tcp/80');
-    expect(probe?.flow).to.deep.equal({ from: { pod: 'ops-t1-r1a2/client' }, to: { pod: 'default-t1-r1a2/web' }, protocol: 'TCP', port: 80 });
+    expect(probe?.flow).to.deep.equal({ from: { pod: 'ops-t1-r1a2/client' }, to: { pod: 'default-t1-r1a2/web' }, protocol: 'TCP', port: 80, family: 'IPv4' });
     expect(probe?.expected).to.equal('allowed');
     expect(probe?.reason).to.include('default-t1-r1a2/web');
     expect(plan.probes.find((p) => p.id === 'after default/client -> default/web tcp/80')?.expected).to.equal('blocked');
@@ -131,6 +131,94 @@ describe('expandProbes', () => {
       'after a/x -> a/y tcp/81',
       'after a/x -> a/y icmp',
     ]);
-    expect(probes[2]).to.deep.equal({ id: 'before a/x -> a/y icmp', phase: 'before', from: 'a/x', to: 'a/y', protocol: 'icmp' });
+    expect(probes[2]).to.deep.equal({ id: 'before a/x -> a/y icmp', phase: 'before', from: 'a/x', to: 'a/y', protocol: 'icmp', family: 'IPv4' });
+  });
+
+  it('probes over every family of the cluster, or the ones a matrix names that the cluster has', () => {
+    const matrix = { phases: ['after' as const], from: ['a/x'], to: ['a/y'], protocols: ['tcp' as const], ports: [80] };
+    const steps = impliedSteps([]);
+    const ids = (families: ('IPv4' | 'IPv6')[] | undefined, cluster: ('IPv4' | 'IPv6')[]): string[] =>
+      expandProbes({ probes: [families ? { ...matrix, families } : matrix], steps }, cluster).map((p) => p.id);
+    expect(ids(undefined, ['IPv4', 'IPv6'])).to.deep.equal(['after a/x -> a/y tcp/80', 'after a/x -> a/y tcp/80 IPv6']);
+    expect(ids(['IPv6'], ['IPv4', 'IPv6'])).to.deep.equal(['after a/x -> a/y tcp/80 IPv6']);
+    expect(ids(['IPv6'], ['IPv4'])).to.deep.equal([]);
+    expect(ids(undefined, ['IPv4'])).to.deep.equal(['after a/x -> a/y tcp/80']);
+  });
+});
+
+describe('planRecipe on a dual-stack cluster', () => {
+  const dual = { families: ['IPv4', 'IPv6'] as const };
+  const v6Recipe = parseRecipe(
+    `
+id: t6
+title: IPv6 ipBlock
+source: https://example.com/t6
+prose:
+  - text: outside reaches web over IPv6
+    from: outside
+    to: default/web
+    protocol: tcp
+    port: 80
+    family: IPv6
+    expect: allowed
+  - text: but not over IPv4
+    from: outside
+    to: default/web
+    protocol: tcp
+    port: 80
+    expect: blocked
+namespaces:
+  - name: default
+pods:
+  - namespace: default
+    name: web
+    labels: {app: web}
+    serve: [{port: 80, protocol: TCP}]
+externals:
+  - name: outside
+policies:
+  - apiVersion: networking.k8s.io/v1
+    kind: NetworkPolicy
+    metadata: {name: v6, namespace: default}
+    spec:
+      podSelector: {matchLabels: {app: web}}
+      ingress:
+        - from:
+            - ipBlock: {cidr: "{{external:outside:IPv6}}/128"}
+probes:
+  - from: [outside]
+    to: [default/web]
+    protocols: [tcp]
+    port: 80
+`,
+    'recipes/t6-ipv6.yaml',
+  );
+
+  it('resolves {{external:<name>:IPv6}} to the host\'s IPv6 address and expects each family apart', () => {
+    const plan = planRecipe(v6Recipe, 'r1', { externals: { outside: ['10.99.0.200', 'fd00:10:99::200'] } }, dual);
+    expect((plan.policies[0] as NetworkPolicy | undefined)?.spec.ingress?.[0]?.from?.[0]?.ipBlock?.cidr).to.equal('fd00:10:99::200/128');
+    expect(plan.probes.map((p) => `${p.id}=${p.expected}`)).to.deep.equal([
+      'before outside -> default/web tcp/80=allowed',
+      'before outside -> default/web tcp/80 IPv6=allowed',
+      'after outside -> default/web tcp/80=blocked',
+      'after outside -> default/web tcp/80 IPv6=allowed',
+    ]);
+    expect(plan.prose.map((c) => [c.probe, c.agrees])).to.deep.equal([
+      ['after outside -> default/web tcp/80 IPv6', true],
+      ['after outside -> default/web tcp/80', true],
+    ]);
+  });
+
+  it('stands documentation addresses in for an IPv6 placeholder while listing, and checks no IPv6 claim on an IPv4 cluster', () => {
+    expect((planRecipe(v6Recipe, '', {}, dual).policies[0] as NetworkPolicy | undefined)?.spec.ingress?.[0]?.from?.[0]?.ipBlock?.cidr).to.equal('2001:db8::10/128');
+    const v4 = planRecipe(v6Recipe, 'r1', { externals: { outside: '10.99.0.200' } });
+    expect(v4.probes.map((p) => p.id)).to.deep.equal(['before outside -> default/web tcp/80', 'after outside -> default/web tcp/80']);
+    expect(v4.prose.map((c) => c.probe)).to.deep.equal(['after outside -> default/web tcp/80']);
+  });
+
+  it('gives dual-stack pods both addresses, so ipBlock rules match them per family', () => {
+    const plan = planRecipe(recipe, 'r1', { pods: { 'default-t1-r1/client': ['192.168.1.7', 'fd00:192:168:1::7'] } }, dual);
+    expect(plan.model.pods.find((p) => p.name === 'client' && p.namespace === 'default-t1-r1')).to.include({ ip: '192.168.1.7' });
+    expect(plan.model.pods.find((p) => p.name === 'client' && p.namespace === 'default-t1-r1')?.ips).to.deep.equal(['192.168.1.7', 'fd00:192:168:1::7']);
   });
 });

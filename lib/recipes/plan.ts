@@ -4,15 +4,15 @@
 import type { FixturePod } from '../cluster/provider.ts';
 import { InputError } from '../errors.ts';
 import { isCalicoTier } from '../model/calico.ts';
-import type { LabelSelector, Model, NetworkPolicy, NetworkPolicyPeer, PodSpec, ProbeProtocol } from '../model/types.ts';
+import type { IpFamily, LabelSelector, Model, NetworkPolicy, NetworkPolicyPeer, PodSpec, ProbeProtocol } from '../model/types.ts';
 import { isKubernetesNetworkPolicy, podString } from '../model/types.ts';
-import { Oracle, type Endpoint, type Flow, type FlowProtocol } from '../oracle/index.ts';
+import { addressOfFamily, ipFamilyOf, Oracle, type Endpoint, type Flow, type FlowProtocol } from '../oracle/index.ts';
 import { validatePolicyResource } from '../scenario/index.ts';
 import { planCalicoResource, type CalicoRenames } from './calico.ts';
 import { placeholderAddress, resolvePlaceholders } from './placeholders.ts';
 import { expandProbes, probeKey } from './probes.ts';
 import { planSteps } from './steps.ts';
-import type { PlanAddresses, PlannedProbe, ProseCheck, Recipe, RecipePlan, RecipePod } from './types.ts';
+import type { PlanAddresses, PlannedProbe, PlanOptions, ProseCheck, Recipe, RecipePlan, RecipePod } from './types.ts';
 
 const namespaceNameKey = 'kubernetes.io/metadata.name';
 
@@ -32,6 +32,15 @@ export function namespaceName(namespace: string, recipeId: string, suffix: strin
 
 const flowProtocols: Record<ProbeProtocol, FlowProtocol> = { tcp: 'TCP', http: 'TCP', udp: 'UDP', icmp: 'ICMP' };
 
+/** A planned address (or list of them) as the model holds it: `ip` first, `ips` when several. */
+function modelAddresses(value: string | readonly string[] | undefined): { ip?: string; ips?: string[] } {
+  if (value === undefined) return {};
+  if (typeof value === 'string') return { ip: value };
+  const [ip] = value;
+  if (ip === undefined) return {};
+  return value.length > 1 ? { ip, ips: [...value] } : { ip };
+}
+
 /** A recipe tier's deployed name, `<tier>-<recipe id>-<suffix>`: tiers are cluster-wide. */
 export function tierName(tier: string, recipeId: string, suffix: string): string {
   if (suffix === '') return tier;
@@ -40,7 +49,12 @@ export function tierName(tier: string, recipeId: string, suffix: string): string
   return name;
 }
 
-export function planRecipe(recipe: Recipe, suffix: string, addresses: PlanAddresses = {}): RecipePlan {
+/**
+ * `options.families` are the cluster's address families: each probe matrix runs over those (or
+ * the ones it names that the cluster has), and external-host placeholders resolve per family.
+ */
+export function planRecipe(recipe: Recipe, suffix: string, addresses: PlanAddresses = {}, options: PlanOptions = {}): RecipePlan {
+  const families: readonly IpFamily[] = options.families ?? ['IPv4'];
   const namespaceNames = Object.fromEntries(recipe.namespaces.map((ns) => [ns.name, namespaceName(ns.name, recipe.id, suffix)]));
   const deployed = (ns: string): string => namespaceNames[ns] ?? ns;
   const tierNames = Object.fromEntries(recipe.policies.filter(isCalicoTier).map((t) => [t.metadata.name, tierName(t.metadata.name, recipe.id, suffix)]));
@@ -50,9 +64,16 @@ export function planRecipe(recipe: Recipe, suffix: string, addresses: PlanAddres
     suffix: suffix === '' ? '' : `-${recipe.id}-${suffix}`,
     namespaces: Object.values(namespaceNames),
   };
-  const externalIps = Object.fromEntries(
-    recipe.externals.map((host, i) => [host.name, addresses.externals?.[host.name] ?? placeholderAddress(i)]),
-  );
+  const externalAddresses = Object.fromEntries(recipe.externals.map((host) => [host.name, modelAddresses(addresses.externals?.[host.name])]));
+  // A host's address of a family, or (listing, or a family the cluster lacks) a documentation address.
+  const externalIp = (name: string, family: IpFamily): string | undefined => {
+    const i = recipe.externals.findIndex((host) => host.name === name);
+    if (i < 0) return undefined;
+    const known = externalAddresses[name] ?? {};
+    // An IPv4 address as given, even one that does not parse: validation names it.
+    if (family === 'IPv4' && known.ip !== undefined && ipFamilyOf(known.ip) !== 'IPv6') return known.ip;
+    return addressOfFamily(known, family) ?? placeholderAddress(i, family);
+  };
 
   const namespaces = recipe.namespaces.map((ns) => ({
     name: deployed(ns.name),
@@ -67,9 +88,7 @@ export function planRecipe(recipe: Recipe, suffix: string, addresses: PlanAddres
       ports: pod.serve.map(({ http: _http, ...port }) => port),
       ...(pod.serviceAccount !== undefined ? { serviceAccount: pod.serviceAccount } : {}),
     };
-    const ip = addresses.pods?.[name];
-    if (ip !== undefined) spec.ip = ip;
-    return spec;
+    return { ...spec, ...modelAddresses(addresses.pods?.[name]) };
   };
   const fixture = (pod: RecipePod): FixturePod => ({
     namespace: deployed(pod.namespace),
@@ -82,7 +101,13 @@ export function planRecipe(recipe: Recipe, suffix: string, addresses: PlanAddres
   const model: Model = {
     namespaces,
     pods: recipe.pods.map(podSpec),
-    externals: recipe.externals.map((host) => ({ name: host.name, ip: externalIps[host.name] })),
+    externals: recipe.externals.map((host) => {
+      const known = externalAddresses[host.name] ?? {};
+      if (known.ip !== undefined) return { name: host.name, ...known };
+      // Stand-ins, one per family the plan is for (the IPv4 one first, as before dual-stack).
+      const stand = families.map((family) => externalIp(host.name, family)!);
+      return stand.length > 1 ? { name: host.name, ip: stand[0], ips: stand } : { name: host.name, ip: stand[0] };
+    }),
     ...(serviceAccounts.length > 0 ? { serviceAccounts } : {}),
   };
   const steps = planSteps(recipe, model, {
@@ -91,7 +116,7 @@ export function planRecipe(recipe: Recipe, suffix: string, addresses: PlanAddres
     fixture,
     // Re-validated: real addresses can break a rule the stand-ins kept (an except outside its cidr).
     policy: (policy, path) => {
-      const resolved = resolvePlaceholders(policy, externalIps);
+      const resolved = resolvePlaceholders(policy, externalIp);
       const planned = isKubernetesNetworkPolicy(resolved) ? renamePolicy(resolved, deployed) : planCalicoResource(resolved, renames);
       return validatePolicyResource(planned, `${recipe.file}: ${path} (planned)`);
     },
@@ -103,8 +128,8 @@ export function planRecipe(recipe: Recipe, suffix: string, addresses: PlanAddres
     const slash = name.indexOf('/');
     return slash === -1 ? { external: name } : { pod: podString(deployed(name.slice(0, slash)), name.slice(slash + 1)) };
   };
-  const probes: PlannedProbe[] = expandProbes(recipe).map((spec) => {
-    const flow: Flow = { from: endpoint(spec.from), to: endpoint(spec.to), protocol: flowProtocols[spec.protocol] };
+  const probes: PlannedProbe[] = expandProbes(recipe, families).map((spec) => {
+    const flow: Flow = { from: endpoint(spec.from), to: endpoint(spec.to), protocol: flowProtocols[spec.protocol], family: spec.family };
     if (spec.port !== undefined) flow.port = spec.port;
     // parseRecipe guarantees every probe's phase names a step.
     const verdict = oracles.get(spec.phase)!.evaluate(flow);
@@ -124,16 +149,19 @@ export function planRecipe(recipe: Recipe, suffix: string, addresses: PlanAddres
     policies: steps.flatMap((step) => step.changes.flatMap((c) => (c.kind === 'apply' ? [c.policy] : []))),
     steps,
     probes,
-    prose: checkProse(recipe, probes),
+    prose: checkProse(recipe, probes, families),
   };
 }
 
-function checkProse(recipe: Recipe, probes: PlannedProbe[]): ProseCheck[] {
+/** Claims are checked over the family they name, or the cluster's first; not on a cluster without it. */
+function checkProse(recipe: Recipe, probes: PlannedProbe[], families: readonly IpFamily[]): ProseCheck[] {
   const checks: ProseCheck[] = [];
   for (const claim of recipe.prose) {
     const check = claim.check;
     if (!check) continue;
-    const id = probeKey(check);
+    const family = check.family ?? families[0];
+    if (family === undefined || !families.includes(family)) continue;
+    const id = probeKey({ ...check, family });
     // parseRecipe guarantees a probe covers every checkable claim.
     const probe = probes.find((p) => p.id === id);
     if (!probe) throw new Error(`recipe ${recipe.id}: no probe ${id} for a prose claim`);

@@ -1,8 +1,8 @@
 // Recipe policies are validated by the scenario validator (the API server's rules plus strict
-// fields, Calico's for Calico resources); only the `{{external:<name>}}` placeholders are the
-// catalog's own.
+// fields, Calico's for Calico resources); only the `{{external:<name>}}` and
+// `{{external:<name>:IPv6}}` placeholders are the catalog's own.
 import { isCalicoTier } from '../model/calico.ts';
-import type { PolicyResource } from '../model/types.ts';
+import type { IpFamily, PolicyResource } from '../model/types.ts';
 import { isKubernetesNetworkPolicy, namespaceOf } from '../model/types.ts';
 import { Location, validatePolicyResource } from '../scenario/index.ts';
 import { externalPlaceholders, mapStrings, placeholderAddress, resolvePlaceholders } from './placeholders.ts';
@@ -12,10 +12,21 @@ import { externalPlaceholders, mapStrings, placeholderAddress, resolvePlaceholde
  * placeholders back, so the recipe keeps them for plan time. `externals` are the recipe's host names.
  */
 export function validateRecipePolicy(value: unknown, file: string, path: string, externals: string[]): PolicyResource {
-  const sentinels = Object.fromEntries(externals.map((name, i) => [name, placeholderAddress(i)]));
-  const policy = validatePolicyResource(resolvePlaceholders(value, sentinels), new Location(file, path));
+  const sentinel = (name: string, family: IpFamily): string | undefined => {
+    const i = externals.indexOf(name);
+    return i < 0 ? undefined : placeholderAddress(i, family);
+  };
+  const policy = validatePolicyResource(resolvePlaceholders(value, sentinel), new Location(file, path));
   if (externalPlaceholders(value).length === 0) return policy;
-  const back = Object.entries(sentinels).map(([name, address]) => [new RegExp(`^${address.replaceAll('.', '\\.')}(?=/)`), `{{external:${name}}}`] as const);
+  const back = externals.flatMap((name, i) =>
+    (['IPv4', 'IPv6'] as const).map(
+      (family) =>
+        [
+          new RegExp(`^${placeholderAddress(i, family).replaceAll('.', '\\.')}(?=/)`),
+          family === 'IPv4' ? `{{external:${name}}}` : `{{external:${name}:IPv6}}`,
+        ] as const,
+    ),
+  );
   return mapStrings(policy, (text) => back.reduce((acc, [pattern, placeholder]) => acc.replace(pattern, placeholder), text));
 }
 

@@ -1,6 +1,6 @@
 // The recipe catalog's vocabulary (see docs/recipes.md for the file format).
 import type { FixturePod } from '../cluster/provider.ts';
-import type { ContainerPort, Labels, Model, NamespaceSpec, PodString, PolicyResource, ProbeProtocol, ServiceAccountSpec } from '../model/types.ts';
+import type { ContainerPort, IpFamily, Labels, Model, NamespaceSpec, PodString, PolicyResource, ProbeProtocol, ServiceAccountSpec } from '../model/types.ts';
 import type { Flow } from '../oracle/index.ts';
 
 /**
@@ -36,16 +36,22 @@ export interface RecipeExternal {
  * name for an external host. `port` is absent for ICMP.
  */
 export interface ProbeSpec {
-  /** Stable across runs and suffixes: "after default/client -> default/web http/80" (the step's name first). */
+  /**
+   * Stable across runs and suffixes: "after default/client -> default/web http/80" (the step's
+   * name first); an IPv6 probe ends in " IPv6" (IPv4 is the unnamed default, so single-stack ids
+   * stay as they were).
+   */
   id: string;
   phase: Phase;
   from: string;
   to: string;
   protocol: ProbeProtocol;
   port?: number;
+  /** The address family the probe travels over (the target's address of that family). */
+  family: IpFamily;
 }
 
-/** A compact probe matrix as written in a recipe: phases (step names) x from x to x protocols x ports. */
+/** A compact probe matrix as written in a recipe: phases (step names) x from x to x protocols x ports x families. */
 export interface ProbeMatrix {
   phases: Phase[];
   from: string[];
@@ -53,6 +59,8 @@ export interface ProbeMatrix {
   protocols: ProbeProtocol[];
   /** Empty when every protocol of the matrix is ICMP. */
   ports: number[];
+  /** Absent: every family the cluster has. Families the cluster lacks are left out. */
+  families?: IpFamily[];
 }
 
 /** A checkable statement of the recipe's prose: what its author says a connection does. */
@@ -62,6 +70,8 @@ export interface ProseAssertion {
   to: string;
   protocol: ProbeProtocol;
   port?: number;
+  /** Absent: the cluster's first family (IPv4 where it has one). */
+  family?: IpFamily;
   expect: Expectation;
 }
 
@@ -144,12 +154,21 @@ export interface ProseCheck {
   note?: string;
 }
 
-/** Addresses only known once the provider has made them; placeholders are used when absent. */
+/**
+ * Addresses only known once the provider has made them; placeholders are used when absent. A
+ * dual-stack endpoint has a list (one address per family, the first being its `ip`).
+ */
 export interface PlanAddresses {
-  /** External host name -> IP. */
-  externals?: Record<string, string>;
-  /** Deployed pod ("ns-suffixed/pod") -> IP. Only ipBlock rules that match pods need them. */
-  pods?: Record<string, string>;
+  /** External host name -> IP(s). */
+  externals?: Record<string, string | readonly string[]>;
+  /** Deployed pod ("ns-suffixed/pod") -> IP(s). Only ipBlock rules that match pods need them. */
+  pods?: Record<string, string | readonly string[]>;
+}
+
+/** What the plan is made for. */
+export interface PlanOptions {
+  /** The cluster's address families, first = its pods' primary one (default: IPv4 only). */
+  families?: readonly IpFamily[];
 }
 
 /** One change of a planned step, in deployed names. */

@@ -3,7 +3,8 @@
 // or widening of a field's values needs a new schemaVersion and a reader for the old ones.
 // Version 2 (recipe steps): a probe's `phase` is the name of the step it ran after, and every
 // recipe lists its steps; version 1 (phases `before` and `after` only) is still read (validate.ts).
-import type { Connectivity, Labels, ProbeProtocol } from '../model/types.ts';
+// A probe's `family` and the summary's `families` are optional additions (dual-stack clusters).
+import type { Connectivity, IpFamily, Labels, ProbeProtocol } from '../model/types.ts';
 
 export const reportSchemaVersion = 2;
 /** What `compare` reads: a version-1 report is read as a version-2 one (see validate.ts). */
@@ -50,6 +51,14 @@ export interface Summary {
   passed: number;
   failed: number;
   checkFailed: number;
+  /** The same counts per address family, when any probe went over IPv6. */
+  families?: Partial<Record<IpFamily, FamilySummary>>;
+}
+
+export interface FamilySummary {
+  probes: number;
+  passed: number;
+  failed: number;
 }
 
 export interface RecipeReport {
@@ -124,6 +133,8 @@ export interface ProbeReport {
   protocol: ProbeProtocol;
   /** Absent for ICMP. */
   port?: number;
+  /** The address family the probe travelled over (absent in reports written before dual-stack: IPv4). */
+  family?: IpFamily;
   expected: Expectation;
   /** The oracle's sentence explaining `expected`. */
   expectedReason: string;
@@ -200,12 +211,18 @@ export const probeProtocols: readonly ProbeProtocol[] = ['tcp', 'http', 'icmp', 
 /** Counts the summary from the recipes, so a writer never hand-computes it. */
 export function summarize(recipes: readonly RecipeReport[]): Summary {
   const summary: Summary = { probes: 0, passed: 0, failed: 0, checkFailed: 0 };
+  const families: Partial<Record<IpFamily, FamilySummary>> = {};
   for (const probe of recipes.flatMap((r) => r.probes)) {
     summary.probes++;
     if (probe.verdict === 'pass') summary.passed++;
     else summary.failed++;
     if (probe.observed === 'check-failed') summary.checkFailed++;
+    const family = (families[probe.family ?? 'IPv4'] ??= { probes: 0, passed: 0, failed: 0 });
+    family.probes++;
+    if (probe.verdict === 'pass') family.passed++;
+    else family.failed++;
   }
+  if (families.IPv6) summary.families = families;
   return summary;
 }
 

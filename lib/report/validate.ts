@@ -2,6 +2,7 @@
 // recipes get the steps `before` and `after` it implied). Anything else is refused, naming the
 // file and the JSON path of the first mismatch so a person can fix or regenerate it.
 import { excerpt, InputError } from '../errors.ts';
+import { ipFamilies } from '../model/types.ts';
 import {
   beforeAfterSteps,
   dataplanes,
@@ -131,6 +132,7 @@ function checkProbe(s: Shape, value: unknown, path: string, version: number): vo
   else s.string(probe.phase, `${path}.phase`);
   s.oneOf(probe.protocol, `${path}.protocol`, probeProtocols);
   s.optional(probe.port, `${path}.port`, (v, p) => s.number(v, p));
+  s.optional(probe.family, `${path}.family`, (v, p) => s.oneOf(v, p, ipFamilies));
   s.oneOf(probe.expected, `${path}.expected`, ['allowed', 'blocked']);
   s.oneOf(probe.observed, `${path}.observed`, ['allowed', 'blocked', 'check-failed']);
   s.oneOf(probe.verdict, `${path}.verdict`, ['pass', 'fail']);

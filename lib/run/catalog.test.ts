@@ -95,6 +95,39 @@ describe('runCatalog (simulated cluster)', function () {
     expect(cluster.destroyed).to.equal(true);
   });
 
+  it('dual-stack: probes each pair over both families, each reading and proven by its own family\'s rules', async () => {
+    const { result, cluster } = await run({ recipes: ['01', 'x-ipblock-ingress'], concurrency: 2 }, { dualStack: true });
+    expect(result.problems).to.deep.equal([]);
+    const probes = result.report.recipes.flatMap(probesOf);
+    const v4 = probes.filter((p) => p.family === 'IPv4');
+    const v6 = probes.filter((p) => p.family === 'IPv6');
+    expect(v6.length).to.be.greaterThan(0);
+    expect(v6.map((p) => p.id)).to.deep.equal(v4.map((p) => `${p.id} IPv6`));
+    expect(result.report.summary.families).to.deep.equal({
+      IPv4: { probes: v4.length, passed: v4.length, failed: 0 },
+      IPv6: { probes: v6.length, passed: v6.length, failed: 0 },
+    });
+    // Each IPv6 probe went to its target's IPv6 address (the readiness checks use IPv4).
+    expect(cluster.probes.filter((p) => p.family === 'IPv6')).to.have.length(v6.length);
+    // A drop counted only in the IPv6 table still proved every blocked IPv6 probe at once.
+    for (const p of v6.filter((x) => x.observed === 'blocked')) {
+      expect(p.evidence, p.id).to.equal('counted-drop');
+      expect(p.decidedBy?.kind, p.id).to.equal('end-of-tier-drop');
+    }
+    // An IPv4 /32 admits its host over IPv4 only.
+    const ipblock = probesOf(result.report.recipes.find((r) => r.id === 'x-ipblock-ingress'));
+    const observed = (id: string): string | undefined => ipblock.find((p) => p.id === id)?.observed;
+    expect(observed('after outside -> default/web http/80')).to.equal('allowed');
+    expect(observed('after outside -> default/web http/80 IPv6')).to.equal('blocked');
+    // The outside host's IPv6 probes were dropped in web's IPv6 table only (its IPv4 ones pass).
+    const blocked6 = ipblock.find((p) => p.id === 'after outside -> default/web http/80 IPv6')!;
+    const node = blocked6.counters.deltas[0]!.node;
+    const chain = `cali-tw-${workloadInterfaceName('default-x-ipblock-ingress-rsim', 'web')}`;
+    expect(blocked6.counters.deltas.map((d) => d.chain)).to.include(chain);
+    const endOfTier = (family: 'IPv4' | 'IPv6'): number => cluster.packets(family, node, chain, 'end-of-tier');
+    expect(endOfTier('IPv6'), 'IPv6 drops counted in the IPv6 table').to.be.greaterThan(endOfTier('IPv4'));
+  });
+
   it('reaches the same verdicts and deciding rules one by one with timeouts as side by side with counters', async () => {
     const recipes = ['01', '09', 'x-udp-and-tcp'];
     const serial = (await run({ recipes, concurrency: 1, blockedBy: 'timeout' }, { timeScale: 0.02 })).result;

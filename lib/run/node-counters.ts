@@ -1,10 +1,15 @@
-// The run's counter readers: one per node, shared by every recipe and probe on the cluster
-// (lib/counters/reader.ts), reading through the provider's execOnNode.
+// The run's counter readers: one per node and address family, shared by every recipe and probe
+// on the cluster (lib/counters/reader.ts), reading through the provider's execOnNode.
 import type { Cluster, Dataplane } from '../cluster/provider.ts';
 import { NodeCounterReader } from '../counters/index.ts';
 import type { CounterSnapshot } from '../counters/index.ts';
+import type { IpFamily } from '../model/types.ts';
 
+/** One family's readers, by node. */
 export type CounterReaders = ReadonlyMap<string, NodeCounterReader>;
+
+/** The readers of every family the run probes: an IPv6 probe reads IPv6 rules only. */
+export type FamilyCounterReaders = ReadonlyMap<IpFamily, CounterReaders>;
 
 /**
  * A reader per node, reading through two of the provider's node sessions (full reads and watch
@@ -14,19 +19,20 @@ export function counterReaders(
   cluster: Cluster,
   dataplane: Dataplane,
   signal: AbortSignal,
-  options: { watchIntervalMs?: number | undefined; defer: (name: string, undo: () => Promise<void>) => void },
+  options: { watchIntervalMs?: number | undefined; family?: IpFamily; defer: (name: string, undo: () => Promise<void>) => void },
 ): CounterReaders {
   return new Map(
     cluster.nodes.map((node) => {
       const reads = cluster.openNodeSession(node);
       const ticks = cluster.openNodeSession(node);
-      options.defer(`counter sessions on ${node}`, async () => {
+      options.defer(`${options.family ?? 'IPv4'} counter sessions on ${node}`, async () => {
         await reads.close();
         await ticks.close();
       });
       const reader = new NodeCounterReader({
         node,
         backend: dataplane,
+        ...(options.family ? { family: options.family } : {}),
         exec: (argv, o) => reads.run(argv, o),
         watchExec: (argv, o) => ticks.run(argv, o),
         signal,
@@ -35,6 +41,17 @@ export function counterReaders(
       return [node, reader] as const;
     }),
   );
+}
+
+/** Readers for each family of the cluster (see counterReaders). */
+export function familyCounterReaders(
+  cluster: Cluster,
+  dataplane: Dataplane,
+  signal: AbortSignal,
+  options: { watchIntervalMs?: number | undefined; defer: (name: string, undo: () => Promise<void>) => void },
+): FamilyCounterReaders {
+  const families = cluster.ipFamilies ?? ['IPv4'];
+  return new Map(families.map((family) => [family, counterReaders(cluster, dataplane, signal, { ...options, family })] as const));
 }
 
 /** A full read of each node, started after this call (shared with whoever else asks meanwhile). */

@@ -1,7 +1,7 @@
 import { expect } from 'chai';
 import { InputError } from '../errors.ts';
 import { parseRunArgs } from '../cli/run.ts';
-import { defaultCalico, defaultRunOptions, loadResources, runOptionsFromEnv, runOptionsToEnv, validateRunOptions } from './options.ts';
+import { defaultCalico, defaultRunOptions, ipFamiliesOf, loadResources, runIpFamilies, runOptionsFromEnv, runOptionsToEnv, validateRunOptions } from './options.ts';
 import type { UpstreamVersions } from '../upstream/index.ts';
 
 describe('run options', () => {
@@ -36,6 +36,20 @@ describe('run options', () => {
     expect(() => parseRunArgs(['--concurrency', 'many'])).to.throw(InputError, /--concurrency must be a whole number from 1 to 32 recipes, got "many"/);
     expect(() => validateRunOptions({ ...defaultRunOptions(), blockedBy: 'luck' as never })).to.throw(InputError, /--blocked-by must be one of: counters, timeout/);
     expect(() => validateRunOptions({ ...defaultRunOptions(), grep: 'no such probe' })).to.throw(InputError, /--grep "no such probe" matches no probe of the recipes to run/);
+  });
+
+  it('parses and checks --ip-family; --grep IPv6 selects recipes by their IPv6 probes', () => {
+    expect(parseRunArgs(['--ip-family', 'dual']).options.ipFamily).to.equal('dual');
+    expect(parseRunArgs([]).options.ipFamily, 'the provider decides').to.equal(undefined);
+    expect(ipFamiliesOf('dual')).to.deep.equal(['IPv4', 'IPv6']);
+    expect(ipFamiliesOf('ipv4')).to.deep.equal(['IPv4']);
+    expect(runIpFamilies({ provider: 'netns' }), 'netns is dual-stack by default').to.deep.equal(['IPv4', 'IPv6']);
+    expect(runIpFamilies({ provider: 'kind' }), 'kind is IPv4 unless asked').to.deep.equal(['IPv4']);
+    expect(runIpFamilies({ provider: 'netns', ipFamily: 'ipv4' })).to.deep.equal(['IPv4']);
+    expect(runIpFamilies({ provider: 'kind', ipFamily: 'dual' })).to.deep.equal(['IPv4', 'IPv6']);
+    expect(() => validateRunOptions(parseRunArgs(['--ip-family', 'ipv6']).options)).to.throw(InputError, /--ip-family must be one of: ipv4, dual; got "ipv6"/);
+    const picked = validateRunOptions({ ...defaultRunOptions(), recipes: ['01', '06'], grep: '^01: .*icmp IPv6$' }).recipes.map((r) => r.id);
+    expect(picked).to.deep.equal(['01']);
   });
 
   it('rejects malformed flags', () => {

@@ -7,6 +7,7 @@ import { parseAllDocuments } from 'yaml';
 import { excerpt, InputError, messageOf } from '../errors.ts';
 import { readInputFile } from '../input-file.ts';
 import type { KubeObject } from '../kube/client.ts';
+import { ipFamilies, type IpFamily } from '../model/types.ts';
 import { findRecipe, loadCatalog, planRecipe, type Recipe } from '../recipes/index.ts';
 import { calicoBuildDir, loadVersions, type UpstreamVersions } from '../upstream/index.ts';
 
@@ -48,6 +49,25 @@ export interface RunOptions {
   blockedBy: BlockedBy;
   /** Only the probes whose "<recipe id>: <title> <probe id>" matches this regular expression. */
   grep?: string;
+  /**
+   * `ipv4` or `dual` (IPv4 and IPv6) pods, as kind's networking.ipFamily spells it. Absent: the
+   * provider's default (netns dual, kind ipv4). Probes run over every family the cluster has.
+   */
+  ipFamily?: IpFamilyMode;
+}
+
+export type IpFamilyMode = 'ipv4' | 'dual';
+export const ipFamilyModes: readonly IpFamilyMode[] = ['ipv4', 'dual'];
+
+/** The cluster's address families for a mode (undefined: the provider decides). */
+export function ipFamiliesOf(mode: IpFamilyMode | undefined): IpFamily[] | undefined {
+  if (mode === undefined) return undefined;
+  return mode === 'dual' ? ['IPv4', 'IPv6'] : ['IPv4'];
+}
+
+/** The families a run's cluster gets: --ip-family, else the provider's default (netns dual, kind IPv4). */
+export function runIpFamilies(options: Pick<RunOptions, 'ipFamily' | 'provider'>): IpFamily[] {
+  return ipFamiliesOf(options.ipFamily) ?? (options.provider === 'netns' ? ['IPv4', 'IPv6'] : ['IPv4']);
 }
 
 export type BlockedBy = 'counters' | 'timeout';
@@ -143,6 +163,9 @@ export function validateRunOptions(options: RunOptions): { options: RunOptions; 
   if (!Number.isInteger(options.concurrency) || options.concurrency < 1 || options.concurrency > 32) {
     throw new InputError(`--concurrency must be a whole number from 1 to 32, got ${options.concurrency}`);
   }
+  if (options.ipFamily !== undefined && !ipFamilyModes.includes(options.ipFamily)) {
+    throw new InputError(`--ip-family must be one of: ${ipFamilyModes.join(', ')}; got ${excerpt(options.ipFamily, 40)}`);
+  }
   if (!blockedByValues.includes(options.blockedBy)) {
     throw new InputError(`--blocked-by must be one of: ${blockedByValues.join(', ')}; got "${options.blockedBy}"`);
   }
@@ -154,7 +177,9 @@ export function validateRunOptions(options: RunOptions): { options: RunOptions; 
   for (const file of options.calicoResources) loadResources(file);
   const catalog = loadCatalog(options.catalogDir);
   const chosen = options.recipes.length === 0 ? catalog : options.recipes.map((id) => findRecipe(catalog, id));
-  const recipes = options.grep === undefined ? chosen : chosen.filter((r) => planRecipe(r, '').probes.some((p) => grepSelects(options.grep, r, p.id)));
+  // Over every family: the cluster's are only known once it runs (--grep IPv6 picks IPv6 probes).
+  const recipes =
+    options.grep === undefined ? chosen : chosen.filter((r) => planRecipe(r, '', {}, { families: ipFamilies }).probes.some((p) => grepSelects(options.grep, r, p.id)));
   if (recipes.length === 0) {
     throw new InputError(`--grep ${excerpt(options.grep ?? '')} matches no probe of the recipes to run; \`netpol-conformance recipes\` lists recipe titles and probes`);
   }

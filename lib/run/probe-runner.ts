@@ -19,6 +19,7 @@ import {
 import type { Attribution, CounterDelta, CounterSnapshot, PolicyRef } from '../counters/index.ts';
 import type { DecisionKind as CounterDecisionKind } from '../counters/index.ts';
 import type { PodString } from '../model/types.ts';
+import { addressOfFamily } from '../oracle/index.ts';
 import { classifyProbe, probeCommand, type ProbeOutcome, type ProbeTimeouts } from '../probe/command.ts';
 import type { PlannedProbe } from '../recipes/index.ts';
 import type { CounterDeltaRow, Decision, DecisionKind, ProbeEvidence, ProbeReport } from '../report/schema.ts';
@@ -27,9 +28,10 @@ import type { BlockedBy } from './options.ts';
 
 /** Where the recipe's endpoints are: deployed pods and external hosts. */
 export interface Placement {
-  pods: Map<string, { node: string; ip: string }>;
-  /** Recipe name of an external host -> its address and the name the provider knows it by. */
-  externals: Map<string, { ip: string; host: string }>;
+  /** Deployed pod -> its node and addresses (`ips`: one per family, on a dual-stack cluster). */
+  pods: Map<string, { node: string; ip: string; ips?: string[] }>;
+  /** Recipe name of an external host -> its addresses and the name the provider knows it by. */
+  externals: Map<string, { ip: string; ips?: string[]; host: string }>;
 }
 
 export interface ProbeContext {
@@ -68,9 +70,11 @@ export async function runProbe(probe: PlannedProbe, attempt: 1 | 2, ctx: ProbeCo
   const to = endpointName(probe.flow.to);
   const target = ctx.placement.pods.get(to) ?? ctx.placement.externals.get(to);
   const base = probeReportBase(probe, attempt);
-  if (!target) return failedProbe(probe, attempt, `no address for ${to}`);
+  // The target's address of the probe's family (`ip` alone on a single-stack cluster).
+  const address = target && addressOfFamily(target, probe.family);
+  if (!address) return failedProbe(probe, attempt, `no ${probe.family} address for ${to}`);
 
-  const argv = probeCommand(probe.protocol, target.ip, probe.port, ctx.timeouts);
+  const argv = probeCommand(probe.protocol, address, probe.port, ctx.timeouts);
   const sourcePod = ctx.placement.pods.get(from);
   const command = sourcePod
     ? ctx.cluster.reproduceInPod(from as PodString, argv)
@@ -270,6 +274,7 @@ export function probeReportBase(probe: PlannedProbe, attempt: 1 | 2) {
     to: probe.to,
     protocol: probe.protocol,
     ...(probe.port !== undefined ? { port: probe.port } : {}),
+    family: probe.family,
     expected: probe.expected,
     expectedReason: probe.reason,
   };

@@ -1,14 +1,16 @@
 // A recipe while it runs: its plan (made again whenever a step adds a pod, whose address only
-// then is known), where its pods and hosts are, the nodes' last counter reads, and its teardown.
+// then is known), where its pods and hosts are, the nodes' last counter reads of each address
+// family, and its teardown.
 // The steps (step-runner.ts) and the recipe runner both work on it.
 import type { FixturePod } from '../cluster/provider.ts';
 import type { CounterSnapshot } from '../counters/index.ts';
 import type { TeardownStack } from '../lifecycle/index.ts';
 import { poll } from '../lifecycle/index.ts';
-import type { PodString } from '../model/types.ts';
+import type { IpFamily, PodString } from '../model/types.ts';
 import { classifyProbe, probeCommand } from '../probe/command.ts';
 import { planRecipe } from '../recipes/index.ts';
 import type { Recipe, RecipePlan } from '../recipes/index.ts';
+import { readNodes } from './node-counters.ts';
 import type { Placement } from './probe-runner.ts';
 import type { RecipeContext } from './recipe-runner.ts';
 
@@ -17,14 +19,21 @@ export interface RecipeRun {
   ctx: RecipeContext;
   plan: RecipePlan;
   placement: Placement;
-  /** The nodes' counters as last read for this recipe: each probe's "before" (see ProbeContext). */
-  baseline: Map<string, CounterSnapshot>;
+  /** Each family's counters of the nodes as last read for this recipe: each probe's "before" (see ProbeContext). */
+  baseline: FamilySnapshots;
   teardown: TeardownStack;
   /** Pods placed so far: the next one goes on the node after the last one's. */
   placed: number;
 }
 
 export type NodeSnapshots = Map<string, CounterSnapshot>;
+/** Each family's latest full read of each node: felix programs each family's rules apart. */
+export type FamilySnapshots = Map<IpFamily, NodeSnapshots>;
+
+/** The address families the recipe runs over: the cluster's, one set of counter readers each. */
+export function runFamilies(ctx: RecipeContext): IpFamily[] {
+  return [...ctx.counters.keys()];
+}
 
 export function selectProbes(plan: RecipePlan, ctx: RecipeContext): RecipePlan {
   return ctx.selectProbe ? { ...plan, probes: plan.probes.filter(ctx.selectProbe) } : plan;
@@ -33,10 +42,15 @@ export function selectProbes(plan: RecipePlan, ctx: RecipeContext): RecipePlan {
 /** The plan again, with every address known so far (pods, external hosts). */
 export function replan(run: RecipeRun): void {
   run.plan = selectProbes(
-    planRecipe(run.recipe, run.ctx.suffix, {
-      externals: Object.fromEntries([...run.placement.externals].map(([name, e]) => [name, e.ip])),
-      pods: Object.fromEntries([...run.placement.pods].map(([name, p]) => [name, p.ip])),
-    }),
+    planRecipe(
+      run.recipe,
+      run.ctx.suffix,
+      {
+        externals: Object.fromEntries([...run.placement.externals].map(([name, e]) => [name, e.ips ?? e.ip])),
+        pods: Object.fromEntries([...run.placement.pods].map(([name, p]) => [name, p.ips ?? p.ip])),
+      },
+      { families: runFamilies(run.ctx) },
+    ),
     run.ctx,
   );
 }
@@ -57,17 +71,38 @@ export async function deployPods(run: RecipeRun, fixtures: readonly FixturePod[]
     settled(names.map((pod) => ctx.cluster.deletePod(pod))).then(() => undefined),
   );
   const deployed = await settled(pods.map((fixture) => ctx.cluster.deployPod(fixture)));
-  for (const d of deployed) run.placement.pods.set(d.pod, { node: d.node, ip: d.ip });
+  for (const d of deployed) run.placement.pods.set(d.pod, { node: d.node, ip: d.ip, ...(d.ips ? { ips: d.ips } : {}) });
 }
 
 export function nodesOf(placement: Placement): string[] {
   return [...new Set([...placement.pods.values()].map((p) => p.node))];
 }
 
-/** A new chain layout (a step carried out): the kept reads start over from this one. */
-export function replaceBaseline(baseline: Map<string, CounterSnapshot>, snapshots: NodeSnapshots): void {
-  baseline.clear();
-  for (const [node, snapshot] of snapshots) baseline.set(node, snapshot);
+/** A full read of these nodes in every family the recipe probes over. */
+export async function readFamilies(ctx: RecipeContext, nodes: readonly string[]): Promise<FamilySnapshots> {
+  const reads = await Promise.all([...ctx.counters].map(async ([family, readers]) => [family, await readNodes(readers, nodes, ctx.signal)] as const));
+  return new Map(reads);
+}
+
+/** " (IPv6)" in a message, where the run has more than one family. */
+export function familyNote(family: IpFamily, ctx: RecipeContext): string {
+  return ctx.counters.size > 1 ? ` (${family})` : '';
+}
+
+/** A new chain layout (a step carried out): each family's kept reads start over from this one. */
+export function replaceBaseline(baseline: FamilySnapshots, snapshots: FamilySnapshots): void {
+  for (const [family, nodes] of snapshots) {
+    const kept = baselineOf(baseline, family);
+    kept.clear();
+    for (const [node, snapshot] of nodes) kept.set(node, snapshot);
+  }
+}
+
+/** The kept reads of one family (a probe's ProbeContext.baseline), made on first use. */
+export function baselineOf(baseline: FamilySnapshots, family: IpFamily): NodeSnapshots {
+  let kept = baseline.get(family);
+  if (!kept) baseline.set(family, (kept = new Map()));
+  return kept;
 }
 
 /** Every served TCP port answers from inside its own pod, before any probe counts. */

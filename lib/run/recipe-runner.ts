@@ -11,16 +11,30 @@ import { messageOf } from '../errors.ts';
 import type { KubeObject, LabelTarget } from '../kube/client.ts';
 import { poll, TeardownStack, throwIfCancelled } from '../lifecycle/index.ts';
 import type { Logger } from '../log.ts';
-import type { Labels } from '../model/types.ts';
+import type { IpFamily, Labels } from '../model/types.ts';
 import type { ProbeTimeouts } from '../probe/command.ts';
 import { appliedObject, planRecipe, policyLabel, policyRefs } from '../recipes/index.ts';
 import type { PlannedProbe, PlannedStep, Recipe, RecipePlan } from '../recipes/index.ts';
 import type { ProbeReport, RecipeReport } from '../report/schema.ts';
 import { lastTrySteps } from '../report/schema.ts';
-import { readNodes, type CounterReaders } from './node-counters.ts';
+import type { CounterReaders, FamilyCounterReaders } from './node-counters.ts';
 import type { BlockedBy } from './options.ts';
 import { failedProbe, runProbe, type Placement, type ProbeContext } from './probe-runner.ts';
-import { deployPods, nodesOf, replaceBaseline, replan, selectProbes, settled, waitServersAnswer, type NodeSnapshots, type RecipeRun } from './recipe-run.ts';
+import {
+  baselineOf,
+  deployPods,
+  familyNote,
+  nodesOf,
+  readFamilies,
+  replaceBaseline,
+  replan,
+  runFamilies,
+  selectProbes,
+  settled,
+  waitServersAnswer,
+  type FamilySnapshots,
+  type RecipeRun,
+} from './recipe-run.ts';
 import { resetRun, runStep, stepChanges } from './step-runner.ts';
 
 /** Applies and deletes Kubernetes objects, and relabels namespaces and pods (the KubeClient; a test double in unit tests). */
@@ -34,7 +48,8 @@ export interface ObjectApi {
 export interface RecipeContext {
   cluster: Cluster;
   objects: ObjectApi;
-  counters: CounterReaders;
+  /** The readers of each family the recipe probes over (the cluster's). */
+  counters: FamilyCounterReaders;
   dataplane: Dataplane;
   calicoVersion: string;
   /** Suffix of the recipe's namespaces and external hosts (the run id). */
@@ -63,7 +78,7 @@ export async function runRecipe(recipe: Recipe, ctx: RecipeContext): Promise<Rec
   const run: RecipeRun = {
     recipe,
     ctx,
-    plan: selectProbes(planRecipe(recipe, ctx.suffix), ctx),
+    plan: selectProbes(planRecipe(recipe, ctx.suffix, {}, { families: runFamilies(ctx) }), ctx),
     placement: { pods: new Map(), externals: new Map() },
     baseline: new Map(),
     teardown,
@@ -86,7 +101,7 @@ export async function runRecipe(recipe: Recipe, ctx: RecipeContext): Promise<Rec
     // Re-planned with the real addresses (ipBlock rules, external hosts).
     replan(run);
     report.policies = policyTexts(run);
-    // The nodes' counters as last read for this recipe: each probe's "before" (see ProbeContext).
+    // The nodes' counters as last read for this recipe, per family: each probe's "before" (see ProbeContext).
     replaceBaseline(run.baseline, await times.time('programmed', () => waitProgrammed(run.plan, run.placement, ctx)));
     await times.time('servers answer', () => waitServersAnswer(run.plan.fixtures, run.placement, ctx));
 
@@ -186,22 +201,24 @@ async function deploy(run: RecipeRun): Promise<void> {
   await settled(
     plan.externals.map(async (host) => {
       const handle = await ctx.cluster.createExternalHost(externalName(host), host.serve);
-      placement.externals.set(host.name, { ip: handle.ip, host: handle.name });
+      placement.externals.set(host.name, { ip: handle.ip, host: handle.name, ...(handle.ips ? { ips: handle.ips } : {}) });
     }),
   );
   await deployPods(run, plan.fixtures);
 }
 
-async function waitProgrammed(plan: RecipePlan, placement: Placement, ctx: RecipeContext): Promise<NodeSnapshots> {
+async function waitProgrammed(plan: RecipePlan, placement: Placement, ctx: RecipeContext): Promise<FamilySnapshots> {
   let missing: string[] = [];
   return poll(
     'felix to program every fixture pod',
     { timeoutMs: ctx.enforceTimeoutMs, intervalMs: 50, signal: ctx.signal, describeLast: () => `no endpoint chains yet for ${missing.join(', ')}` },
     async () => {
-      const snapshots = await readNodes(ctx.counters, nodesOf(placement), ctx.signal);
-      missing = plan.model.pods
-        .filter((pod) => !podProgrammed(snapshots.get(placement.pods.get(`${pod.namespace}/${pod.name}`)!.node)!, pod))
-        .map((pod) => `${pod.namespace}/${pod.name}`);
+      const snapshots = await readFamilies(ctx, nodesOf(placement));
+      missing = [...snapshots].flatMap(([family, nodes]) =>
+        plan.model.pods
+          .filter((pod) => !podProgrammed(nodes.get(placement.pods.get(`${pod.namespace}/${pod.name}`)!.node)!, pod))
+          .map((pod) => `${pod.namespace}/${pod.name}${familyNote(family, ctx)}`),
+      );
       return missing.length === 0 ? snapshots : undefined;
     },
   );
@@ -210,22 +227,25 @@ async function waitProgrammed(plan: RecipePlan, placement: Placement, ctx: Recip
 /** The probes of a step's phase, one after another: a probe's counters must be its own. */
 async function probePhase(run: RecipeRun, step: PlannedStep, attempt: 1 | 2): Promise<ProbeReport[]> {
   const { ctx } = run;
-  const probeCtx: ProbeContext = {
+  // A probe reads the counters of its own family, and keeps that family's reads for the next.
+  const probeCtx = (family: IpFamily, counters: CounterReaders): ProbeContext => ({
     cluster: ctx.cluster,
-    counters: ctx.counters,
+    counters,
     calicoVersion: ctx.calicoVersion,
     placement: run.placement,
     policies: policyRefs({ policies: step.policies }),
     tierNames: Object.fromEntries(Object.entries(run.plan.tierNames).map(([recipe, deployed]) => [deployed, recipe])),
     timeouts: ctx.timeouts,
     blockedBy: ctx.blockedBy,
-    baseline: run.baseline,
+    baseline: baselineOf(run.baseline, family),
     signal: ctx.signal,
-  };
+  });
+  const contexts = new Map([...ctx.counters].map(([family, counters]) => [family, probeCtx(family, counters)]));
   const results: ProbeReport[] = [];
   for (const probe of run.plan.probes.filter((p) => p.phase === step.name)) {
     throwIfCancelled(ctx.signal);
-    const result = await runProbe(probe, attempt, probeCtx);
+    const probeContext = contexts.get(probe.family);
+    const result = probeContext ? await runProbe(probe, attempt, probeContext) : failedProbe(probe, attempt, `no ${probe.family} counters on this cluster`);
     results.push(result);
     ctx.onProbe?.(result);
   }

@@ -14,8 +14,8 @@ import { planRecipe } from '../recipes/index.ts';
 import type { ProbeReport, RecipeReport, Report } from '../report/schema.ts';
 import { reportSchemaVersion, summarize } from '../report/schema.ts';
 import { writeReports, type WrittenReports } from '../report/write.ts';
-import { counterReaders, type CounterReaders } from './node-counters.ts';
-import { grepSelects, loadResources, type BlockedBy, type RunOptions } from './options.ts';
+import { familyCounterReaders, type FamilyCounterReaders } from './node-counters.ts';
+import { grepSelects, loadResources, runIpFamilies, type BlockedBy, type RunOptions } from './options.ts';
 import { runRecipe, type ObjectApi } from './recipe-runner.ts';
 import { runSideBySide } from './schedule.ts';
 
@@ -114,7 +114,7 @@ export class RunSession {
     readonly dir: string,
     readonly cluster: Cluster,
     readonly versions: ClusterVersions,
-    readonly counters: CounterReaders,
+    readonly counters: FamilyCounterReaders,
     private readonly objects: ObjectApi,
     private readonly root: RootSignal,
     private readonly log: Logger,
@@ -143,6 +143,7 @@ export class RunSession {
         calicoVersion: options.calicoVersion,
         dataplane: options.dataplane,
         felixSettings: options.felixSettings,
+        ipFamilies: runIpFamilies(options),
         workDir: join(dir, 'cluster'),
         signal: root.signal,
         log: (line) => log.child(options.provider).info(line),
@@ -158,7 +159,7 @@ export class RunSession {
       });
       const versions = await cluster.versions();
       log.info(
-        `cluster ready in ${Date.now() - provisioned} ms: Kubernetes ${versions.kubernetes}, Calico ${versions.calico}, felix ${versions.felix}, dataplane ${versions.dataplane}`,
+        `cluster ready in ${Date.now() - provisioned} ms: Kubernetes ${versions.kubernetes}, Calico ${versions.calico}, felix ${versions.felix}, dataplane ${versions.dataplane}, ${(cluster.ipFamilies ?? ['IPv4']).join(' and ')}`,
       );
       const objects = deps.objects?.(cluster) ?? KubeClient.fromFile(cluster.kubeconfigPath);
       for (const file of options.calicoResources) {
@@ -167,7 +168,7 @@ export class RunSession {
           await objects.apply(object);
         }
       }
-      const counters = counterReaders(cluster, versions.dataplane, root.signal, {
+      const counters = familyCounterReaders(cluster, versions.dataplane, root.signal, {
         watchIntervalMs: deps.watchIntervalMs,
         defer: (name, undo) => teardown.defer(name, undo),
       });

@@ -1,11 +1,13 @@
 // Step enforcement read from real felix v3.32.1 rules and IP sets (testdata/capture-steps.ts):
 // one policy through every kind of change. Each step's own capture reflects it; the capture of
-// the step before does not, and the check says what is missing.
+// the step before does not, and the check says what is missing. Dual-stack captures check each
+// family on its own.
 import { expect } from 'chai';
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { parseIpSets, parseTableRead } from '../counters/index.ts';
 import type { CounterBackend, CounterSnapshot, IpSets } from '../counters/index.ts';
+import type { IpFamily } from '../model/types.ts';
 import { parseRecipe, planRecipe } from '../recipes/index.ts';
 import { checkStep, needsIpSets, updatedPolicies, type StepState, type StepView } from './step-enforcement.ts';
 
@@ -73,6 +75,76 @@ for (const dataplane of ['iptables-nft', 'nftables'] as const satisfies readonly
 
     it('sees a deleted policy while an endpoint chain still reaches it', () => {
       expect(checkStep(state('deleted'), view('relabel-target-back', 'relabel-target-back'))).to.deep.equal([`ingress of x/a on node-0 still reaches ${x}`]);
+    });
+  });
+}
+
+// The same steps on a dual-stack cluster (capture-steps.ts ... dual): felix writes each family's
+// rules apart (`rules`, `rules6`) and keeps an IPv4 and an IPv6 IP set per selector; each family's
+// sets must hold the pods' addresses of that family.
+for (const dataplane of ['iptables-nft', 'nftables'] as const satisfies readonly CounterBackend[]) {
+  describe(`step enforcement read from felix v3.32.1 dual-stack rules and IP sets (${dataplane})`, () => {
+    const prefix = `felix-v3.32.1-${dataplane}-dual-steps`;
+    const ext = dataplane === 'nftables' ? 'json' : 'txt';
+    const meta = JSON.parse(read(`${prefix}.meta.json`)) as { nodes: string[]; pods: Record<string, { ip: string; ips: string[]; node: string }> };
+    const recipe = parseRecipe(read('steps-capture.yaml'), 'steps-capture.yaml');
+    const plan = planRecipe(recipe, '', { pods: Object.fromEntries(Object.entries(meta.pods).map(([pod, p]) => [pod, p.ips])) }, { families: ['IPv4', 'IPv6'] });
+    const index = (name: string): number => plan.steps.findIndex((s) => s.name === name);
+    const podNodes = new Map(Object.entries(meta.pods).map(([pod, p]) => [pod, p.node]));
+    const rules = (step: string, family: IpFamily): Map<string, CounterSnapshot> =>
+      new Map(meta.nodes.map((node) => [node, parseTableRead(dataplane, read(`${prefix}.${step}.${node}.rules${family === 'IPv6' ? '6' : ''}.${ext}`))]));
+    const sets = (step: string): Map<string, IpSets> => new Map(meta.nodes.map((node) => [node, parseIpSets(dataplane, read(`${prefix}.${step}.${node}.ipsets.${ext}`))]));
+    const view = (seen: string, before: string, family: IpFamily): StepView => ({
+      family,
+      podNodes,
+      snapshots: rules(seen, family),
+      calicoVersion: 'v3.32.1',
+      before: rules(before, family),
+      ipSets: sets(seen),
+    });
+    const state = (name: string): StepState => {
+      const i = index(name);
+      const step = plan.steps[i]!;
+      const applied = step.changes.flatMap((c) => (c.kind === 'apply' ? [c.policy] : []));
+      return { model: step.model, policies: step.policies, known: plan.policies, updated: updatedPolicies(plan.steps[i - 1]?.policies ?? [], applied) };
+    };
+    const x = 'x/allow-b';
+
+    it('finds every step reflected in what felix wrote after it, in the rules and IP sets of each family', () => {
+      for (const family of ['IPv4', 'IPv6'] as const) {
+        plan.steps.forEach((step, i) => {
+          expect(checkStep(state(step.name), view(step.name, plan.steps[i - 1]?.name ?? 'deleted', family)), `${step.name} ${family}`).to.deep.equal([]);
+        });
+      }
+    });
+
+    it('reads the IPv6 rules apart: an applied policy is missing there until the selected pod reaches it', () => {
+      expect(checkStep(state('applied'), view('deleted', 'deleted', 'IPv6'))).to.deep.equal([
+        `ingress of x/a on node-0 does not reach ${x}`,
+        'ingress of x/a on node-0 has tiers [], the oracle expects [default]',
+      ]);
+    });
+
+    it('sees a namespace relabel in each family\'s IP sets, the IPv6 ones holding the pods\' IPv6 addresses', () => {
+      expect(checkStep(state('relabel-namespace'), view('applied', 'applied', 'IPv4'))).to.deep.equal([
+        `ingress IP sets of ${x} on node-0 hold {192.168.0.3} {192.168.1.2}; its peers select {192.168.1.2} {}`,
+      ]);
+      // The pods' addresses as the provider gives them (fd00:192:168:0::3) match the sets' short form.
+      expect(meta.pods['y/c']!.ips[1]).to.equal('fd00:192:168:0::3');
+      expect(checkStep(state('relabel-namespace'), view('applied', 'applied', 'IPv6'))).to.deep.equal([
+        `ingress IP sets of ${x} on node-0 hold {fd00:192:168:1::2} {fd00:192:168::3}; its peers select {fd00:192:168:1::2} {}`,
+      ]);
+    });
+
+    it('sees a peer pod relabel in the IPv6 IP set of the podSelector', () => {
+      expect(checkStep(state('relabel-peer'), view('relabel-namespace', 'relabel-namespace', 'IPv6'))).to.deep.equal([
+        `ingress IP sets of ${x} on node-0 hold {fd00:192:168:1::2} {}; its peers select {}`,
+      ]);
+    });
+
+    it('sees an update and a deletion in the IPv6 rules', () => {
+      expect(checkStep(state('updated'), view('relabel-peer', 'relabel-peer', 'IPv6'))).to.deep.equal([`${x} on node-0 still has the rules it had before the update`]);
+      expect(checkStep(state('deleted'), view('relabel-target-back', 'relabel-target-back', 'IPv6'))).to.deep.equal([`ingress of x/a on node-0 still reaches ${x}`]);
     });
   });
 }

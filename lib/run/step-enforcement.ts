@@ -6,14 +6,15 @@
 // - an updated policy's chains: their rules differ from the ones before the step (felix names a
 //   policy's chain after the policy, not its rules, and ids each rule by a hash of its content),
 // - the IP sets a policy's rules match peers against: they hold the IPs of exactly the recipe's
-//   pods each peer selects (a peer pod or namespace relabelled changes no rule, only these),
+//   pods each peer selects (a peer pod or namespace relabelled changes no rule, only these), in
+//   each family's sets the pods' addresses of that family,
 // - an added pod: both of its endpoint chains exist.
 import { calicoChainName, chainRole, ipSetFamily, podProgrammed, resolvePolicyChains, selectorSetsOf } from '../counters/index.ts';
 import type { CounterSnapshot, IpSets } from '../counters/index.ts';
 import { isCalicoTier, isStagedKind } from '../model/calico.ts';
-import type { Model, NetworkPolicy, NetworkPolicyPeer, NetworkPolicyPort, PolicyResource } from '../model/types.ts';
+import type { IpFamily, Model, NetworkPolicy, NetworkPolicyPeer, NetworkPolicyPort, PolicyResource } from '../model/types.ts';
 import { isKubernetesNetworkPolicy } from '../model/types.ts';
-import { effectivePolicyTypes, EndpointTable, Oracle } from '../oracle/index.ts';
+import { addressOfFamily, effectivePolicyTypes, EndpointTable, ipFamilyOf, Oracle } from '../oracle/index.ts';
 import { peerMatches } from '../oracle/peers.ts';
 import { policyLabel, policyRefs } from '../recipes/index.ts';
 import { checkEnforcement, type NodeView } from './enforcement.ts';
@@ -30,6 +31,8 @@ export interface StepState {
 }
 
 export interface StepView extends NodeView {
+  /** The address family whose rules `snapshots` and `before` hold (default IPv4): felix writes each family's apart. */
+  family?: IpFamily;
   /** Each node's rules before the step's first change (for updated policies). */
   before: Map<string, CounterSnapshot>;
   /** Each node's IP sets (needed when a policy in force matches peers by selector). */
@@ -130,7 +133,11 @@ function policyChainsFor(snapshot: CounterSnapshot, policy: PolicyResource, cali
  */
 export function checkStepIpSets(state: StepState, view: StepView): string[] {
   const missing: string[] = [];
-  const recipeIps = new Set(state.model.pods.flatMap((p) => (p.ip === undefined ? [] : [p.ip])));
+  const family = view.family ?? 'IPv4';
+  // The recipe's pods' addresses of the rules' family (a dual-stack pod has one of each).
+  const recipeIps = new Set(state.model.pods.flatMap((p) => addresses(p, family)));
+  // A family no pod of the recipe has: nothing to compare.
+  if (recipeIps.size === 0) return missing;
   const table = new EndpointTable(state.model);
   for (const policy of state.policies) {
     // Calico's own policies are left out: their selectors are Calico's, the wait covers their chains.
@@ -144,18 +151,11 @@ export function checkStepIpSets(state: StepState, view: StepView): string[] {
         const rules = snapshot.rules.filter((r) => calicoChainName(r.chain) === chain);
         const directionPeers = peers.find((p) => p.direction === direction)?.peers;
         if (!directionPeers) continue;
-        const referenced = selectorSetsOf(rules);
-        for (const family of [4, 6] as const) {
-          const ofFamily = (ip: string): boolean => (ip.includes(':') ? 6 : 4) === family;
-          const expected = memberLists(directionPeers.map((peer) => selectedIps(table, policy, peer).filter(ofFamily)));
-          const observed = memberLists(
-            referenced.filter((name) => ipSetFamily(name) === family).map((name) => (sets.get(name) ?? []).filter((ip) => recipeIps.has(ip))),
-          );
-          // A family no pod of the recipe has: nothing to compare.
-          if (![...recipeIps].some(ofFamily)) continue;
-          if (expected.join(' ') !== observed.join(' ')) {
-            missing.push(`${direction} IP sets of ${policyLabel(policy)} on ${node} hold ${observed.join(' ') || 'nothing'}; its peers select ${expected.join(' ')}`);
-          }
+        const referenced = selectorSetsOf(rules).filter((name) => ipSetFamily(name) === (family === 'IPv6' ? 6 : 4));
+        const expected = memberLists(directionPeers.map((peer) => selectedIps(table, policy, peer, family)));
+        const observed = memberLists(referenced.map((name) => (sets.get(name) ?? []).map(canonical).filter((ip) => recipeIps.has(ip))));
+        if (expected.join(' ') !== observed.join(' ')) {
+          missing.push(`${direction} IP sets of ${policyLabel(policy)} on ${node} hold ${observed.join(' ') || 'nothing'}; its peers select ${expected.join(' ')}`);
         }
       }
     }
@@ -180,8 +180,23 @@ function peerRules(policy: NetworkPolicy): { direction: 'ingress' | 'egress'; pe
   ];
 }
 
-function selectedIps(table: EndpointTable, policy: NetworkPolicy, peer: NetworkPolicyPeer): string[] {
-  return table.endpoints.flatMap((endpoint) => (endpoint.kind === 'pod' && endpoint.ip !== undefined && peerMatches(peer, policy.metadata.namespace, endpoint) ? [endpoint.ip] : []));
+/** The addresses of `family` of the pods the peer selects (selector peers match a pod whatever its address). */
+function selectedIps(table: EndpointTable, policy: NetworkPolicy, peer: NetworkPolicyPeer, family: IpFamily): string[] {
+  return table.endpoints.flatMap((endpoint) => (endpoint.kind === 'pod' && peerMatches(peer, policy.metadata.namespace, endpoint) ? addresses(endpoint.pod, family) : []));
+}
+
+/** A pod's address of one family, as the IP set tools print it, or none. */
+function addresses(pod: { ip?: string; ips?: string[] }, family: IpFamily): string[] {
+  const ip = addressOfFamily(pod, family);
+  return ip === undefined ? [] : [canonical(ip)];
+}
+
+/**
+ * An address in one spelling, so a pod's address and an IP set's member compare equal
+ * (`fd00:244:0::1` and `fd00:244::1` are one IPv6 address; ipset and nft print the short form).
+ */
+function canonical(ip: string): string {
+  return ipFamilyOf(ip) === 'IPv6' ? new URL(`http://[${ip}]/`).hostname.slice(1, -1) : ip;
 }
 
 /** Distinct member lists, each sorted, as comparable strings: "{10.0.0.1,10.0.0.2}". */

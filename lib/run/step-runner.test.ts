@@ -65,6 +65,30 @@ describe('recipes with steps (simulated cluster)', function () {
     expect(cluster.pods.size).to.equal(0);
   });
 
+  it('runs every step\'s probes over IPv4 and IPv6 on a dual-stack cluster, each proven by its own family\'s rules', async () => {
+    const { result, cluster } = await run({ recipes: ['k8s-updated-namespace', 'k8s-updated-pod-allow', 'calico-deny-all-steps'], concurrency: 3 }, { dualStack: true });
+    expect(result.problems).to.deep.equal([]);
+    for (const recipe of result.report.recipes) {
+      for (const step of recipe.steps) {
+        const probes = recipe.probes.filter((p) => p.phase === step.name);
+        const v4 = probes.filter((p) => (p.family ?? 'IPv4') === 'IPv4');
+        const v6 = probes.filter((p) => p.family === 'IPv6');
+        expect(v6.map((p) => p.id.replace(/ IPv6$/, '')), `${recipe.id} ${step.name}`).to.deep.equal(v4.map((p) => p.id));
+        expect(v6.length, `${recipe.id} ${step.name}`).to.be.greaterThan(0);
+        for (const p of v6) expect(p.decidedBy, `${recipe.id} ${p.id}`).to.not.equal(null);
+      }
+    }
+    // The IPv6 probes went to the targets' IPv6 addresses and counted in the IPv6 table.
+    const relabelled = result.report.recipes.find((r) => r.id === 'k8s-updated-namespace')!.probes.filter((p) => p.phase === 'relabel-y' && p.family === 'IPv6');
+    expect(relabelled.filter((p) => p.to === 'x/a').map((p) => `${p.id} ${p.observed}`)).to.deep.equal([
+      'relabel-y x/b -> x/a tcp/80 IPv6 blocked',
+      'relabel-y y/a -> x/a tcp/80 IPv6 allowed',
+      'relabel-y x/b -> x/a icmp IPv6 blocked',
+      'relabel-y y/a -> x/a icmp IPv6 allowed',
+    ]);
+    expect(cluster.probes.filter((p) => p.family === 'IPv6').length).to.equal(result.report.summary.families!.IPv6!.probes);
+  });
+
   it('resets a recipe to its fixtures before a second try: policies gone, labels restored, added pods removed', async () => {
     let failOnce = true;
     const states: { probe: string; policies: number; clientLabels?: string; client2: boolean }[] = [];

@@ -1,18 +1,31 @@
 // A recipe step carried out: its changes made through the API (pods added first, then labels
 // replaced, policies applied, policies deleted), then a wait until the nodes' rules and IP sets
-// reflect the state the step leaves (step-enforcement.ts), timed from the first change. The
-// reset before a second try is a step of its own kind: back to the fixtures as first deployed.
+// of every address family reflect the state the step leaves (step-enforcement.ts), timed from
+// the first change. The reset before a second try is a step of its own kind: back to the
+// fixtures as first deployed.
 import { ipSetReadCommand, parseIpSets } from '../counters/index.ts';
-import type { CounterSnapshot, IpSets } from '../counters/index.ts';
+import type { IpSets } from '../counters/index.ts';
 import { InfrastructureError } from '../errors.ts';
 import type { KubeObject } from '../kube/client.ts';
 import { poll } from '../lifecycle/index.ts';
-import type { PolicyResource } from '../model/types.ts';
+import type { IpFamily, PolicyResource } from '../model/types.ts';
 import { appliedObject, planReset, policyLabel } from '../recipes/index.ts';
 import type { PlannedChange, PlannedStep, RecipeStep } from '../recipes/index.ts';
 import type { StepChange } from '../report/schema.ts';
 import { readNodes } from './node-counters.ts';
-import { deployPods, nodesOf, replaceBaseline, replan, settled, waitServersAnswer, type NodeSnapshots, type RecipeRun } from './recipe-run.ts';
+import {
+  deployPods,
+  familyNote,
+  nodesOf,
+  readFamilies,
+  replaceBaseline,
+  replan,
+  settled,
+  waitServersAnswer,
+  type FamilySnapshots,
+  type NodeSnapshots,
+  type RecipeRun,
+} from './recipe-run.ts';
 import { checkStepIpSets, checkStepRules, needsIpSets, updatedPolicies } from './step-enforcement.ts';
 
 /**
@@ -95,16 +108,25 @@ function asObject(policy: PolicyResource): KubeObject {
   return appliedObject(policy) as unknown as KubeObject;
 }
 
-/** The kept read of each node of the recipe, read afresh where there is none. */
-async function currentReads(run: RecipeRun): Promise<NodeSnapshots> {
+/** Each family's kept read of each node of the recipe, read afresh where there is none. */
+async function currentReads(run: RecipeRun): Promise<FamilySnapshots> {
   const nodes = nodesOf(run.placement);
-  const missing = nodes.filter((n) => !run.baseline.has(n));
-  const fresh = missing.length > 0 ? await readNodes(run.ctx.counters, missing, run.ctx.signal) : new Map<string, CounterSnapshot>();
-  return new Map(nodes.map((n) => [n, run.baseline.get(n) ?? fresh.get(n)!]));
+  const reads = await Promise.all(
+    [...run.ctx.counters].map(async ([family, readers]) => {
+      const kept = run.baseline.get(family) ?? new Map();
+      const missing = nodes.filter((n) => !kept.has(n));
+      const fresh: NodeSnapshots = missing.length > 0 ? await readNodes(readers, missing, run.ctx.signal) : new Map();
+      return [family, new Map(nodes.map((n) => [n, kept.get(n) ?? fresh.get(n)!]))] as const;
+    }),
+  );
+  return new Map(reads);
 }
 
-/** Polls the nodes of the recipe's pods until their rules reflect `step`; the last read becomes the baseline. */
-async function waitReflected(run: RecipeRun, step: PlannedStep, previous: readonly PolicyResource[], before: NodeSnapshots): Promise<void> {
+/**
+ * Polls the nodes of the recipe's pods until the rules of every family reflect `step` (felix
+ * writes the IPv4 and IPv6 rules and IP sets apart); the last read becomes the baseline.
+ */
+async function waitReflected(run: RecipeRun, step: PlannedStep, previous: readonly PolicyResource[], before: FamilySnapshots): Promise<void> {
   const { ctx } = run;
   const applied = step.changes.flatMap((c) => (c.kind === 'apply' ? [c.policy] : []));
   const state = { model: step.model, policies: step.policies, known: run.plan.policies, updated: updatedPolicies(previous, applied) };
@@ -118,13 +140,24 @@ async function waitReflected(run: RecipeRun, step: PlannedStep, previous: readon
     async () => {
       const nodes = nodesOf(run.placement);
       const podNodes = new Map([...run.placement.pods].map(([pod, p]) => [pod, p.node]));
-      const nodeReads = await readNodes(ctx.counters, nodes, ctx.signal);
-      const view = { podNodes, snapshots: nodeReads, calicoVersion: ctx.calicoVersion, before };
-      missing = checkStepRules(state, view);
-      // The IP sets last, once the rules are there: one more command per node, not one per read.
-      if (missing.length === 0 && withSets) missing = checkStepIpSets(state, { ...view, ipSets: await readIpSets(run, nodes) });
+      const familyReads = await readFamilies(ctx, nodes);
+      const views = [...familyReads].map(([family, snapshots]) => ({
+        family,
+        podNodes,
+        snapshots,
+        calicoVersion: ctx.calicoVersion,
+        before: before.get(family) ?? new Map(),
+      }));
+      const note = (family: IpFamily) => (line: string) => `${line}${familyNote(family, ctx)}`;
+      missing = views.flatMap((view) => checkStepRules(state, view).map(note(view.family)));
+      // The IP sets last, once the rules are there: one more command per node (it lists both
+      // families' sets), not one per read.
+      if (missing.length === 0 && withSets) {
+        const ipSets = await readIpSets(run, nodes);
+        missing = views.flatMap((view) => checkStepIpSets(state, { ...view, ipSets }).map(note(view.family)));
+      }
       if (reads++ === 0) firstMissing = missing;
-      return missing.length === 0 ? nodeReads : undefined;
+      return missing.length === 0 ? familyReads : undefined;
     },
   );
   // What the rules lacked at first: the evidence that the wait waited for something.

@@ -4,7 +4,8 @@
 // follow the real felix v3.31.0 captures in lib/counters/testdata (endpoint chains, tiers,
 // policy and profile chains, marks 0x10000 accept / 0x20000 pass), counting the packets each
 // probe sends through it. The engine reads that table with the same commands and parsers it
-// uses on real nodes. End-to-end tests use real clusters; this only stands in for one here.
+// uses on real nodes. Dual-stack, it keeps the IPv4 and the IPv6 table apart, as felix does
+// (iptables and ip6tables). End-to-end tests use real clusters; this only stands in for one here.
 import { createHash } from 'node:crypto';
 import type {
   Cluster,
@@ -20,8 +21,8 @@ import { policyChainName, profileChainName, workloadInterfaceName } from '../cou
 import { InfrastructureError, InputError } from '../errors.ts';
 import type { KubeObject, LabelTarget } from '../kube/client.ts';
 import { sleep } from '../lifecycle/index.ts';
-import type { ContainerPort, Labels, Model, NetworkPolicy, NetworkPolicyPeer, PodString, ProbeProtocol } from '../model/types.ts';
-import { effectivePolicyTypes, evaluate, policySelectsPod, type Flow, type SideVerdict } from '../oracle/index.ts';
+import type { ContainerPort, IpFamily, Labels, Model, NetworkPolicy, NetworkPolicyPeer, PodString, ProbeProtocol } from '../model/types.ts';
+import { addressOfFamily, effectivePolicyTypes, evaluate, parseIp, policySelectsPod, type Flow, type SideVerdict } from '../oracle/index.ts';
 import { EndpointTable } from '../oracle/endpoint.ts';
 import { peerMatches } from '../oracle/peers.ts';
 import type { ObjectApi } from '../run/recipe-runner.ts';
@@ -31,6 +32,7 @@ export interface SimulatedProbe {
   to: string;
   protocol: ProbeProtocol;
   port?: number;
+  family: IpFamily;
 }
 
 export interface SimulatedClusterOptions {
@@ -46,12 +48,15 @@ export interface SimulatedClusterOptions {
   failDeploy?: (pod: FixturePod) => Error | undefined;
   /** Called when a probe starts (tests cancel runs from here). */
   onProbe?: (probe: SimulatedProbe) => void;
+  /** Pods and external hosts get an IPv6 address too; each family has its own table. */
+  dualStack?: boolean;
 }
 
 interface SimPod {
   spec: FixturePod;
   node: string;
   ip: string;
+  ip6?: string;
   iface: string;
 }
 
@@ -66,7 +71,7 @@ export class SimulatedCluster implements Cluster, ObjectApi {
   readonly workloadNodes = this.nodes;
   readonly namespaces = new Map<string, Labels>();
   readonly pods = new Map<PodString, SimPod>();
-  readonly externals = new Map<string, { ip: string; serve: ContainerPort[] }>();
+  readonly externals = new Map<string, { ip: string; ip6?: string; serve: ContainerPort[] }>();
   readonly policies = new Map<string, NetworkPolicy>();
   /** Every probe carried out, in order. */
   readonly probes: SimulatedProbe[] = [];
@@ -74,8 +79,16 @@ export class SimulatedCluster implements Cluster, ObjectApi {
   private readonly counters = new Map<string, number>();
   private podCount = 0;
 
+  readonly ipFamilies: readonly IpFamily[];
+
   constructor(private readonly options: SimulatedClusterOptions = {}) {
     this.runId = options.runId ?? 'rsim';
+    this.ipFamilies = options.dualStack ? ['IPv4', 'IPv6'] : ['IPv4'];
+  }
+
+  /** Packets counted on a rule of the family's table. */
+  packets(family: IpFamily, node: string, chain: string, id: string): number {
+    return this.count(node, chain, id, family);
   }
 
   async versions(): Promise<ClusterVersions> {
@@ -102,8 +115,9 @@ export class SimulatedCluster implements Cluster, ObjectApi {
     const index = this.nodes.indexOf(node as (typeof this.nodes)[number]);
     if (index < 0) throw new InputError(`no node ${node}`);
     const ip = `10.244.${index}.${++this.podCount}`;
-    this.pods.set(key, { spec: pod, node, ip, iface: workloadInterfaceName(pod.namespace, pod.name) });
-    return { pod: key, node, ip };
+    const ip6 = this.options.dualStack ? `fd00:244:${index}::${this.podCount}` : undefined;
+    this.pods.set(key, { spec: pod, node, ip, ...(ip6 ? { ip6 } : {}), iface: workloadInterfaceName(pod.namespace, pod.name) });
+    return { pod: key, node, ip, ...(ip6 ? { ips: [ip, ip6] } : {}) };
   }
 
   async deletePod(pod: PodString): Promise<void> {
@@ -113,8 +127,9 @@ export class SimulatedCluster implements Cluster, ObjectApi {
   async createExternalHost(name: string, serve: (ContainerPort & { http?: boolean })[]): Promise<ExternalHostHandle> {
     if (this.externals.has(name)) throw new InfrastructureError(`external host ${name} already exists`);
     const ip = `172.31.0.${this.externals.size + 10}`;
-    this.externals.set(name, { ip, serve });
-    return { name, ip };
+    const ip6 = this.options.dualStack ? `fd00:31::${this.externals.size + 10}` : undefined;
+    this.externals.set(name, { ip, ...(ip6 ? { ip6 } : {}), serve });
+    return { name, ip, ...(ip6 ? { ips: [ip, ip6] } : {}) };
   }
 
   async deleteExternalHost(name: string): Promise<void> {
@@ -149,28 +164,34 @@ export class SimulatedCluster implements Cluster, ObjectApi {
 
   async execOnNode(node: string, argv: string[], _options: ExecOptions): Promise<ExecResult> {
     if (!this.nodes.includes(node as (typeof this.nodes)[number])) throw new InputError(`no node ${node}`);
-    const chains = this.chainsOn(node);
-    if (argv[0] === 'iptables-nft-save') {
-      const text = ['# Generated by iptables-nft-save v1.8.9 (nf_tables)', '*filter', ':FORWARD ACCEPT [0:0]'];
+    const dump = /^(ip6?)tables-nft-save$/.exec(argv[0] ?? '');
+    const family = (v6: boolean): IpFamily | undefined => (!v6 ? 'IPv4' : this.options.dualStack ? 'IPv6' : undefined);
+    const dumped = dump ? family(dump[1] === 'ip6') : undefined;
+    if (dumped) {
+      const chains = this.chainsOn(node, dumped);
+      const text = [`# Generated by ${argv[0]} v1.8.9 (nf_tables)`, '*filter', ':FORWARD ACCEPT [0:0]'];
       for (const chain of chains.keys()) text.push(`:${chain} - [0:0]`);
-      for (const [chain, rules] of chains) for (const rule of rules) text.push(`[${this.count(node, chain, rule.id)}:0] -A ${chain} ${rule.spec}`);
+      for (const [chain, rules] of chains) for (const rule of rules) text.push(`[${this.count(node, chain, rule.id, dumped)}:0] -A ${chain} ${rule.spec}`);
       text.push('COMMIT');
       return ok(text.join('\n') + '\n');
     }
-    if (argv[0] === 'sh' && argv[2]?.includes('iptables-nft -w -t filter -v -S')) {
+    const listing = argv[0] === 'sh' ? /\b(ip6?)tables-nft -w -t filter -v -S/.exec(argv[2] ?? '') : null;
+    const listed = listing ? family(listing[1] === 'ip6') : undefined;
+    if (listed) {
+      const chains = this.chainsOn(node, listed);
       const text: string[] = [];
       for (const chain of argv.slice(4)) {
         const rules = chains.get(chain);
         if (!rules) continue;
         text.push(`-N ${chain}`);
-        for (const rule of rules) text.push(`-A ${chain} ${withCounters(rule.spec, this.count(node, chain, rule.id))}`);
+        for (const rule of rules) text.push(`-A ${chain} ${withCounters(rule.spec, this.count(node, chain, rule.id, listed))}`);
       }
       return ok(text.join('\n') + '\n');
     }
     if (argv[0] === 'ipset' && argv[1] === 'save') {
       const text: string[] = [];
       for (const [name, members] of this.ipSetsOn(node)) {
-        text.push(`create ${name} hash:net family inet hashsize 1024 maxelem 1048576`);
+        text.push(`create ${name} hash:net family ${name.startsWith('cali6') ? 'inet6' : 'inet'} hashsize 1024 maxelem 1048576`);
         for (const ip of members) text.push(`add ${name} ${ip}`);
       }
       return ok(text.join('\n') + '\n');
@@ -215,12 +236,13 @@ export class SimulatedCluster implements Cluster, ObjectApi {
     const call = parseProbe(argv);
     const to = this.endpointAt(call.ip);
     if (!to) return { exitCode: 1, stdout: '', stderr: `no route to ${call.ip}`, durationMs: 0, timedOut: false };
-    const probe: SimulatedProbe = { from, to, protocol: call.protocol, ...(call.port !== undefined ? { port: call.port } : {}) };
+    const family: IpFamily = call.ip.includes(':') ? 'IPv6' : 'IPv4';
+    const probe: SimulatedProbe = { from, to, protocol: call.protocol, ...(call.port !== undefined ? { port: call.port } : {}), family };
     this.probes.push(probe);
     this.options.onProbe?.(probe);
     const loopback = from === to;
     const served = call.protocol === 'icmp' || this.serves(to, call.protocol === 'udp' ? 'UDP' : 'TCP', call.port!);
-    let allowed = loopback || this.decide(from, to, call.protocol, call.port);
+    let allowed = loopback || this.decide(from, to, call.protocol, call.port, family);
     if (!loopback && this.options.misbehave?.(probe)) allowed = !allowed;
     const result = (exitCode: number, stdout: string, stderr = ''): ExecResult => ({ exitCode, stdout, stderr, durationMs: Date.now() - started, timedOut: false });
     if (allowed) {
@@ -249,24 +271,24 @@ export class SimulatedCluster implements Cluster, ObjectApi {
     return result(1, '1 packets transmitted, 0 received, 100% packet loss');
   }
 
-  /** The oracle's verdict for the flow, with its packets counted on the way. */
-  private decide(from: string, to: string, protocol: ProbeProtocol, port: number | undefined): boolean {
+  /** The oracle's verdict for the flow, with its packets counted on the way, in its family's table. */
+  private decide(from: string, to: string, protocol: ProbeProtocol, port: number | undefined, family: IpFamily): boolean {
     const model = this.model();
     const endpoint = (name: string): Flow['from'] => (this.pods.has(name as PodString) ? { pod: name as PodString } : { external: name });
-    const flow: Flow = { from: endpoint(from), to: endpoint(to), protocol: protocol === 'udp' ? 'UDP' : protocol === 'icmp' ? 'ICMP' : 'TCP' };
+    const flow: Flow = { from: endpoint(from), to: endpoint(to), protocol: protocol === 'udp' ? 'UDP' : protocol === 'icmp' ? 'ICMP' : 'TCP', family };
     if (port !== undefined) flow.port = port;
     const verdict = evaluate(model, [...this.policies.values()], flow);
     const source = this.pods.get(from as PodString);
     const destination = this.pods.get(to as PodString);
-    if (source && !this.countStage(source, 'egress', verdict.egress)) return false;
-    if (destination && !this.countStage(destination, 'ingress', verdict.ingress)) return false;
+    if (source && !this.countStage(source, 'egress', verdict.egress, family)) return false;
+    if (destination && !this.countStage(destination, 'ingress', verdict.ingress, family)) return false;
     return true;
   }
 
   /** Counts one packet through the endpoint chain of this side; false when it was dropped. */
-  private countStage(pod: SimPod, direction: 'ingress' | 'egress', side: SideVerdict): boolean {
+  private countStage(pod: SimPod, direction: 'ingress' | 'egress', side: SideVerdict, family: IpFamily): boolean {
     const chain = endpointChain(pod, direction);
-    const hit = (c: string, id: string): void => void this.counters.set(`${pod.node} ${c} ${id}`, this.count(pod.node, c, id) + 1);
+    const hit = (c: string, id: string): void => void this.counters.set(`${family} ${pod.node} ${c} ${id}`, this.count(pod.node, c, id, family) + 1);
     hit(chain, 'clear-marks');
     const policies = this.selecting(pod, direction);
     if (policies.length > 0) {
@@ -291,8 +313,8 @@ export class SimulatedCluster implements Cluster, ObjectApi {
     return true;
   }
 
-  private count(node: string, chain: string, id: string): number {
-    return this.counters.get(`${node} ${chain} ${id}`) ?? 0;
+  private count(node: string, chain: string, id: string, family: IpFamily = 'IPv4'): number {
+    return this.counters.get(`${family} ${node} ${chain} ${id}`) ?? 0;
   }
 
   private model(): Model {
@@ -303,9 +325,10 @@ export class SimulatedCluster implements Cluster, ObjectApi {
         name: p.spec.name,
         labels: p.spec.labels,
         ip: p.ip,
+        ...(p.ip6 ? { ips: [p.ip, p.ip6] } : {}),
         ports: p.spec.serve.map(({ http: _http, ...port }) => port),
       })),
-      externals: [...this.externals].map(([name, e]) => ({ name, ip: e.ip })),
+      externals: [...this.externals].map(([name, e]) => ({ name, ip: e.ip, ...(e.ip6 ? { ips: [e.ip, e.ip6] } : {}) })),
     };
   }
 
@@ -323,7 +346,7 @@ export class SimulatedCluster implements Cluster, ObjectApi {
     return rules.map((peers) => (peers ?? []).filter((peer) => !peer.ipBlock));
   }
 
-  /** The IP sets of the policies rendered on the node, filled with the pods their peers select. */
+  /** The IP sets of the policies rendered on the node, one per peer and family, filled with the addresses of the pods the peer selects. */
   private ipSetsOn(node: string): Map<string, string[]> {
     const table = new EndpointTable(this.model());
     const sets = new Map<string, string[]>();
@@ -332,7 +355,9 @@ export class SimulatedCluster implements Cluster, ObjectApi {
         for (const policy of this.selecting(pod, direction)) {
           for (const peer of this.selectorPeers(policy, direction).flat()) {
             const members = table.endpoints.filter((e) => e.kind === 'pod' && peerMatches(peer, policy.metadata.namespace, e));
-            sets.set(ipSetName(policy.metadata.namespace, peer), members.map((e) => e.ip!));
+            for (const family of this.ipFamilies) {
+              sets.set(ipSetName(policy.metadata.namespace, peer, family), members.flatMap((e) => (e.kind === 'pod' ? [addressOfFamily(e.pod, family)!] : [])));
+            }
           }
         }
       }
@@ -341,8 +366,10 @@ export class SimulatedCluster implements Cluster, ObjectApi {
   }
 
   private endpointAt(ip: string): string | undefined {
-    for (const [name, pod] of this.pods) if (pod.ip === ip) return name;
-    for (const [name, host] of this.externals) if (host.ip === ip) return name;
+    // By value: curl's URL parser shortens an IPv6 address (fd00:244:0::1 is fd00:244::1).
+    const same = (a: string | undefined): boolean => a !== undefined && parseIp(a)?.value === parseIp(ip)?.value && parseIp(a)?.family === parseIp(ip)?.family;
+    for (const [name, pod] of this.pods) if (same(pod.ip) || same(pod.ip6)) return name;
+    for (const [name, host] of this.externals) if (same(host.ip) || same(host.ip6)) return name;
     return undefined;
   }
 
@@ -351,8 +378,8 @@ export class SimulatedCluster implements Cluster, ObjectApi {
     return serve.some((p) => p.protocol === protocol && p.port === port);
   }
 
-  /** The node's Calico chains as felix v3.31.0 writes them, for its pods and their policies. */
-  private chainsOn(node: string): Map<string, { id: string; spec: string }[]> {
+  /** The node's Calico chains of one family's table as felix v3.31.0 writes them, for its pods and their policies. */
+  private chainsOn(node: string, family: IpFamily): Map<string, { id: string; spec: string }[]> {
     const chains = new Map<string, { id: string; spec: string }[]>();
     const rule = (chain: string, id: string, spec: string, comment?: string): { id: string; spec: string } => ({
       id,
@@ -384,7 +411,7 @@ export class SimulatedCluster implements Cluster, ObjectApi {
               ...peers.map((rulePeers, i) => rule(policyChain, `allow ${i}`, `-m comment --comment "rule ${i}" -j MARK --set-xmark ${ACCEPT}`)),
               // Felix matches selector peers against IP sets; these rules name them (they never count here).
               ...peers.flatMap((rulePeers, i) =>
-                rulePeers.map((peer, j) => rule(policyChain, `peer ${i} ${j}`, `-m set --match-set ${ipSetName(policy.metadata.namespace, peer)} ${direction === 'ingress' ? 'src' : 'dst'} -j MARK --set-xmark 0x0/0x0`)),
+                rulePeers.map((peer, j) => rule(policyChain, `peer ${i} ${j}`, `-m set --match-set ${ipSetName(policy.metadata.namespace, peer, family)} ${direction === 'ingress' ? 'src' : 'dst'} -j MARK --set-xmark 0x0/0x0`)),
               ),
             ]);
           }
@@ -405,9 +432,9 @@ function endpointChain(pod: SimPod, direction: 'ingress' | 'egress'): string {
   return `${direction === 'ingress' ? 'cali-tw-' : 'cali-fw-'}${pod.iface}`;
 }
 
-/** Felix hashes a peer's selector into its IP set's name; the peer with its namespace stands in for it. */
-function ipSetName(namespace: string, peer: NetworkPolicyPeer): string {
-  return `cali40s:${createHash('sha256').update(JSON.stringify([namespace, peer])).digest('base64url').slice(0, 23)}`;
+/** Felix hashes a peer's selector into its IP set's name (`cali40s` IPv4, `cali60s` IPv6); the peer with its namespace stands in for it. */
+function ipSetName(namespace: string, peer: NetworkPolicyPeer, family: IpFamily): string {
+  return `cali${family === 'IPv6' ? 6 : 4}0s:${createHash('sha256').update(JSON.stringify([namespace, peer])).digest('base64url').slice(0, 23)}`;
 }
 
 function ruleHash(chain: string, id: string): string {
@@ -430,7 +457,7 @@ function parseProbe(argv: string[]): { protocol: ProbeProtocol; ip: string; port
   if (argv[0] === 'ping') return { protocol: 'icmp', ip: argv.at(-1)!, timeoutSeconds: Number(argv[argv.indexOf('-W') + 1]) };
   if (argv[0] === 'curl') {
     const url = new URL(argv.at(-1)!);
-    return { protocol: 'http', ip: url.hostname, port: Number(url.port || 80), timeoutSeconds: Number(argv[argv.indexOf('--connect-timeout') + 1]) };
+    return { protocol: 'http', ip: url.hostname.replace(/^\[(.*)\]$/, '$1'), port: Number(url.port || 80), timeoutSeconds: Number(argv[argv.indexOf('--connect-timeout') + 1]) };
   }
   const udp = /nc -u -n -W 1 -w (\d+) (\S+) (\d+)/.exec(argv[2] ?? '');
   if (argv[0] === 'sh' && udp) return { protocol: 'udp', ip: udp[2]!, port: Number(udp[3]), timeoutSeconds: Number(udp[1]) };

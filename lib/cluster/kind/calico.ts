@@ -17,6 +17,8 @@ export interface InstallCalicoOptions {
   extraEnv?: Record<string, string>;
   felixSettings?: Record<string, string>;
   registryMirror?: string;
+  /** Dual-stack: the IPv6 pool's CIDR (see CustomizeOptions). */
+  ipv6PoolCidr?: string;
   signal: AbortSignal;
   log: Logger;
   readyTimeoutMs?: number;
@@ -30,6 +32,7 @@ export async function installCalico(kube: KubeClient, options: InstallCalicoOpti
     ...(options.extraEnv ? { extraEnv: options.extraEnv } : {}),
     ...(options.felixSettings ? { felixSettings: options.felixSettings } : {}),
     ...(options.registryMirror ? { registryMirror: options.registryMirror } : {}),
+    ...(options.ipv6PoolCidr ? { ipv6PoolCidr: options.ipv6PoolCidr } : {}),
   });
   options.log.info(`applying Calico ${options.pin.calicoVersion} (${objects.length} objects, dataplane ${options.dataplane})`);
   const crds = objects.filter((o) => o.kind === 'CustomResourceDefinition');

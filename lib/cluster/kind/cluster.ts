@@ -9,7 +9,7 @@ import { InfrastructureError, InputError, PrerequisiteError, messageOf } from '.
 import { KubeClient, type KubeObject } from '../../kube/client.ts';
 import { execInPod as kubeExecInPod } from '../../kube/pod-exec.ts';
 import { createLogger, type Logger } from '../../log.ts';
-import type { ContainerPort, Labels, PodString } from '../../model/types.ts';
+import type { ContainerPort, IpFamily, Labels, PodString } from '../../model/types.ts';
 import { TeardownStack, poll, retryHealable, throwIfCancelled } from '../../lifecycle/index.ts';
 import type { Cluster, ClusterEnvironment, ClusterOptions, ClusterVersions, CommandSession, Dataplane, DeployedPod, ExecOptions, ExecResult, ExternalHostHandle, FixturePod } from '../provider.ts';
 import { localFixtureRef, readImagesManifest } from '../../images/build.ts';
@@ -18,7 +18,7 @@ import { loadVersions } from '../../upstream/index.ts';
 import { hostAdaptations, readHostFacts } from './host.ts';
 import { resolveKind } from './binary.ts';
 import { installCalico } from './calico.ts';
-import { kindClusterName, kubeProxyModeFor, renderKindConfig, type KubeProxyMode } from './config.ts';
+import { defaultPodSubnet6, kindClusterName, kubeProxyModeFor, renderKindConfig, type KubeProxyMode } from './config.ts';
 import { docker, ensureImage, execInContainer, inspectImage, labels, runLabels, startExternalHost, type StartedExternalHost } from './docker.ts';
 import { fixtureContainer, fixturePodObject, porterEnv, agnhostArgs } from './fixtures.ts';
 import { imageRef, tagOf, withMirror } from './images.ts';
@@ -175,6 +175,9 @@ export async function createKindCluster(options: KindClusterOptions): Promise<Ki
     calicoManifest: { file: pin.file, sha256: pin.sha256 ?? '' },
     changes: [...plan.changes, ...host.changes],
   };
+  // IPv4 unless asked for dual-stack: kind's networking.ipFamily dual and Calico's IPv6 pool (docs/kind.md).
+  const ipFamilies: IpFamily[] = options.ipFamilies?.includes('IPv6') ? ['IPv4', 'IPv6'] : ['IPv4'];
+  const dual = ipFamilies.length === 2;
 
   await writeFile(
     configPath,
@@ -185,6 +188,7 @@ export async function createKindCluster(options: KindClusterOptions): Promise<Ki
       kubeProxyMode: options.kubeProxyMode ?? kubeProxyModeFor(options.dataplane),
       kubeadmConfigPatches: host.kubeadmConfigPatches,
       containerdConfigPatches: host.containerdConfigPatches,
+      ...(dual ? { ipFamily: 'dual' as const } : {}),
       ...(options.workers !== undefined ? { workers: options.workers } : {}),
     }),
   );
@@ -210,12 +214,13 @@ export async function createKindCluster(options: KindClusterOptions): Promise<Ki
       dataplane: options.dataplane,
       signal: options.signal,
       log,
+      ...(dual ? { ipv6PoolCidr: defaultPodSubnet6 } : {}),
       ...(options.felixSettings ? { felixSettings: options.felixSettings } : {}),
       ...(options.registryMirror ? { registryMirror: options.registryMirror } : {}),
       ...(options.readyTimeoutMs ? { readyTimeoutMs: options.readyTimeoutMs } : {}),
     });
     const nodes = (await kube.list('v1', 'Node')).map((n) => n.metadata.name).sort();
-    return new KindCluster({ name, runId: options.runId, kind, kube, kubeconfigPath, nodes, fixtureImage, log, workDir: options.workDir, signal: options.signal, environment, network: options.network ?? process.env.KIND_EXPERIMENTAL_DOCKER_NETWORK ?? 'kind' });
+    return new KindCluster({ name, runId: options.runId, kind, kube, kubeconfigPath, nodes, ipFamilies, fixtureImage, log, workDir: options.workDir, signal: options.signal, environment, network: options.network ?? process.env.KIND_EXPERIMENTAL_DOCKER_NETWORK ?? 'kind' });
   } catch (e) {
     const logsDir = join(options.workDir, 'kind-logs');
     const exporter = options.signal.aborted ? undefined : kind;
@@ -236,6 +241,7 @@ interface KindClusterParts {
   kube: KubeClient;
   kubeconfigPath: string;
   nodes: string[];
+  ipFamilies: IpFamily[];
   fixtureImage: string;
   network: string;
   workDir: string;
@@ -250,6 +256,7 @@ interface PodObject extends KubeObject {
   status?: {
     phase?: string;
     podIP?: string;
+    podIPs?: { ip: string }[];
     conditions?: { type: string; status: string }[];
     containerStatuses?: { state?: { waiting?: { reason?: string; message?: string } } }[];
   };
@@ -260,6 +267,7 @@ export class KindCluster implements Cluster {
   readonly runId: string;
   readonly kubeconfigPath: string;
   readonly nodes: readonly string[];
+  readonly ipFamilies: readonly IpFamily[];
   /** The kind cluster's name (`nc-<run id>`); node containers are named after the nodes. */
   readonly name: string;
   private readonly externalHosts = new Map<string, StartedExternalHost>();
@@ -271,6 +279,7 @@ export class KindCluster implements Cluster {
     this.runId = parts.runId;
     this.kubeconfigPath = parts.kubeconfigPath;
     this.nodes = parts.nodes;
+    this.ipFamilies = parts.ipFamilies;
   }
 
   async versions(): Promise<ClusterVersions> {
@@ -332,7 +341,10 @@ export class KindCluster implements Cluster {
         }
         const ready = last?.status?.conditions?.some((c) => c.type === 'Ready' && c.status === 'True');
         if (!ready || !last?.status?.podIP || !last.spec?.nodeName) return undefined;
-        return { pod: `${pod.namespace}/${pod.name}` as PodString, node: last.spec.nodeName, ip: last.status.podIP };
+        // status.podIPs: one address per family of the cluster (IPv4 first, as kind's dual stack orders them).
+        const ips = (last.status.podIPs ?? [{ ip: last.status.podIP }]).map((p) => p.ip);
+        if (ips.length < this.ipFamilies.length) return undefined;
+        return { pod: `${pod.namespace}/${pod.name}` as PodString, node: last.spec.nodeName, ip: last.status.podIP, ips };
       }).then(async (deployed) => {
         // A pod may have opened a new IPAM block on its node: external hosts need a route to it.
         if (this.externalHosts.size > 0) await this.syncExternalRoutes();
@@ -381,8 +393,11 @@ export class KindCluster implements Cluster {
       capAdd: ['NET_ADMIN'],
     });
     this.externalHosts.set(name, host);
+    if (this.ipFamilies.includes('IPv6') && !host.ip6) {
+      throw new InfrastructureError(`external host ${name} has no IPv6 address on Docker network ${this.parts.network}: the network needs IPv6 for a dual-stack run (docs/kind.md)`);
+    }
     await this.syncExternalRoutes();
-    return { name, ip: host.ip };
+    return { name, ip: host.ip, ips: host.ip6 ? [host.ip, host.ip6] : [host.ip] };
   }
 
   /**
@@ -394,10 +409,13 @@ export class KindCluster implements Cluster {
   private async syncExternalRoutes(): Promise<void> {
     const affinities = await this.parts.kube.list<KubeObject & { spec?: { cidr?: string; node?: string; state?: string } }>('crd.projectcalico.org/v1', 'BlockAffinity');
     const nodes = await this.parts.kube.list<KubeObject & { status?: { addresses?: { type: string; address: string }[] } }>('v1', 'Node');
-    const nodeIp = new Map(nodes.map((n) => [n.metadata.name, n.status?.addresses?.find((a) => a.type === 'InternalIP')?.address]));
+    // Each block via the node's address of the block's family (a dual-stack node has one of each).
+    const nodeIp = (node: string, v6: boolean): string | undefined =>
+      nodes.find((n) => n.metadata.name === node)?.status?.addresses?.find((a) => a.type === 'InternalIP' && a.address.includes(':') === v6)?.address;
+    const dual = this.ipFamilies.includes('IPv6');
     const routes = affinities
-      .filter((a) => a.spec?.cidr && a.spec.node && !a.spec.cidr.includes(':') && (a.spec.state ?? 'confirmed') === 'confirmed')
-      .map((a) => ({ cidr: a.spec!.cidr!, via: nodeIp.get(a.spec!.node!) }))
+      .filter((a) => a.spec?.cidr && a.spec.node && (dual || !a.spec.cidr.includes(':')) && (a.spec.state ?? 'confirmed') === 'confirmed')
+      .map((a) => ({ cidr: a.spec!.cidr!, via: nodeIp(a.spec!.node!, a.spec!.cidr!.includes(':')) }))
       .filter((r): r is { cidr: string; via: string } => r.via !== undefined);
     for (const host of this.externalHosts.values()) {
       for (const route of routes) {

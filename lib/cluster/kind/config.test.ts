@@ -30,6 +30,12 @@ describe('kind config', () => {
     expect(() => kindConfig({ ...base, workers: 11 })).to.throw(InputError, /workers/);
   });
 
+  it('asks kind for a dual-stack cluster with an IPv6 pod subnet beside Calico\'s IPv4 one', () => {
+    const networking = (parse(renderKindConfig({ ...base, ipFamily: 'dual' })) as { networking: Record<string, unknown> }).networking;
+    expect(networking).to.deep.equal({ disableDefaultCNI: true, ipFamily: 'dual', podSubnet: '192.168.0.0/16,fd00:10:244::/56', kubeProxyMode: 'iptables' });
+    expect((kindConfig({ ...base, ipFamily: 'ipv4' }) as { networking: Record<string, unknown> }).networking).to.not.have.property('ipFamily');
+  });
+
   it('adds a containerd mirror patch only when asked', () => {
     expect(kindConfig(base)).not.to.have.property('containerdConfigPatches');
     const patches = (kindConfig({ ...base, containerdMirror: 'http://mirror:5000' }) as { containerdConfigPatches: string[] }).containerdConfigPatches;

@@ -19,6 +19,10 @@ export interface KindConfigOptions {
   kubeProxyMode: KubeProxyMode;
   /** Default 192.168.0.0/16: Calico's manifest's default IPv4 pool. */
   podSubnet?: string;
+  /** `dual`: IPv4 and IPv6 pods (kind's networking.ipFamily); default `ipv4`. */
+  ipFamily?: 'ipv4' | 'dual';
+  /** The IPv6 pod subnet of a dual-stack cluster (default defaultPodSubnet6), Calico's IPv6 pool. */
+  podSubnet6?: string;
   /** Containerd registry mirror endpoint for every registry (e.g. http://registry.local:5000). */
   containerdMirror?: string;
   /** kubeadm config patches (e.g. the host's adaptations, host.ts). */
@@ -26,6 +30,12 @@ export interface KindConfigOptions {
   /** containerd config patches (TOML; kind merges each into the node's config.toml). */
   containerdConfigPatches?: string[];
 }
+
+/**
+ * The IPv6 pod subnet of a dual-stack kind cluster: kind's own default (fd00:10:244::/56), so
+ * kube-controller-manager's per-node /64s and Calico's IPv6 pool (CALICO_IPV6POOL_CIDR) agree.
+ */
+export const defaultPodSubnet6 = 'fd00:10:244::/56';
 
 // kind prefixes and suffixes the cluster name into container and network names: keep it short.
 const maxClusterName = 40;
@@ -58,6 +68,8 @@ export function kindConfig(options: KindConfigOptions): Record<string, unknown> 
     image: options.nodeImage,
     labels: { [runIdNodeLabel]: labelValue(options.runId) },
   });
+  const podSubnet = options.podSubnet ?? '192.168.0.0/16';
+  const dual = options.ipFamily === 'dual';
   const config: Record<string, unknown> = {
     kind: 'Cluster',
     apiVersion: 'kind.x-k8s.io/v1alpha4',
@@ -65,7 +77,9 @@ export function kindConfig(options: KindConfigOptions): Record<string, unknown> 
     networking: {
       // Without this kindnet runs and enforces NetworkPolicy itself: the run would test kindnet.
       disableDefaultCNI: true,
-      podSubnet: options.podSubnet ?? '192.168.0.0/16',
+      // Dual-stack: kind takes "<IPv4>,<IPv6>" and picks a dual service subnet itself.
+      ...(dual ? { ipFamily: 'dual' } : {}),
+      podSubnet: dual ? `${podSubnet},${options.podSubnet6 ?? defaultPodSubnet6}` : podSubnet,
       kubeProxyMode: options.kubeProxyMode,
     },
     nodes: [node('control-plane'), ...Array.from({ length: workers }, () => node('worker'))],

@@ -111,6 +111,8 @@ export interface ExternalHostSpec {
 export interface StartedExternalHost {
   name: string;
   ip: string;
+  /** Its IPv6 address on the network, where the network has IPv6 (kind's does, when Docker allows). */
+  ip6?: string;
   container: StartedTestContainer;
 }
 
@@ -133,7 +135,17 @@ export async function startExternalHost(spec: ExternalHostSpec): Promise<Started
       cause: e,
     });
   }
-  return { name: spec.name, ip: started.getIpAddress(spec.network), container: started };
+  const ip6 = await globalIpv6Address(started.getId(), spec.network);
+  return { name: spec.name, ip: started.getIpAddress(spec.network), ...(ip6 ? { ip6 } : {}), container: started };
+}
+
+/** A container's global IPv6 address on a network, or undefined where the network has no IPv6. */
+async function globalIpv6Address(containerId: string, network: string): Promise<string | undefined> {
+  const c = await docker();
+  const info = (await c.container.dockerode.getContainer(containerId).inspect()) as {
+    NetworkSettings?: { Networks?: Record<string, { GlobalIPv6Address?: string }> };
+  };
+  return info.NetworkSettings?.Networks?.[network]?.GlobalIPv6Address || undefined;
 }
 
 export interface LabelledResource {

@@ -91,6 +91,39 @@ describe('Calico manifest', () => {
     ]);
   });
 
+  it('makes Calico dual-stack: IPAM assigns both families, felix IPv6 support, the IPv6 pool, node IPv6 autodetected', () => {
+    // calico-config as calico.yaml v3.32.1 ships it: a CNI config template, not JSON.
+    const config = [
+      'kind: ConfigMap',
+      'apiVersion: v1',
+      'metadata: {name: calico-config, namespace: kube-system}',
+      'data:',
+      '  cni_network_config: |-',
+      '    {',
+      '      "plugins": [',
+      '        {',
+      '          "type": "calico",',
+      '          "mtu": __CNI_MTU__,',
+      '          "ipam": {',
+      '              "type": "calico-ipam"',
+      '          },',
+      '          "policy": {"type": "k8s"}',
+      '        }',
+      '      ]',
+      '    }',
+    ].join('\n');
+    const objects = customizeCalicoManifest(`${config}\n---\n${manifest}`, { dataplane: 'iptables-nft', ipv6PoolCidr: 'fd00:10:244::/56' });
+    const cni = (objects[0] as unknown as { data: { cni_network_config: string } }).data.cni_network_config;
+    const ipam = JSON.parse(cni.replace('__CNI_MTU__', '0')).plugins[0].ipam;
+    expect(ipam).to.deep.equal({ type: 'calico-ipam', assign_ipv4: 'true', assign_ipv6: 'true' });
+    const node = podContainers(objects.find((o) => o.metadata.name === 'calico-node')!).find((c) => c.name === 'calico-node')!;
+    const env = Object.fromEntries((node.env ?? []).map((e) => [e.name, e.value]));
+    expect(env).to.deep.include({ FELIX_IPV6SUPPORT: 'true', IP6: 'autodetect', CALICO_IPV6POOL_CIDR: 'fd00:10:244::/56', CALICO_IPV6POOL_NAT_OUTGOING: 'true' });
+    // Single-stack leaves all of it alone.
+    expect(felixEnv({ dataplane: 'iptables-nft' })).to.not.have.property('FELIX_IPV6SUPPORT');
+    expect(() => customizeCalicoManifest(manifest, { dataplane: 'iptables-nft', ipv6PoolCidr: 'fd00:10:244::/56' })).to.throw(/cni_network_config/);
+  });
+
   it('rejects a manifest without calico-node', () => {
     expect(() => customizeCalicoManifest('kind: ConfigMap\napiVersion: v1\nmetadata: {name: x}\n', { dataplane: 'nftables' })).to.throw(/calico-node/);
   });

@@ -114,15 +114,31 @@ export interface CustomizeOptions {
   /** Extra felix settings as FelixConfiguration field names ({DefaultEndpointToHostAction: 'Accept'}). */
   felixSettings?: Record<string, string>;
   registryMirror?: string;
+  /** Dual-stack: pods get an IPv6 address too, from an IPv6 pool with this CIDR (the cluster's IPv6 pod subnet). */
+  ipv6PoolCidr?: string;
 }
 
-/** Felix environment for a dataplane. (FELIX_IGNORELOOSERPF, which policy-assistant's kind lane
- * sets, no longer exists in felix v3.31+: felix/config/config_params.go.) */
+/**
+ * Felix environment for a dataplane (FELIX_IGNORELOOSERPF, which policy-assistant's kind lane
+ * sets, no longer exists in felix v3.31+: felix/config/config_params.go), and what Calico's
+ * dual-stack guide sets on calico-node for IPv6: IPv6 support in felix, the node's IPv6 address
+ * autodetected, the IPv6 pool, NAT outgoing as the IPv4 pool has it. The pool's encapsulation
+ * stays the manifest's CALICO_IPV6POOL_VXLAN (Never with BGP in calico.yaml, CrossSubnet in
+ * calico-vxlan.yaml).
+ */
 export function felixEnv(options: CustomizeOptions): Record<string, string> {
   const env: Record<string, string> = {
     FELIX_IPTABLESBACKEND: options.dataplane === 'iptables-legacy' ? 'Legacy' : 'NFT',
     FELIX_NFTABLESMODE: options.dataplane === 'nftables' ? 'Enabled' : 'Disabled',
     FELIX_XDPENABLED: 'false',
+    ...(options.ipv6PoolCidr === undefined
+      ? {}
+      : {
+          FELIX_IPV6SUPPORT: 'true',
+          IP6: 'autodetect',
+          CALICO_IPV6POOL_CIDR: options.ipv6PoolCidr,
+          CALICO_IPV6POOL_NAT_OUTGOING: 'true',
+        }),
   };
   for (const [field, value] of Object.entries(options.felixSettings ?? {})) env[`FELIX_${field.toUpperCase()}`] = value;
   return { ...env, ...options.extraEnv };
@@ -144,6 +160,7 @@ export function customizeCalicoManifest(text: string, options: CustomizeOptions)
   }
   const node = objects.find((o) => o.kind === 'DaemonSet' && o.metadata.name === 'calico-node');
   if (!node) throw new InputError('Calico manifest has no DaemonSet calico-node: not the operator-less calico.yaml?');
+  if (options.ipv6PoolCidr !== undefined) assignBothFamilies(objects);
   const env = felixEnv(options);
   for (const object of objects) {
     for (const container of podContainers(object)) {
@@ -155,6 +172,21 @@ export function customizeCalicoManifest(text: string, options: CustomizeOptions)
     }
   }
   return objects;
+}
+
+/**
+ * Calico IPAM in the CNI config assigns an IPv6 address beside the IPv4 one (Calico's dual-stack
+ * guide: "assign_ipv4" and "assign_ipv6" in the calico-config ConfigMap's cni_network_config).
+ * The config is a template (`__CNI_MTU__`...), not JSON, so the ipam block is edited as text.
+ */
+function assignBothFamilies(objects: KubeObject[]): void {
+  const config = objects.find((o) => o.kind === 'ConfigMap' && o.metadata.name === 'calico-config') as (KubeObject & { data?: Record<string, string> }) | undefined;
+  const cni = config?.data?.cni_network_config;
+  const ipam = /"ipam":\s*\{\s*"type":\s*"calico-ipam"\s*\}/;
+  if (!config?.data || cni === undefined || !ipam.test(cni)) {
+    throw new InputError('Calico manifest: no calico-config cni_network_config with a calico-ipam "ipam" block to make dual-stack');
+  }
+  config.data.cni_network_config = cni.replace(ipam, '"ipam": {\n              "type": "calico-ipam",\n              "assign_ipv4": "true",\n              "assign_ipv6": "true"\n          }');
 }
 
 /** The containers and init containers of a workload's pod template. */

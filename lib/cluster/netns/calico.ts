@@ -11,7 +11,7 @@ import { poll, retryHealable } from '../../lifecycle/index.ts';
 import type { Dataplane } from '../provider.ts';
 import { execInNetns, netnsArgv } from './ip.ts';
 import type { Supervisor, SupervisedProcess } from './processes.ts';
-import { nodeIp, nodeNetwork, podBlock, podNetwork } from './topology.ts';
+import { nodeIp, nodeIp6, nodeNetwork, nodeNetwork6, podBlock, podBlock6, podNetwork } from './topology.ts';
 
 const calicoApi = 'crd.projectcalico.org/v1';
 
@@ -38,24 +38,42 @@ export async function applyCrds(kube: KubeClient, crds: KubeObject[], wait: Wait
   );
 }
 
-/** ClusterInformation (datastoreReady), the tiers EnsureInitialized makes, the IPv4 pool and Node objects. */
-export function calicoBootstrapObjects(calicoVersion: string, nodeCount: number): KubeObject[] {
+/**
+ * ClusterInformation (datastoreReady), the tiers EnsureInitialized makes, the IP pools and Node
+ * objects (with the addresses calico-node would write; dual-stack adds the IPv6 pool, the
+ * projectcalico.org/IPv6Address annotation and an IPv6 podCIDR).
+ */
+export function calicoBootstrapObjects(calicoVersion: string, nodeCount: number, dualStack = false): KubeObject[] {
   const tier = (name: string, order: number, defaultAction: 'Deny' | 'Pass'): KubeObject => ({
     apiVersion: calicoApi,
     kind: 'Tier',
     metadata: { name },
     spec: { order, defaultAction },
   });
-  const nodes: KubeObject[] = Array.from({ length: nodeCount }, (_, i) => ({
-    apiVersion: 'v1',
-    kind: 'Node',
-    metadata: {
-      name: `node-${i}`,
-      labels: { 'kubernetes.io/hostname': `node-${i}`, 'kubernetes.io/os': 'linux' },
-      annotations: { 'projectcalico.org/IPv4Address': `${nodeIp(i)}/${nodeNetwork.prefixLength}` },
-    },
-    spec: { podCIDRs: [podBlock(i)], podCIDR: podBlock(i) },
-  }));
+  const nodes: KubeObject[] = Array.from({ length: nodeCount }, (_, i) => {
+    const podCIDRs = dualStack ? [podBlock(i), podBlock6(i)] : [podBlock(i)];
+    return {
+      apiVersion: 'v1',
+      kind: 'Node',
+      metadata: {
+        name: `node-${i}`,
+        labels: { 'kubernetes.io/hostname': `node-${i}`, 'kubernetes.io/os': 'linux' },
+        annotations: {
+          'projectcalico.org/IPv4Address': `${nodeIp(i)}/${nodeNetwork.prefixLength}`,
+          ...(dualStack ? { 'projectcalico.org/IPv6Address': `${nodeIp6(i)}/${nodeNetwork6.prefixLength}` } : {}),
+        },
+      },
+      spec: { podCIDRs, podCIDR: podBlock(i) },
+    };
+  });
+  // No encapsulation and no NAT: nodes route pod blocks to each other directly, and external
+  // hosts have routes back to the pod network, as with BGP.
+  const pool = (name: string, cidr: string, blockSize: number): KubeObject => ({
+    apiVersion: calicoApi,
+    kind: 'IPPool',
+    metadata: { name },
+    spec: { cidr, ipipMode: 'Never', vxlanMode: 'Never', natOutgoing: false, blockSize, nodeSelector: 'all()' },
+  });
   return [
     {
       apiVersion: calicoApi,
@@ -71,22 +89,18 @@ export function calicoBootstrapObjects(calicoVersion: string, nodeCount: number)
     tier('default', 1_000_000, 'Deny'),
     tier('adminnetworkpolicy', 1_000, 'Pass'),
     tier('baselineadminnetworkpolicy', 10_000_000, 'Pass'),
-    {
-      apiVersion: calicoApi,
-      kind: 'IPPool',
-      metadata: { name: 'default-ipv4-ippool' },
-      // No encapsulation and no NAT: nodes route pod blocks to each other directly, and external
-      // hosts have routes back to the pod network, as with BGP.
-      spec: { cidr: podNetwork.cidr, ipipMode: 'Never', vxlanMode: 'Never', natOutgoing: false, blockSize: 26, nodeSelector: 'all()' },
-    },
+    pool('default-ipv4-ippool', podNetwork.cidr, 26),
+    // Calico's default IPv6 block size (calico-node's CALICO_IPV6POOL_BLOCK_SIZE).
+    ...(dualStack ? [pool('default-ipv6-ippool', podNetwork.cidr6, 122)] : []),
     ...nodes,
   ];
 }
 
-export function nodeStatus(index: number): Record<string, unknown> {
+export function nodeStatus(index: number, dualStack = false): Record<string, unknown> {
   return {
     addresses: [
       { type: 'InternalIP', address: nodeIp(index) },
+      ...(dualStack ? [{ type: 'InternalIP', address: nodeIp6(index) }] : []),
       { type: 'Hostname', address: `node-${index}` },
     ],
     conditions: [{ type: 'Ready', status: 'True', reason: 'NetnsNode', message: 'felix runs in the node namespace', lastHeartbeatTime: new Date().toISOString(), lastTransitionTime: new Date().toISOString() }],
@@ -112,6 +126,8 @@ export interface FelixSpec {
   netns: string;
   kubeconfig: string;
   dataplane: Dataplane;
+  /** Felix programs IPv6 rules too (FELIX_IPV6SUPPORT). */
+  ipv6: boolean;
   /** FelixConfiguration field names -> values, passed as FELIX_<NAME> (felix matches them case-insensitively). */
   settings: Record<string, string>;
   stateDir: string;
@@ -134,7 +150,7 @@ export async function startFelix(supervisor: Supervisor, spec: FelixSpec): Promi
       FELIX_USAGEREPORTINGENABLED: 'false',
       FELIX_BPFENABLED: 'false',
       FELIX_XDPENABLED: 'false',
-      FELIX_IPV6SUPPORT: 'false',
+      FELIX_IPV6SUPPORT: String(spec.ipv6),
       // Built with CGO_ENABLED=0: without this felix panics cleaning up BPF connect-time LB state.
       FELIX_DebugSkipCTLBCleanup: 'true',
       FELIX_LOGFILEPATH: 'none',

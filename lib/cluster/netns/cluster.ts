@@ -7,7 +7,7 @@ import { CancelledError, InfrastructureError, InputError, messageOf } from '../.
 import { KubeClient, type KubeObject } from '../../kube/client.ts';
 import { renderKubeconfig } from '../../kube/kubeconfig.ts';
 import { createLogger } from '../../log.ts';
-import type { Labels, PodString } from '../../model/types.ts';
+import type { IpFamily, Labels, PodString } from '../../model/types.ts';
 import { TeardownStack } from '../../lifecycle/index.ts';
 import { calicoCrdDir, ensureBinary } from '../../upstream/index.ts';
 import type {
@@ -33,11 +33,14 @@ import { ShellSession } from './shell-session.ts';
 import { stateRoot } from './state.ts';
 import {
   externalHostIp,
+  externalHostIp6,
   nodeIp,
+  nodeIp6,
   nodeName,
   maxPodAddress,
   nodeNetwork,
   podIp,
+  podIp6,
   runNames,
   workloadInterfaceName,
   type RunNames,
@@ -89,6 +92,8 @@ export class NetnsCluster implements Cluster {
   get workloadNodes(): readonly string[] {
     return this.nodes;
   }
+  /** Dual-stack unless the options ask for IPv4 only. */
+  readonly ipFamilies: readonly IpFamily[];
   readonly workDir: string;
   readonly stateDir: string;
   kubeconfigPath: string;
@@ -113,11 +118,19 @@ export class NetnsCluster implements Cluster {
   private externalCount = 0;
   private readonly log: (line: string) => void;
 
+  private get dualStack(): boolean {
+    return this.ipFamilies.includes('IPv6');
+  }
+
   constructor(private readonly options: NetnsClusterOptions) {
     this.runId = options.runId;
     this.names = runNames(options.runId);
     const count = options.nodeCount ?? 2;
     this.nodes = Array.from({ length: count }, (_, i) => nodeName(i));
+    this.ipFamilies = options.ipFamilies ?? ['IPv4', 'IPv6'];
+    if (this.ipFamilies[0] !== 'IPv4' || this.ipFamilies.length > 2) {
+      throw new InputError(`the netns provider runs IPv4 or dual-stack (IPv4, IPv6) clusters, not ${this.ipFamilies.join(', ')}`);
+    }
     this.podCounts = this.nodes.map(() => 0);
     this.freedPodAddresses = this.nodes.map(() => []);
     this.workDir = join(options.workDir, this.names.prefix);
@@ -222,7 +235,8 @@ export class NetnsCluster implements Cluster {
             uplink: n.nodeUplink(i),
             netns: n.node(i),
             ip: nodeIp(i),
-            otherNodes: this.nodes.map((__, j) => ({ ip: nodeIp(j), index: j })).filter((x) => x.index !== i),
+            ...(this.dualStack ? { ip6: nodeIp6(i) } : {}),
+            otherNodes: this.nodeRoutes().filter((x) => x.index !== i),
           }),
         ),
       );
@@ -231,9 +245,9 @@ export class NetnsCluster implements Cluster {
 
     await this.phase('calico-datastore', async () => {
       await applyCrds(this.kube, crds, wait);
-      const objects = calicoBootstrapObjects(o.calicoVersion, this.nodes.length);
+      const objects = calicoBootstrapObjects(o.calicoVersion, this.nodes.length, this.dualStack);
       await Promise.all(objects.map((object) => this.kube.apply(object)));
-      await Promise.all(this.nodes.map((_, i) => this.kube.patchNodeStatus(nodeName(i), nodeStatus(i))));
+      await Promise.all(this.nodes.map((_, i) => this.kube.patchNodeStatus(nodeName(i), nodeStatus(i, this.dualStack))));
     });
 
     await this.phase('felix', async () => {
@@ -245,6 +259,7 @@ export class NetnsCluster implements Cluster {
             netns: n.node(i),
             kubeconfig: this.nodeKubeconfigPath,
             dataplane: o.dataplane,
+            ipv6: this.dualStack,
             settings: o.felixSettings ?? {},
             stateDir: join(this.stateDir, `felix-${i}`),
           }),
@@ -254,6 +269,11 @@ export class NetnsCluster implements Cluster {
     });
     this.timings.total = Date.now() - started;
     this.log(`netns cluster ${n.prefix} ready in ${this.timings.total} ms (${JSON.stringify(this.timings)})`);
+  }
+
+  /** How the nodes are reached on the node network, per family. */
+  private nodeRoutes(): { index: number; ip: string; ip6?: string }[] {
+    return this.nodes.map((_, i) => ({ index: i, ip: nodeIp(i), ...(this.dualStack ? { ip6: nodeIp6(i) } : {}) }));
   }
 
   private nodeIndex(node: string): number {
@@ -309,9 +329,11 @@ export class NetnsCluster implements Cluster {
     // cluster) then reuses those of deleted pods, the longest-freed first.
     const k = this.podCounts[index]! <= maxPodAddress || this.freedPodAddresses[index]!.length === 0 ? this.podCounts[index]!++ : this.freedPodAddresses[index]!.shift()!;
     const ip = podIp(index, k);
+    const ip6 = this.dualStack ? podIp6(index, k) : undefined;
+    const ips = ip6 === undefined ? [ip] : [ip, ip6];
     const netns = this.names.pod(this.podSerial++);
     const hostInterface = workloadInterfaceName(pod.namespace, pod.name);
-    const deployed: DeployedPod = { pod: key, node, ip };
+    const deployed: DeployedPod = { pod: key, node, ip, ips };
     const teardown = new TeardownStack();
     const entry: PodEntry = { deployed, netns, servers: [], teardown };
     this.pods.set(key, entry);
@@ -321,18 +343,26 @@ export class NetnsCluster implements Cluster {
     try {
       teardown.defer(`delete netns ${netns}`, () => deleteNetns(netns));
       teardown.defer(`close the shell in ${key}`, () => entry.shell?.close());
-      await wirePod({ podNetns: netns, nodeNetns: this.names.node(index), hostInterface, ip });
+      await wirePod({ podNetns: netns, nodeNetns: this.names.node(index), hostInterface, ip, ...(ip6 === undefined ? {} : { ip6 }) });
       teardown.defer(`stop servers of ${key}`, () => Promise.all(entry.servers.map((s) => s.stop(0))).then(() => undefined));
-      entry.servers = await startFixtureServers(this.supervisor, netns, `pod-${pod.namespace}-${pod.name}`, pod.name, pod.serve, join(this.workDir, 'http-fixture.sh'));
+      entry.servers = await startFixtureServers(
+        this.supervisor,
+        netns,
+        `pod-${pod.namespace}-${pod.name}`,
+        pod.name,
+        pod.serve,
+        join(this.workDir, 'http-fixture.sh'),
+        this.dualStack,
+      );
       teardown.defer(`delete Pod ${key}`, () => (this.destroyed ? undefined : this.kube.delete({ apiVersion: 'v1', kind: 'Pod', metadata: { name: pod.name, namespace: pod.namespace } })));
       await this.kube.apply(podObject(pod, node));
       const now = new Date().toISOString();
       await this.kube.patchPodStatus(pod.namespace, pod.name, {
         phase: 'Running',
         podIP: ip,
-        podIPs: [{ ip }],
+        podIPs: ips.map((address) => ({ ip: address })),
         hostIP: nodeIp(index),
-        hostIPs: [{ ip: nodeIp(index) }],
+        hostIPs: [nodeIp(index), ...(this.dualStack ? [nodeIp6(index)] : [])].map((address) => ({ ip: address })),
         startTime: now,
         conditions: ['PodScheduled', 'Initialized', 'ContainersReady', 'Ready'].map((type) => ({ type, status: 'True', lastTransitionTime: now })),
       });
@@ -387,7 +417,8 @@ export class NetnsCluster implements Cluster {
     // Never an address a deleted host had: the nodes and the bridge would still know its old MAC.
     const index = this.externalCount++;
     const netns = this.names.external(index);
-    const handle = { name, ip: externalHostIp(index) };
+    const ip6 = this.dualStack ? externalHostIp6(index) : undefined;
+    const handle: ExternalHostHandle = { name, ip: externalHostIp(index), ips: [externalHostIp(index), ...(ip6 === undefined ? [] : [ip6])] };
     const teardown = new TeardownStack();
     this.externals.set(name, { handle, index, netns, teardown });
     this.teardown.defer(`external host ${name}`, async () => void (await teardown.unwind()));
@@ -398,9 +429,10 @@ export class NetnsCluster implements Cluster {
       uplink: this.names.externalUplink(index),
       netns,
       ip: handle.ip,
-      nodes: this.nodes.map((_, i) => ({ ip: nodeIp(i), index: i })),
+      ...(ip6 === undefined ? {} : { ip6 }),
+      nodes: this.nodeRoutes(),
     });
-    const servers = await startFixtureServers(this.supervisor, netns, `external-${name}`, name, serve, join(this.workDir, 'http-fixture.sh'));
+    const servers = await startFixtureServers(this.supervisor, netns, `external-${name}`, name, serve, join(this.workDir, 'http-fixture.sh'), this.dualStack);
     teardown.defer(`stop servers of ${name}`, () => Promise.all(servers.map((s) => s.stop(0))).then(() => undefined));
     return handle;
   }

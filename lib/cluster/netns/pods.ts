@@ -2,43 +2,73 @@
 // (cni-plugin/pkg/dataplane/linux/dataplane_linux.go): a veth with eth0 in the pod holding the
 // pod IP /32, a link route to 169.254.1.1 and a default route through it; the host side,
 // cali<sha1[:11]>, sits in the node namespace with MAC ee:ee:ee:ee:ee:ee, proxy ARP and a /32
-// route to the pod. Fixture servers are socat processes inside the namespace.
+// route to the pod. A dual-stack pod also holds its IPv6 address /128 (duplicate address
+// detection off, as the plugin does on a point-to-point link) and an IPv6 default route via the
+// host side's link-local address fe80::ecee:eeff:feee:eeee; the host side gets proxy NDP,
+// IPv6 forwarding, no router advertisements and a /128 route. Fixture servers are socat
+// processes inside the namespace.
 import type { ContainerPort } from '../../model/types.ts';
 import { addNetns, addNetnsSteps, ipBatch, ipBatchStep, netnsArgv, runSteps, sysctl, sysctlStep } from './ip.ts';
 import type { Supervisor, SupervisedProcess } from './processes.ts';
-import { nodeNetwork, podBlock } from './topology.ts';
+import { hostSideMac, nodeNetwork, nodeNetwork6, podBlock, podBlock6, podGateway6 } from './topology.ts';
 
 export interface PodWiring {
   podNetns: string;
   nodeNetns: string;
   hostInterface: string;
   ip: string;
+  /** The pod's IPv6 address on a dual-stack cluster. */
+  ip6?: string;
 }
 
 /**
  * Create the pod namespace and its veth, in one script (one process start: a run wires many
- * pods). Caller registers deletion of podNetns first.
+ * pods), in the order Calico's CNI plugin takes: host-side sysctls before its link comes up,
+ * DAD off in the pod before eth0 comes up. Caller registers deletion of podNetns first.
  */
 export async function wirePod(w: PodWiring): Promise<void> {
+  const hostSysctls: Record<string, number> = {
+    [`net.ipv4.conf.${w.hostInterface}.proxy_arp`]: 1,
+    [`net.ipv4.conf.${w.hostInterface}.route_localnet`]: 1,
+    [`net.ipv4.conf.${w.hostInterface}.forwarding`]: 1,
+    [`net.ipv4.neigh.${w.hostInterface}.proxy_delay`]: 0,
+    ...(w.ip6 === undefined
+      ? {}
+      : {
+          [`net.ipv6.conf.${w.hostInterface}.accept_dad`]: 0,
+          [`net.ipv6.conf.${w.hostInterface}.disable_ipv6`]: 0,
+          [`net.ipv6.conf.${w.hostInterface}.proxy_ndp`]: 1,
+          [`net.ipv6.conf.${w.hostInterface}.forwarding`]: 1,
+        }),
+    [`net.ipv6.conf.${w.hostInterface}.accept_ra`]: 0,
+  };
   await runSteps([
     ...addNetnsSteps(w.podNetns),
     ...ipBatchStep(w.podNetns, [`link add eth0 type veth peer name ${w.hostInterface} netns ${w.nodeNetns}`]),
+    ...(w.ip6 === undefined
+      ? []
+      : [
+          sysctlStep(w.podNetns, {
+            'net.ipv6.conf.all.disable_ipv6': 0,
+            'net.ipv6.conf.default.disable_ipv6': 0,
+            'net.ipv6.conf.lo.disable_ipv6': 0,
+            'net.ipv6.conf.eth0.accept_dad': 0,
+          }),
+        ]),
+    ...ipBatchStep(w.nodeNetns, [`link set ${w.hostInterface} address ${hostSideMac}`]),
+    sysctlStep(w.nodeNetns, hostSysctls),
     ...ipBatchStep(w.nodeNetns, [
-      `link set ${w.hostInterface} address ee:ee:ee:ee:ee:ee`,
       `link set ${w.hostInterface} up`,
       `route add ${w.ip}/32 dev ${w.hostInterface} scope link`,
+      ...(w.ip6 === undefined ? [] : [`route add ${w.ip6}/128 dev ${w.hostInterface}`]),
     ]),
-    sysctlStep(w.nodeNetns, {
-      [`net.ipv4.conf.${w.hostInterface}.proxy_arp`]: 1,
-      [`net.ipv4.conf.${w.hostInterface}.route_localnet`]: 1,
-      [`net.ipv4.conf.${w.hostInterface}.forwarding`]: 1,
-      [`net.ipv4.neigh.${w.hostInterface}.proxy_delay`]: 0,
-    }),
     ...ipBatchStep(w.podNetns, [
       `addr add ${w.ip}/32 dev eth0`,
+      ...(w.ip6 === undefined ? [] : [`addr add ${w.ip6}/128 dev eth0`]),
       'link set eth0 up',
       'route add 169.254.1.1 dev eth0 scope link',
       'route add default via 169.254.1.1 dev eth0',
+      ...(w.ip6 === undefined ? [] : [`-6 route add default via ${podGateway6} dev eth0`]),
     ]),
   ]);
 }
@@ -49,6 +79,15 @@ interface BridgedHost {
   uplink: string;
   netns: string;
   ip: string;
+  /** The host's IPv6 address on the node network of a dual-stack cluster. */
+  ip6?: string;
+}
+
+/** A node of the cluster, as the others and the external hosts route to it. */
+export interface NodeRoute {
+  index: number;
+  ip: string;
+  ip6?: string;
 }
 
 /** A new namespace whose eth0 sits on the control plane's bridge, with these extra routes (one script). */
@@ -60,24 +99,41 @@ async function attachToBridge(host: BridgedHost, routes: string[]): Promise<void
       `link set ${host.uplink} master ${host.bridge}`,
       `link set ${host.uplink} up`,
     ]),
-    ...ipBatchStep(host.netns, [`addr add ${host.ip}/${nodeNetwork.prefixLength} dev eth0`, 'link set eth0 up', ...routes]),
+    ...ipBatchStep(host.netns, [
+      `addr add ${host.ip}/${nodeNetwork.prefixLength} dev eth0`,
+      // nodad: the address is usable at once (nothing else on the link can hold it).
+      ...(host.ip6 === undefined ? [] : [`addr add ${host.ip6}/${nodeNetwork6.prefixLength} dev eth0 nodad`]),
+      'link set eth0 up',
+      ...routes,
+    ]),
+  ]);
+}
+
+/** Routes to each node's pod blocks through that node: IPv4, and IPv6 where both ends have it. */
+function podBlockRoutes(nodes: NodeRoute[], dualStack: boolean): string[] {
+  return nodes.flatMap((n) => [
+    `route add ${podBlock(n.index)} via ${n.ip} dev eth0`,
+    ...(dualStack && n.ip6 !== undefined ? [`route add ${podBlock6(n.index)} via ${n.ip6} dev eth0`] : []),
   ]);
 }
 
 /** A node namespace: eth0 on the bridge, routes to the other nodes' pod blocks, forwarding on. */
-export async function wireNode(options: BridgedHost & { otherNodes: { ip: string; index: number }[] }): Promise<void> {
+export async function wireNode(options: BridgedHost & { otherNodes: NodeRoute[] }): Promise<void> {
+  const dualStack = options.ip6 !== undefined;
   await attachToBridge(options, [
-    ...options.otherNodes.map((n) => `route add ${podBlock(n.index)} via ${n.ip} dev eth0`),
+    ...podBlockRoutes(options.otherNodes, dualStack),
     // Proxy ARP for the pods' 169.254.1.1 gateway only answers when the node can route there
     // through another interface; the control plane (which does not forward) is the default route.
     `route add default via ${nodeNetwork.apiServerIp} dev eth0`,
   ]);
   // Strict RPF (felix refuses loose mode) and routing; a new namespace starts with the defaults.
+  // (felix also turns IPv6 forwarding on when its IPv6 support is; the node does it first.)
   await sysctl(options.netns, {
     'net.ipv4.ip_forward': 1,
     'net.ipv4.conf.all.rp_filter': 1,
     'net.ipv4.conf.default.rp_filter': 1,
     'net.ipv4.conf.eth0.rp_filter': 1,
+    ...(dualStack ? { 'net.ipv6.conf.all.forwarding': 1 } : {}),
   });
 }
 
@@ -90,9 +146,9 @@ export async function wireControlPlane(netns: string, bridge: string, ip: string
   ]);
 }
 
-/** An external host: eth0 on the bridge and a route to each node's pod block through that node. */
-export async function wireExternalHost(options: BridgedHost & { nodes: { ip: string; index: number }[] }): Promise<void> {
-  await attachToBridge(options, options.nodes.map((n) => `route add ${podBlock(n.index)} via ${n.ip} dev eth0`));
+/** An external host: eth0 on the bridge and a route to each node's pod blocks through that node. */
+export async function wireExternalHost(options: BridgedHost & { nodes: NodeRoute[] }): Promise<void> {
+  await attachToBridge(options, podBlockRoutes(options.nodes, options.ip6 !== undefined));
 }
 
 /**
@@ -109,12 +165,16 @@ export const httpFixtureScript = [
   '',
 ].join('\n');
 
-/** The command that serves one port: HTTP answers GET with 200, TCP and UDP echo. */
-export function fixtureServerArgv(port: ContainerPort & { http?: boolean }, hostname: string, httpScript: string): string[] {
-  if (port.protocol === 'UDP') return ['socat', `UDP4-RECVFROM:${port.port},reuseaddr,fork`, 'PIPE'];
-  if (port.protocol === 'SCTP') return ['socat', `SCTP4-LISTEN:${port.port},reuseaddr,fork`, 'PIPE'];
-  if (port.http) return ['socat', '-T', '10', `TCP4-LISTEN:${port.port},reuseaddr,fork`, `EXEC:/bin/sh ${httpScript} ${hostname}`];
-  return ['socat', '-T', '10', `TCP4-LISTEN:${port.port},reuseaddr,fork`, 'PIPE'];
+/**
+ * The command that serves one port: HTTP answers GET with 200, TCP and UDP echo. A dual-stack
+ * host listens on one IPv6 socket that takes IPv4 too (ipv6only=0): one server per port.
+ */
+export function fixtureServerArgv(port: ContainerPort & { http?: boolean }, hostname: string, httpScript: string, dualStack = false): string[] {
+  const [v, both] = dualStack ? ['6', ',ipv6only=0'] : ['4', ''];
+  if (port.protocol === 'UDP') return ['socat', `UDP${v}-RECVFROM:${port.port}${both},reuseaddr,fork`, 'PIPE'];
+  if (port.protocol === 'SCTP') return ['socat', `SCTP${v}-LISTEN:${port.port}${both},reuseaddr,fork`, 'PIPE'];
+  if (port.http) return ['socat', '-T', '10', `TCP${v}-LISTEN:${port.port}${both},reuseaddr,fork`, `EXEC:/bin/sh ${httpScript} ${hostname}`];
+  return ['socat', '-T', '10', `TCP${v}-LISTEN:${port.port}${both},reuseaddr,fork`, 'PIPE'];
 }
 
 /** Start one supervised server per served port inside `netns`; restarted if it dies. */
@@ -125,12 +185,13 @@ export async function startFixtureServers(
   hostname: string,
   serve: (ContainerPort & { http?: boolean })[],
   httpScript: string,
+  dualStack = false,
 ): Promise<SupervisedProcess[]> {
   return Promise.all(
     serve.map((port) =>
       supervisor.start({
         name: `${label}-${port.protocol.toLowerCase()}-${port.port}`,
-        argv: netnsArgv(netns, fixtureServerArgv(port, hostname, httpScript)),
+        argv: netnsArgv(netns, fixtureServerArgv(port, hostname, httpScript, dualStack)),
         restarts: 3,
       }),
     ),

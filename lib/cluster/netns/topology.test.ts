@@ -1,6 +1,7 @@
 import { expect } from 'chai';
 import { createHash } from 'node:crypto';
-import { externalHostIp, nodeIp, podBlock, podIp, resourcePattern, resourcePrefix, runNames, workloadInterfaceName } from './topology.ts';
+import { cidrContainsCidr, cidrContainsIp, parseCidr, parseIp } from '../../oracle/index.ts';
+import { externalHostIp, externalHostIp6, nodeIp, nodeIp6, podBlock, podBlock6, eui64LinkLocal, podGateway6, podIp, podIp6, podNetwork, resourcePattern, resourcePrefix, runNames, workloadInterfaceName } from './topology.ts';
 
 describe('netns topology', () => {
   it('prefixes every name with nc + 6 hex digits, which the clean sweep recognises', () => {
@@ -31,5 +32,22 @@ describe('netns topology', () => {
     expect(podIp(1, 0)).to.equal('192.168.1.2');
     expect(() => podIp(0, 253)).to.throw(/no pod addresses left/);
     expect(externalHostIp(0)).to.equal('10.99.0.200');
+  });
+
+  it('gives each node an IPv6 pod block and address beside the IPv4 ones, inside the IPv6 pool', () => {
+    expect(nodeIp6(1)).to.equal('fd00:10:99::11');
+    expect(podBlock6(1)).to.equal('fd00:192:168:1::/64');
+    expect(podIp6(1, 0)).to.equal('fd00:192:168:1::2');
+    expect(externalHostIp6(0)).to.equal('fd00:10:99::200');
+    const pool = parseCidr(podNetwork.cidr6)!;
+    expect(cidrContainsCidr(pool, parseCidr(podBlock6(7))!)).to.equal(true);
+    expect(cidrContainsIp(parseCidr(podBlock6(7))!, parseIp(podIp6(7, 252))!)).to.equal(true);
+  });
+
+  it("uses the EUI-64 link-local address of Calico's ee:ee:ee:ee:ee:ee as the pods' IPv6 gateway", () => {
+    // The constant Calico's CNI plugin waits for on the host side (dataplane_linux.go).
+    expect(podGateway6).to.equal('fe80::ecee:eeff:feee:eeee');
+    expect(eui64LinkLocal('52:54:00:12:34:56')).to.equal('fe80::5054:ff:fe12:3456');
+    expect(() => eui64LinkLocal('ee:ee:ee')).to.throw(/not a MAC/);
   });
 });

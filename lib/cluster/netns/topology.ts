@@ -9,6 +9,9 @@
 //   <prefix>-p-<n>    one per pod: eth0 with 192.168.<node>.<k>/32, wired like Calico's CNI.
 //   <prefix>-x-<k>    external hosts: eth0 10.99.0.(200+k)/24 on the bridge, routes to each
 //                     node's pod block via that node (what a BGP-peered router would learn).
+// Dual-stack (the default) adds an IPv6 twin of each address: nodes fd00:10:99::(10+i)/64,
+// external hosts fd00:10:99::(200+k)/64, pods fd00:192:168:<node>::<k+2>/128 in node blocks
+// fd00:192:168:<node>::/64 (unique local addresses, like the IPv4 side's private ranges).
 import { createHash } from 'node:crypto';
 
 /** Every resource name of a run starts with this: "nc" + 6 hex digits + "-". */
@@ -26,7 +29,7 @@ export const nodeNetwork = {
   apiServerPort: 6443,
 } as const;
 
-export const podNetwork = { cidr: '192.168.0.0/16' } as const;
+export const podNetwork = { cidr: '192.168.0.0/16', cidr6: 'fd00:192:168::/48' } as const;
 
 export function nodeIp(index: number): string {
   return `10.99.0.${10 + index}`;
@@ -50,6 +53,50 @@ export function podIp(nodeIndex: number, k: number): string {
   if (k > maxPodAddress) throw new Error(`node ${nodeIndex} has no pod addresses left`);
   return `192.168.${nodeIndex}.${k + 2}`;
 }
+
+/** The node network's IPv6 prefix length (nodes and external hosts share one link). */
+export const nodeNetwork6 = { prefixLength: 64 } as const;
+
+export function nodeIp6(index: number): string {
+  return `fd00:10:99::${10 + index}`;
+}
+
+/** External host k's IPv6 address, beside its IPv4 one (the IPv4 range sets the limit). */
+export function externalHostIp6(index: number): string {
+  if (index > 54) throw new Error('at most 55 external hosts per run (10.99.0.200-254)');
+  return `fd00:10:99::${200 + index}`;
+}
+
+/** Node i's IPv6 pod block, fd00:192:168:i::/64. */
+export function podBlock6(nodeIndex: number): string {
+  return `fd00:192:168:${nodeIndex}::/64`;
+}
+
+/** The k-th pod's IPv6 address in node i's block: the same k as its IPv4 address. */
+export function podIp6(nodeIndex: number, k: number): string {
+  if (k > 252) throw new Error(`node ${nodeIndex} has no pod addresses left`);
+  return `fd00:192:168:${nodeIndex}::${k + 2}`;
+}
+
+/** The MAC Calico's CNI plugin gives the host side of every pod's veth. */
+export const hostSideMac = 'ee:ee:ee:ee:ee:ee';
+
+/**
+ * The pods' IPv6 gateway: the EUI-64 link-local address the host side gets from its MAC
+ * (Calico's hostSideMACAsIPv6LL, cni-plugin/pkg/dataplane/linux/dataplane_linux.go), so the
+ * route exists before the kernel has even assigned it.
+ */
+export const podGateway6 = eui64LinkLocal(hostSideMac);
+
+/** fe80:: + the MAC with ff:fe in the middle and the universal/local bit flipped (RFC 4291). */
+export function eui64LinkLocal(mac: string): string {
+  const b = mac.split(':').map((h) => parseInt(h, 16));
+  if (b.length !== 6 || b.some((x) => !(x >= 0 && x <= 255))) throw new Error(`not a MAC address: ${mac}`);
+  const bytes = [b[0]! ^ 0x02, b[1]!, b[2]!, 0xff, 0xfe, b[3]!, b[4]!, b[5]!];
+  const groups = [0, 2, 4, 6].map((i) => ((bytes[i]! << 8) | bytes[i + 1]!).toString(16));
+  return `fe80::${groups.join(':')}`;
+}
+
 
 export function nodeName(index: number): string {
   return `node-${index}`;

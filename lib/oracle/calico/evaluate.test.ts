@@ -556,3 +556,42 @@ describe('Calico default deny, ICMP and staged policies', () => {
     expect(allows(named, [policy(['http-alt'])], 'shop/client', 'shop/web', 'TCP', 8081)).to.equal(false);
   });
 });
+
+describe('Calico policies over two address families', () => {
+  const dual = model(
+    { shop: {} },
+    [
+      { ns: 'shop', name: 'web', labels: { app: 'web' }, ip: '10.0.0.1' },
+      { ns: 'shop', name: 'client', ip: '10.0.0.2' },
+    ],
+    { externals: [{ name: 'outside', ip: '203.0.113.9', ips: ['203.0.113.9', '2001:db8::9'] }] },
+  );
+  dual.pods = dual.pods.map((p, i) => ({ ...p, ips: [p.ip!, `fd00::${i + 1}`] }));
+  const over = (policies: PolicyResource[], from: string, to: string, family: 'IPv4' | 'IPv6', protocol: FlowProtocol = 'TCP'): boolean =>
+    new Oracle(dual, policies).evaluate({ from: endpointOf(from), to: endpointOf(to), protocol, ...(protocol === 'ICMP' ? {} : { port: 80 }), family }).allowed;
+
+  it('nets match the endpoint\'s address of the flow\'s family (felix renders them into that family\'s rules only)', () => {
+    const v6nets = resource({
+      apiVersion: v3,
+      kind: 'NetworkPolicy',
+      metadata: { name: 'from-v6-outside', namespace: 'shop' },
+      spec: { selector: "app == 'web'", types: ['Ingress'], ingress: [{ action: 'Allow', source: { nets: ['2001:db8::/64'] } }] },
+    });
+    expect(over([v6nets], 'outside', 'shop/web', 'IPv6')).to.equal(true);
+    expect(over([v6nets], 'outside', 'shop/web', 'IPv4')).to.equal(false);
+  });
+
+  it('a ping over IPv6 is an ICMPv6 echo request (type 128): ICMP rules do not match it, ICMPv6 ones do', () => {
+    const ping = (protocol: 'ICMP' | 'ICMPv6', type: number): PolicyResource =>
+      resource({
+        apiVersion: v3,
+        kind: 'NetworkPolicy',
+        metadata: { name: `ping-${protocol.toLowerCase()}`, namespace: 'shop' },
+        spec: { selector: "app == 'web'", types: ['Ingress'], ingress: [{ action: 'Allow', protocol, icmp: { type } }] },
+      });
+    expect(over([ping('ICMP', 8)], 'shop/client', 'shop/web', 'IPv4', 'ICMP')).to.equal(true);
+    expect(over([ping('ICMP', 8)], 'shop/client', 'shop/web', 'IPv6', 'ICMP')).to.equal(false);
+    expect(over([ping('ICMPv6', 128)], 'shop/client', 'shop/web', 'IPv6', 'ICMP')).to.equal(true);
+    expect(over([ping('ICMPv6', 128)], 'shop/client', 'shop/web', 'IPv4', 'ICMP')).to.equal(false);
+  });
+});
