@@ -371,7 +371,7 @@ export class KindCluster implements Cluster {
 
   execOnNode(node: string, argv: string[], options: ExecOptions): Promise<ExecResult> {
     // kind names each node's container after the node.
-    return execInContainer(node, argv, withSignal(options, this.parts.signal));
+    return execInContainer(node, nodeCommand(argv), withSignal(options, this.parts.signal));
   }
 
   /** Each command is one `docker exec` in the node's container, as execOnNode does. */
@@ -499,3 +499,26 @@ function withSignal(options: ExecOptions, signal: AbortSignal | undefined): Exec
 function shellQuote(arg: string): string {
   return /^[\w@%+=:,./-]+$/.test(arg) ? arg : `'${arg.replace(/'/g, `'\\''`)}'`;
 }
+
+/**
+ * Commands the kind node image does not ship run in the node's calico-node container instead:
+ * kindest/node (and the image `netpol-conformance images` builds like it) has iptables and nft
+ * but no ipset, while calico-node has all three. calico-node runs in the node's network
+ * namespace (hostNetwork), so its ipset sees the node's IP sets; crictl, which every kind node
+ * has, reaches it.
+ */
+export function nodeCommand(argv: string[]): string[] {
+  if (!inCalicoNode.has(argv[0] ?? '')) return argv;
+  return [
+    'sh',
+    '-c',
+    'id=$(crictl ps --quiet --state running --name "^calico-node$" | head -n 1); ' +
+      '[ -n "$id" ] || { echo "no running calico-node container on this node" >&2; exit 125; }; ' +
+      'exec crictl exec "$id" "$@"',
+    'sh',
+    ...argv,
+  ];
+}
+
+const inCalicoNode = new Set(['ipset']);
+
