@@ -1,15 +1,17 @@
-// The main job: every recipe of the catalog, probed for real on one cluster. One describe per
-// recipe and one it per probe, so `--grep` selects recipes or probes; the cluster is
-// provisioned once in the root hook. `netpol-conformance run` and `npm run e2e` run this file
-// with their options in NETPOL_RUN_OPTIONS; `npm test` runs it with the defaults.
+// The main job as a mocha suite: every recipe of the catalog, probed for real on one cluster by
+// the run engine (lib/run/catalog.ts), which runs the recipes side by side in the root hook.
+// One describe per recipe and one it per probe report the results. `npm test` runs it with the
+// defaults; NETPOL_RUN_OPTIONS (JSON RunOptions) narrows it.
 import { AssertionError } from 'chai';
 import { planRecipe } from '../lib/recipes/index.ts';
-import type { ProbeReport, RecipeReport } from '../lib/report/schema.ts';
-import { runOptionsFromEnv, validateRunOptions } from '../lib/run/options.ts';
-import { RunSession } from '../lib/run/session.ts';
+import { renderConsoleSummary } from '../lib/report/console.ts';
+import type { Report } from '../lib/report/schema.ts';
+import { runCatalog } from '../lib/run/catalog.ts';
+import { grepSelects, runOptionsFromEnv, validateRunOptions } from '../lib/run/options.ts';
+import { describeTries, evidenceProblem } from '../lib/run/verdict-problems.ts';
 
 const { options, recipes } = validateRunOptions(runOptionsFromEnv());
-let session: RunSession | undefined;
+let report: Report | undefined;
 
 describe(`catalog on ${options.provider} (Calico ${options.calicoVersion}, ${options.dataplane})`, function () {
   this.timeout(0);
@@ -19,60 +21,24 @@ describe(`catalog on ${options.provider} (Calico ${options.calicoVersion}, ${opt
       // The netns provider needs network namespaces and iptables: root only.
       this.skip();
     }
-    session = await RunSession.start(options, recipes.length);
-  });
-
-  after(async function () {
-    if (session) await session.finish();
+    const result = await runCatalog(options);
+    report = result.report;
+    process.stderr.write(renderConsoleSummary(result.report, result.written.dir) + '\n');
   });
 
   for (const recipe of recipes) {
     describe(`${recipe.id}: ${recipe.title}`, function () {
-      let report: RecipeReport | undefined;
-
-      before(async function () {
-        if (!session) this.skip();
-        report = await session.runRecipe(recipe);
-      });
-
-      for (const probe of planRecipe(recipe, '').probes) {
+      for (const probe of planRecipe(recipe, '').probes.filter((p) => grepSelects(options.grep, recipe, p.id))) {
         it(probe.id, function () {
-          const tries = report?.probes.filter((p) => p.id === probe.id) ?? [];
+          const tries = report?.recipes.find((r) => r.id === recipe.id)?.probes.filter((p) => p.id === probe.id) ?? [];
           const last = tries.at(-1);
           if (!last) throw new Error(`probe ${probe.id} did not run`);
-          if (last.verdict === 'fail') throw new AssertionError(describeFailure(tries));
+          if (last.verdict === 'fail') throw new AssertionError(describeTries(tries));
           // Every verdict comes with the Calico rule that produced it.
           const evidence = evidenceProblem(last);
-          if (evidence) throw new AssertionError(`${evidence}\n${describeFailure([last])}`);
+          if (evidence) throw new AssertionError(`${evidence}\n${describeTries([last])}`);
         });
       }
     });
   }
 });
-
-function describeFailure(tries: ProbeReport[]): string {
-  return tries
-    .map((p) => {
-      const rules = p.counters.deltas.map((d) => `      ${d.node} ${d.chain}: ${d.rule} [${d.packets} pkts]`).join('\n');
-      return [
-        `try ${p.try}: expected ${p.expected}, observed ${p.observed} (${p.detail})`,
-        `    why expected: ${p.expectedReason}`,
-        `    decided by: ${p.decidedBy ? `${p.decidedBy.kind} ${p.decidedBy.chain}: ${p.decidedBy.rule}${p.decidedBy.policy ? ` (${p.decidedBy.policy})` : ''}` : 'no rule found'}`,
-        `    reproduce: ${p.command}`,
-        rules ? `    counters:\n${rules}` : '    counters: no rule counted a packet',
-      ].join('\n');
-    })
-    .join('\n');
-}
-
-const denyKinds = new Set(['end-of-tier-drop', 'policy-deny', 'other-drop']);
-
-/** Why the counters do not back the observation up, or undefined when they do. */
-function evidenceProblem(p: ProbeReport): string | undefined {
-  if (p.observed === 'check-failed') return undefined;
-  if (!p.decidedBy) return `observed ${p.observed}, but no Calico rule counted the probe's packets`;
-  const denied = denyKinds.has(p.decidedBy.kind);
-  if (p.observed === 'blocked' && !denied) return `observed blocked, but the deciding rule is a ${p.decidedBy.kind}`;
-  if (p.observed === 'allowed' && denied) return `observed allowed, but the deciding rule is a ${p.decidedBy.kind}`;
-  return undefined;
-}

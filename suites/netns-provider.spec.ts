@@ -16,10 +16,10 @@ import { workloadInterfaceName } from '../lib/cluster/netns/topology.ts';
 import { runMarkerVariable } from '../lib/cluster/netns/processes.ts';
 import { stateRoot } from '../lib/cluster/netns/state.ts';
 import { CancelledError } from '../lib/errors.ts';
-import { pollUntil } from '../lib/kube/client.ts';
+import { poll, retryHealable } from '../lib/lifecycle/index.ts';
 import { createLogger } from '../lib/log.ts';
 import type { Connectivity, NetworkPolicy, PodString, ProbeProtocol } from '../lib/model/types.ts';
-import { classifyProbe, probeCommand } from '../lib/probe/command.ts';
+import { classifyProbe, defaultTimeouts, probeCommand } from '../lib/probe/command.ts';
 import { defaultCalico } from '../lib/run/options.ts';
 
 const log = createLogger('test:netns');
@@ -68,9 +68,9 @@ describe(`netns provider: two nodes, real felix ${calicoVersion} (${dataplane})`
 
   async function probe(from: PodString, to: PodString, protocol: ProbeProtocol): Promise<Connectivity> {
     const port = protocol === 'icmp' ? undefined : protocol === 'http' ? 80 : 81;
-    const argv = probeCommand(protocol, ips[to]!, port, { connectSeconds: 1 });
-    const result = await cluster.execInPod(from, argv, { timeoutMs: 10_000 });
-    const outcome = classifyProbe(protocol, result);
+    const timeouts = { connectSeconds: 1 };
+    const result = await cluster.execInPod(from, probeCommand(protocol, ips[to]!, port, timeouts), { timeoutMs: 10_000 });
+    const outcome = classifyProbe(protocol, result, timeouts);
     log.debug(`${from} -> ${to} ${protocol}: ${outcome.observed} (${outcome.detail})`);
     return outcome.observed;
   }
@@ -169,7 +169,7 @@ describe(`netns provider: two nodes, real felix ${calicoVersion} (${dataplane})`
   });
 
   it('with no policy, TCP, HTTP and ping succeed within and across nodes', async () => {
-    const observed = await pollUntil('every probe allowed', { timeoutMs: 30_000, intervalMs: 500 }, async () => {
+    const observed = await poll('every probe allowed', { retryIf: retryHealable, timeoutMs: 30_000, intervalMs: 500 }, async () => {
       const all = await probeAll();
       return Object.values(all).every((c) => c === 'allowed') ? all : undefined;
     });
@@ -179,7 +179,7 @@ describe(`netns provider: two nodes, real felix ${calicoVersion} (${dataplane})`
   it('has an external host that reaches pods on both nodes and that pods reach, without NAT', async () => {
     const external = await cluster.createExternalHost('outside', [{ port: 8080, protocol: 'TCP', http: true }]);
     const toPod = await cluster.execInExternalHost('outside', probeCommand('http', ips[server]!, 80), { timeoutMs: 10_000 });
-    expect(classifyProbe('http', toPod).observed, toPod.stderr).to.equal('allowed');
+    expect(classifyProbe('http', toPod, defaultTimeouts).observed, toPod.stderr).to.equal('allowed');
     for (const from of [clientSame, clientOther]) {
       const fromPod = await cluster.execInPod(from, ['curl', '-sS', '-m', '5', `http://${external.ip}:8080/`], { timeoutMs: 10_000 });
       expect(fromPod.stdout.trim(), `${from} -> ${external.ip}: ${fromPod.stderr}`).to.equal('outside');
@@ -190,7 +190,7 @@ describe(`netns provider: two nodes, real felix ${calicoVersion} (${dataplane})`
     const name = Object.keys(cluster.processPids).find((n) => n.startsWith(`pod-${ns}-server-tcp-80`));
     expect(name, 'the server\'s HTTP fixture process').to.be.a('string');
     process.kill(cluster.processPids[name!]!, 'SIGKILL');
-    await pollUntil('the HTTP fixture to answer again', { timeoutMs: 10_000, intervalMs: 200 }, async () =>
+    await poll('the HTTP fixture to answer again', { retryIf: retryHealable, timeoutMs: 10_000, intervalMs: 200 }, async () =>
       (await probe(clientOther, server, 'http')) === 'allowed' ? true : undefined,
     );
     cluster.assertHealthy();
@@ -199,7 +199,7 @@ describe(`netns provider: two nodes, real felix ${calicoVersion} (${dataplane})`
   it('after a deny-all ingress policy, TCP, HTTP and ping from both nodes fail, counted on the server\'s cali-tw- DROP rule', async () => {
     await cluster.kube.apply(denyAllIngress as unknown as Parameters<NetnsCluster['kube']['apply']>[0]);
     const enforcedAfter = Date.now();
-    await pollUntil('the policy to be enforced', { timeoutMs: 30_000, intervalMs: 250 }, async () =>
+    await poll('the policy to be enforced', { retryIf: retryHealable, timeoutMs: 30_000, intervalMs: 250 }, async () =>
       (await probe(clientOther, server, 'tcp')) === 'blocked' ? true : undefined,
     );
     log.info(`policy enforced within ${Date.now() - enforcedAfter} ms`);
@@ -242,7 +242,7 @@ describe(`netns provider: two nodes, real felix ${calicoVersion} (${dataplane})`
 
   it('after deleting the policy, traffic flows again', async () => {
     await cluster.kube.delete(denyAllIngress as unknown as Parameters<NetnsCluster['kube']['delete']>[0]);
-    const observed = await pollUntil('every probe allowed again', { timeoutMs: 30_000, intervalMs: 500 }, async () => {
+    const observed = await poll('every probe allowed again', { retryIf: retryHealable, timeoutMs: 30_000, intervalMs: 500 }, async () => {
       const all = await probeAll();
       return Object.values(all).every((c) => c === 'allowed') ? all : undefined;
     });

@@ -9,7 +9,7 @@ import { netpolE2eModel, networkPolicy } from '../oracle/netpol-e2e-model.ts';
 import { loadCatalog, planRecipe } from '../recipes/index.ts';
 import { renderHtml } from '../report/html.ts';
 import { sampleProbe } from '../report/sample-report.ts';
-import { reportSchemaVersion, summarize, type RecipeReport, type Report } from '../report/schema.ts';
+import { beforeAfterSteps, reportSchemaVersion, summarize, type RecipeReport, type Report } from '../report/schema.ts';
 
 export interface BenchResult {
   name: string;
@@ -90,6 +90,7 @@ export function benchHtml(): BenchResult {
     policies: [{ name: 'p', yaml: 'kind: NetworkPolicy\n' }],
     enforcement: { programmedMs: 300 },
     tries: 1,
+    steps: beforeAfterSteps(1, [{ name: 'p', yaml: '' }], 300),
     probes: Array.from({ length: 25 }, (_, p) => sampleProbe({ id: `p${p}`, from: `ns/a${p % 5}`, to: `ns/b${p % 7}`, port: 80 + (p % 3) })),
   }));
   const report: Report = {

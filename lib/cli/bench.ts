@@ -1,22 +1,37 @@
 // `netpol-conformance bench` (npm run bench): speed and memory targets, measured, never
 // asserted in unit tests. Also summarises a finished run's probe and enforcement times.
 import { benchCatalogPlan, benchCounters, benchHtml, benchOracle, type BenchResult } from '../bench/pure.ts';
-import { createRootSignal } from '../run/lifecycle.ts';
+import { benchRecipes, percentile } from '../bench/side-by-side.ts';
+import { createRootSignal } from '../lifecycle/index.ts';
 import { readReportFile } from '../report/read.ts';
+import { InputError } from '../errors.ts';
 import type { Report } from '../report/schema.ts';
 import { expectPositionals } from './args.ts';
 import type { Command } from './main.ts';
 
-const usage = `usage: netpol-conformance bench [--no-cluster] [--report <report.json>]
+const usage = `usage: netpol-conformance bench [--no-cluster] [--catalog <ids|all>] [--repeat <n>] [--report <report.json>]
 
 Runs the benchmarks and prints each figure against its target; exits 1 when a target is missed.
   (default)              oracle, catalog planning, counter parsing, HTML rendering, \`expect\` on
-                         cluster-sized scenarios (2,000 and 1,000 pods), and, as
-                         root, a warm netns cluster start with its peak memory
-  --no-cluster           skip the cluster benchmark
+                         cluster-sized scenarios (2,000 and 1,000 pods), and, as root, a warm
+                         netns cluster start with its peak memory, then the catalog side by side
+                         on one warm cluster: the recipes one by one with timeout-only verdicts,
+                         then with the defaults (wall times, ratio, blocked and allowed
+                         latencies, and whether every verdict and deciding rule was the same)
+  --catalog <ids|all>    the recipes of the catalog bench, comma-separated, or all of them
+                         (default: ${benchRecipes.join(',')})
+  --repeat <n>           run the default pass n times, each compared with the first (default 1)
+  --no-catalog           skip the catalog bench
+  --no-cluster           skip every cluster benchmark
   --report <file>        instead, print probe and apply-to-enforced times of a finished run`;
 
-const options = { 'no-cluster': { type: 'boolean' }, report: { type: 'string' } } as const;
+const options = {
+  'no-cluster': { type: 'boolean' },
+  'no-catalog': { type: 'boolean' },
+  report: { type: 'string' },
+  catalog: { type: 'string' },
+  repeat: { type: 'string' },
+} as const;
 
 export const command: Command<typeof options> = {
   summary: 'run the benchmarks',
@@ -24,6 +39,9 @@ export const command: Command<typeof options> = {
   options,
   async run({ values, positionals }) {
     expectPositionals('bench', positionals, 0, 0, 'no arguments');
+    const repeat = values.repeat !== undefined ? Number(values.repeat) : 1;
+    if (!Number.isInteger(repeat) || repeat < 1 || repeat > 10) throw new InputError('--repeat must be a whole number from 1 to 10');
+    const catalog = values.catalog === 'all' ? [] : values.catalog !== undefined ? values.catalog.split(',').map((s) => s.trim()).filter(Boolean) : benchRecipes;
     if (values.report !== undefined) {
       process.stdout.write(runStatistics(readReportFile(values.report)) + '\n');
       return 0;
@@ -32,9 +50,16 @@ export const command: Command<typeof options> = {
     const { benchExpect } = await import('../bench/expect.ts');
     results.push(...(await benchExpect()));
     if (values['no-cluster'] !== true && process.getuid?.() === 0) {
-      using root = createRootSignal({ deadlineMs: 300_000 });
-      const { benchClusterStart } = await import('../bench/cluster.ts');
-      results.push(...(await benchClusterStart(root.signal)));
+      {
+        using root = createRootSignal({ deadlineMs: 300_000 });
+        const { benchClusterStart } = await import('../bench/cluster.ts');
+        results.push(...(await benchClusterStart(root.signal)));
+      }
+      if (values['no-catalog'] !== true) {
+        using root = createRootSignal({ deadlineMs: 60 * 60_000 });
+        const { benchSideBySide } = await import('../bench/side-by-side.ts');
+        results.push(...(await benchSideBySide({ recipes: catalog, repeat, signal: root.signal, write: (line) => process.stdout.write(line + '\n') })));
+      }
     }
     let missed = 0;
     for (const r of results) {
@@ -45,12 +70,6 @@ export const command: Command<typeof options> = {
     return missed === 0 ? 0 : 1;
   },
 };
-
-function percentile(values: number[], p: number): number {
-  if (values.length === 0) return 0;
-  const sorted = [...values].sort((a, b) => a - b);
-  return sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)]!;
-}
 
 export function runStatistics(report: Report): string {
   const probes = report.recipes.flatMap((r) => r.probes);

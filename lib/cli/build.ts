@@ -3,7 +3,7 @@
 // binaries) from the release's pinned Go modules or inside its source tree.
 import { InputError } from '../errors.ts';
 import { createLogger } from '../log.ts';
-import { createRootSignal } from '../run/lifecycle.ts';
+import { createRootSignal } from '../lifecycle/index.ts';
 import {
   buildCalico,
   ensureBinary,

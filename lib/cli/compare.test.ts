@@ -41,7 +41,7 @@ describe('netpol-conformance compare (CLI)', function () {
     expect(run.stdout).to.contain('NO REGRESSION: 5 probes matched, 0 regressions');
     expect((await readdir(join(dir, 'same'))).sort()).to.deep.equal(['compare.html', 'compare.json', 'compare.md', 'report.json']);
     const json = JSON.parse(await readFile(join(dir, 'same', 'compare.json'), 'utf8')) as { schemaVersion: number; regressed: boolean };
-    expect(json).to.include({ schemaVersion: 1, regressed: false });
+    expect(json).to.include({ schemaVersion: 2, regressed: false });
     expect(await readFile(join(dir, 'same', 'compare.md'), 'utf8')).to.match(/^## ✅ Calico release gate/);
   });
 
@@ -64,7 +64,7 @@ describe('netpol-conformance compare (CLI)', function () {
     const [missing, notJson, wrongVersion, partial, allowed, badRatio] = await Promise.all([
       cli(baseline, join(dir, 'nowhere', 'report.json')),
       cli(baseline, await report('garbage', '{not json')),
-      cli(baseline, await report('v2', { ...sampleReport(), schemaVersion: 2 })),
+      cli(baseline, await report('v3', { ...sampleReport(), schemaVersion: 3 })),
       cli(baseline, await report('fewer', fewer)),
       cli(baseline, join(dir, 'fewer', 'report.json'), '--allow-partial'),
       cli(baseline, baseline, '--slowdown-ratio', 'fast'),
@@ -74,7 +74,7 @@ describe('netpol-conformance compare (CLI)', function () {
     expect(notJson.status).to.equal(2);
     expect(notJson.stderr).to.contain('garbage/report.json is not JSON');
     expect(wrongVersion.status).to.equal(2);
-    expect(wrongVersion.stderr).to.contain('v2/report.json: schemaVersion 2 is not supported; this harness reads schemaVersion 1');
+    expect(wrongVersion.stderr).to.contain('v3/report.json: schemaVersion 3 is not supported; this harness reads schemaVersion 1 and 2');
     expect(partial.status).to.equal(2);
     expect(partial.stderr).to.contain('only in baseline: 02');
     expect(allowed.status, allowed.stderr).to.equal(0);

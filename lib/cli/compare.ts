@@ -13,15 +13,17 @@ import type { Command } from './main.ts';
 
 const usage = `usage: netpol-conformance compare <baseline report.json> <candidate report.json> [options]
 
-Compares two runs probe by probe (matched by recipe, phase, source, target, protocol and port;
-the last try of each) and writes compare.json, compare.md and compare.html next to the
-candidate report. Both reports must be regular files of at most 64 MiB.
+Compares two runs probe by probe (matched by recipe, phase (the step a probe ran after),
+source, target, protocol and port; the last try of each), and the apply-to-enforced time of each
+recipe and of each step of a recipe with steps, and writes compare.json, compare.md and
+compare.html next to the candidate report. Reads report.json schemaVersion 1 and 2. Both
+reports must be regular files of at most 64 MiB.
 
 options:
   --allow-partial        compare the recipes both reports share instead of refusing
                          reports from different recipe sets
-  --slowdown-ratio <r>   flag a recipe whose apply-to-enforced time grew more than r times
-                         (a number from 1 to 1000; default 1.5)
+  --slowdown-ratio <r>   flag a recipe (or step) whose apply-to-enforced time grew more than r
+                         times (a number from 1 to 1000; default 1.5)
   --json                 print the comparison as JSON instead of the table
 
 exit status: 0 nothing regressed, 1 a probe went from pass to fail, 2 bad input

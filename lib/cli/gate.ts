@@ -6,7 +6,7 @@ import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { execa } from 'execa';
 import { CancelledError, InfrastructureError, InputError, PrerequisiteError, type HarnessError } from '../errors.ts';
-import { createRootSignal } from '../run/lifecycle.ts';
+import { createRootSignal } from '../lifecycle/index.ts';
 import { dataplanes, type RunOptions } from '../run/options.ts';
 import { newRunId } from '../run/session.ts';
 import { expectPositionals, type OptionValues } from './args.ts';

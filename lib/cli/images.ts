@@ -2,7 +2,7 @@
 // registry (see lib/images/build.ts), and print each image's tag and ID.
 import { excerpt, InputError } from '../errors.ts';
 import { createLogger } from '../log.ts';
-import { createRootSignal } from '../run/lifecycle.ts';
+import { createRootSignal } from '../lifecycle/index.ts';
 import { loadVersions } from '../upstream/index.ts';
 import { isKnownCalico } from '../run/options.ts';
 import { commaList, expectPositionals } from './args.ts';

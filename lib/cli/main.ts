@@ -12,7 +12,7 @@ export interface Command<O extends OptionSpecs = OptionSpecs> {
 }
 
 // Commands load lazily so `expect` never pays for the cluster code `run` needs.
-const commandNames = ['expect', 'recipes', 'run', 'compare', 'gate', 'clean', 'build', 'images', 'bench'] as const;
+const commandNames = ['expect', 'recipes', 'run', 'compare', 'gate', 'clean', 'build', 'images', 'bench', 'soak'] as const;
 
 async function loadCommand(name: string): Promise<Command> {
   const module = (await import(`./${name}.ts`)) as { command: Command };
@@ -33,6 +33,7 @@ function usage(): string {
     '  build     build and cache the upstream binaries (and Calico from a source tree)',
     '  images    build the kind node, Kubernetes, Calico and fixture images offline',
     '  bench     run the benchmarks',
+    '  soak      run the catalog many times and report flaky probes',
     '',
     'Run `netpol-conformance <command> --help` for a command\'s options.',
     'Exit status: 0 success, 1 a probe failed or a regression, 2 bad input, 3 a missing',

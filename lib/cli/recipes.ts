@@ -1,15 +1,16 @@
 // `netpol-conformance recipes`: the catalog with what the oracle expects of every probe.
-import { findRecipe, loadCatalog, planRecipe, policyLabel, type RecipePlan } from '../recipes/index.ts';
+import { findRecipe, loadCatalog, planRecipe, policyLabel, type PlannedChange, type RecipePlan } from '../recipes/index.ts';
 import { commaList, expectPositionals } from './args.ts';
 import type { Command } from './main.ts';
 
 const usage = `usage: netpol-conformance recipes [--json] [--recipe <id>] [--catalog <dir>]
 
-Lists the recipe catalog: id, title, source, policies, and every probe with the result the
-NetworkPolicy oracle expects (before and after the policies are applied), plus where the
-recipe's prose and the oracle disagree and the note that explains it.
+Lists the recipe catalog: id, title, source, policies, steps, and every probe with the result
+the NetworkPolicy oracle expects after each step (before and after the policies are applied, in
+a recipe without steps), plus where the recipe's prose and the oracle disagree and the note that
+explains it.
 
-  --json            one JSON object {"schemaVersion": 1, "recipes": [...]} on stdout
+  --json            one JSON object {"schemaVersion": 2, "recipes": [...]} on stdout
   --recipe <id>     only this recipe (e.g. 06, 02a, calico-backend); repeat or
                     comma-separate for several
   --catalog <dir>   read the recipes in <dir> (every *.yaml file; format: docs/recipes.md)
@@ -44,15 +45,17 @@ function writeOut(text: string): Promise<void> {
   return new Promise((resolve, reject) => process.stdout.write(text, (e) => (e ? reject(e) : resolve())));
 }
 
+/** Version 2: every recipe lists its steps, and a probe's phase is the name of its step. */
 function toJson(plans: RecipePlan[]): object {
   return {
-    schemaVersion: 1,
+    schemaVersion: 2,
     recipes: plans.map((plan) => ({
       id: plan.recipe.id,
       title: plan.recipe.title,
       source: plan.recipe.source,
       file: plan.recipe.file,
-      policies: plan.policies.map(policyLabel),
+      policies: unique(plan.policies.map(policyLabel)),
+      steps: plan.steps.map((step) => ({ name: step.name, changes: step.changes.map(changeText), policies: step.policies.map(policyLabel) })),
       probes: plan.probes.map((p) => ({
         id: p.id,
         phase: p.phase,
@@ -81,10 +84,15 @@ function renderPlan(plan: RecipePlan): string {
     `${plan.recipe.id}  ${plan.recipe.title}`,
     `  source    ${plan.recipe.source}`,
     `  file      ${plan.recipe.file}`,
-    `  policies  ${plan.policies.map(policyLabel).join(', ')}`,
-    `  probes    ${plan.probes.length}`,
+    `  policies  ${unique(plan.policies.map(policyLabel)).join(', ')}`,
   ];
-  lines.push(...table(['from', 'to', 'probe', 'before', 'after'], probeRows(plan)).map((line) => `    ${line}`));
+  const ownSteps = plan.steps.some((s) => s.name !== 'before' && s.name !== 'after');
+  if (ownSteps) {
+    lines.push('  steps');
+    for (const step of plan.steps) lines.push(`    ${step.name}: ${step.changes.length === 0 ? 'nothing changed' : step.changes.map(changeText).join('; ')}`);
+  }
+  lines.push(`  probes    ${plan.probes.length}`);
+  lines.push(...table(['from', 'to', 'probe', ...plan.steps.map((s) => s.name)], probeRows(plan)).map((line) => `    ${line}`));
   const disagreements = plan.prose.filter((c) => !c.agrees);
   lines.push(`  prose     ${plan.prose.length - disagreements.length}/${plan.prose.length} claims agree with the oracle`);
   for (const c of disagreements) {
@@ -95,17 +103,41 @@ function renderPlan(plan: RecipePlan): string {
   return lines.join('\n') + '\n';
 }
 
-/** One row per connection, the expectation before and after the policies side by side. */
+/** One row per connection, the expectation after each step side by side. */
 function probeRows(plan: RecipePlan): string[][] {
   const rows = new Map<string, string[]>();
+  const column = new Map(plan.steps.map((s, i) => [s.name, 3 + i]));
   for (const p of plan.probes) {
     const what = p.port === undefined ? p.protocol : `${p.protocol}/${p.port}`;
     const key = `${p.from} ${p.to} ${what}`;
-    const row = rows.get(key) ?? [p.from, p.to, what, '-', '-'];
-    row[p.phase === 'before' ? 3 : 4] = p.expected;
+    const row = rows.get(key) ?? [p.from, p.to, what, ...plan.steps.map(() => '-')];
+    row[column.get(p.phase)!] = p.expected;
     rows.set(key, row);
   }
   return [...rows.values()];
+}
+
+/** A planned change in deployed names ("apply x-06-r1/allow", "relabel pod x/b {pod: b}"). */
+function changeText(change: PlannedChange): string {
+  const labels = (l: Record<string, string>): string => `{${Object.entries(l).map(([k, v]) => `${k}: ${v}`).join(', ')}}`;
+  switch (change.kind) {
+    case 'add-pod':
+      return `add pod ${change.pod.namespace}/${change.pod.name} ${labels(change.pod.labels)}`;
+    case 'relabel-namespace':
+      return `relabel namespace ${change.namespace} to ${labels(change.labels)}`;
+    case 'relabel-pod':
+      return `relabel pod ${change.pod} to ${labels(change.labels)}`;
+    case 'apply':
+      return `apply ${policyLabel(change.policy)}`;
+    case 'delete':
+      return `delete ${policyLabel(change.policy)}`;
+    case 'delete-pod':
+      return `delete pod ${change.pod}`;
+  }
+}
+
+function unique(values: string[]): string[] {
+  return [...new Set(values)];
 }
 
 function table(header: string[], rows: string[][]): string[] {

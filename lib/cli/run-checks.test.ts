@@ -4,9 +4,7 @@ import { mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { InputError } from '../errors.ts';
-import { loadCatalog } from '../recipes/index.ts';
-import { defaultRunOptions } from '../run/options.ts';
-import { checkGrep, checkReportsDir, grepPattern, lockRunId, removeStaleLocks } from './run-checks.ts';
+import { checkReportsDir, lockRunId, removeStaleLocks } from './run-checks.ts';
 
 describe('run checks', () => {
   let dir: string;
@@ -14,27 +12,6 @@ describe('run checks', () => {
     dir = mkdtempSync(join(tmpdir(), 'netpol-run-checks-'));
   });
   afterEach(() => rmSync(dir, { recursive: true, force: true }));
-
-  describe('--grep', () => {
-    const options = { ...defaultRunOptions(), calicoVersion: 'v3.31.0' };
-    const recipes = loadCatalog().filter((r) => r.id === '01' || r.id === '06');
-
-    it('reads /re/flags and plain patterns as mocha does', () => {
-      expect(grepPattern('/AFTER/i').test('after x')).to.equal(true);
-      expect(grepPattern('after .* icmp').test('after a -> b icmp')).to.equal(true);
-    });
-
-    it('refuses a pattern that is no regular expression, before anything starts', () => {
-      expect(() => checkGrep('(', options, recipes)).to.throw(InputError, /^--grep "\(" is not a regular expression \(.*\); escape characters such as/);
-    });
-
-    it('refuses a pattern that selects no probe, and takes one that selects some', () => {
-      expect(() => checkGrep('no such probe', options, recipes)).to.throw(InputError, '--grep "no such probe" matches no probe of the recipes to run');
-      expect(() => checkGrep('after .* icmp', options, recipes)).to.not.throw();
-      expect(() => checkGrep('^catalog on netns \\(Calico v3\\.31\\.0, iptables-nft\\) 06: ', options, recipes)).to.not.throw();
-      expect(() => checkGrep(undefined, options, recipes)).to.not.throw();
-    });
-  });
 
   describe('the reports directory', () => {
     it('takes a new directory, an empty one, or one that holds only earlier runs', () => {

@@ -1,40 +1,10 @@
 // What `run` (and each side of `gate`) checks before anything is created, beyond the options
-// themselves (lib/run/options.ts): that --grep selects something, that the reports directory is
-// one the harness may write into, and that no other run on this machine uses the same run id.
+// themselves (lib/run/options.ts, which also checks --grep): that the reports directory is one
+// the harness may write into, and that no other run on this machine uses the same run id.
 import { accessSync, chmodSync, closeSync, constants, existsSync, lstatSync, mkdirSync, openSync, readdirSync, readFileSync, unlinkSync, writeSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { excerpt, InputError, messageOf } from '../errors.ts';
-import { planRecipe, type Recipe } from '../recipes/index.ts';
-import type { RunOptions } from '../run/options.ts';
-
-/** Mocha's reading of --grep: `/re/flags` or a plain pattern. */
-export function grepPattern(grep: string): RegExp {
-  const literal = /^\/(.*)\/([a-z]*)$/.exec(grep);
-  try {
-    return literal ? new RegExp(literal[1]!, literal[2]) : new RegExp(grep);
-  } catch (e) {
-    throw new InputError(`--grep ${excerpt(grep)} is not a regular expression (${messageOf(e).replace(/^Invalid regular expression: /, '')}); escape characters such as ( [ * with \\`, { cause: e });
-  }
-}
-
-/**
- * The titles --grep is matched against, as suites/catalog.spec.ts names its tests:
- * "<suite> <recipe id>: <recipe title> <probe id>".
- */
-export function probeTitles(options: Pick<RunOptions, 'provider' | 'calicoVersion' | 'dataplane'>, recipes: Recipe[]): string[] {
-  const suite = `catalog on ${options.provider} (Calico ${options.calicoVersion}, ${options.dataplane})`;
-  return recipes.flatMap((recipe) => planRecipe(recipe, '').probes.map((probe) => `${suite} ${recipe.id}: ${recipe.title} ${probe.id}`));
-}
-
-/** Refuses a --grep that is no regular expression or that selects no probe of these recipes. */
-export function checkGrep(grep: string | undefined, options: RunOptions, recipes: Recipe[]): void {
-  if (grep === undefined) return;
-  const pattern = grepPattern(grep);
-  if (!probeTitles(options, recipes).some((title) => pattern.test(title))) {
-    throw new InputError(`--grep ${excerpt(grep)} matches no probe of the recipes to run; \`netpol-conformance recipes\` lists recipe titles and probes`);
-  }
-}
 
 /** What a reports directory may hold: directories (runs, screenshots), `latest`, dotfiles. */
 function isReportsEntry(dir: string, name: string): boolean {

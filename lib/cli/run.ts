@@ -1,14 +1,24 @@
 // `netpol-conformance run`: the main job. Parses and checks everything first (options, --grep,
-// the reports directory, the provider's prerequisites, the run id), then runs the catalog specs
-// (suites/catalog.spec.ts) in-process with mocha, so the CLI and `npm test` share one code path.
-import { fileURLToPath } from 'node:url';
+// the reports directory, the provider's prerequisites, the run id), then runs the catalog through
+// the run engine (lib/run/catalog.ts), the same engine the catalog spec drives under `npm test`.
 import { excerpt, InputError } from '../errors.ts';
-import { createRootSignal } from '../run/lifecycle.ts';
+import { createRootSignal } from '../lifecycle/index.ts';
+import { renderConsoleSummary } from '../report/console.ts';
+import { runCatalog } from '../run/catalog.ts';
 import { checkProviderPrerequisites, newRunId } from '../run/session.ts';
-import { dataplanes, defaultRunOptions, maxDeadlineMinutes, providers, runOptionsToEnv, validateRunOptions, type RunOptions } from '../run/options.ts';
+import {
+  blockedByValues,
+  dataplanes,
+  defaultConcurrency,
+  defaultRunOptions,
+  maxDeadlineMinutes,
+  providers,
+  validateRunOptions,
+  type RunOptions,
+} from '../run/options.ts';
 import { commaList, expectPositionals, numberOption, parseCommandLine, type OptionValues } from './args.ts';
 import type { Command } from './main.ts';
-import { checkGrep, checkReportsDir, lockRunId } from './run-checks.ts';
+import { checkReportsDir, lockRunId } from './run-checks.ts';
 
 const usage = `usage: netpol-conformance run [options]
 
@@ -22,7 +32,11 @@ and writes reports/<run-id>/{report.json,junit.xml,report.html,summary.md}.
   --recipe <id>              run only this recipe; repeat or comma-separate for several
   --catalog <dir>            run the recipes in <dir> (every *.yaml; format: docs/recipes.md)
                              instead of the built-in recipes/
-  --grep <pattern>           run only recipes/probes whose title matches (mocha --grep)
+  --grep <regexp>            run only the probes whose "<recipe id>: <title> <probe id>" matches
+                             (a pattern, or /pattern/flags)
+  --concurrency <n>          recipes run side by side (default ${defaultConcurrency}; 1 runs them one by one)
+  --blocked-by <how>         ${blockedByValues.join(' | ')}: end a blocked probe when a Calico drop of its
+                             own endpoint counted it (default), or always wait out the connect timeout
   --felix-setting <K=V>      set a FelixConfiguration field, e.g. DefaultEndpointToHostAction=Accept; repeatable
   --calico-resources <file>  apply the objects in this YAML file (e.g. a Calico Tier or
                              FelixConfiguration) once the cluster is ready; repeatable
@@ -58,12 +72,13 @@ export const runOptionSpecs = {
   images: { type: 'string' },
   'registry-mirror': { type: 'string' },
   'preload-images': { type: 'boolean' },
+  concurrency: { type: 'string' },
+  'blocked-by': { type: 'string' },
 } as const;
 
-/** A run as the command line asks for it: the options and mocha's --grep. */
+/** A run as the command line asks for it (--grep is one of the options). */
 export interface RunRequest {
   options: RunOptions;
-  grep?: string;
 }
 
 export const command: Command<typeof runOptionSpecs> = {
@@ -72,12 +87,16 @@ export const command: Command<typeof runOptionSpecs> = {
   options: runOptionSpecs,
   async run({ values, positionals }) {
     expectPositionals('run', positionals, 0, 0, 'no arguments');
-    const { options, grep } = checkRunInput(runRequestFrom(values));
+    const { options } = checkRunInput(runRequestFrom(values));
     using _lock = lockRunId(options.runId!);
     await checkPrerequisites(options);
     // Awaited here: `using` releases the lock when this block is left, and a returned promise
     // would leave it before the run is over.
-    return await runCatalogSpecs(options, grep);
+    const { exitCode, problems, report, written } = await runCatalog(options);
+    process.stderr.write(renderConsoleSummary(report, written.dir) + '\n');
+    for (const problem of problems.slice(0, 20)) process.stderr.write(`FAIL ${problem}\n`);
+    if (problems.length > 20) process.stderr.write(`... and ${problems.length - 20} more (see the report)\n`);
+    return exitCode;
   },
 };
 
@@ -89,7 +108,7 @@ export function parseRunArgs(args: string[]): RunRequest {
   return runRequestFrom(values);
 }
 
-function runRequestFrom(values: OptionValues<typeof runOptionSpecs>): RunRequest {
+export function runRequestFrom(values: OptionValues<typeof runOptionSpecs>): RunRequest {
   const options = defaultRunOptions();
   if (values.provider !== undefined) options.provider = values.provider as RunOptions['provider'];
   if (values.calico !== undefined) options.calicoVersion = values.calico;
@@ -113,6 +132,9 @@ function runRequestFrom(values: OptionValues<typeof runOptionSpecs>): RunRequest
     if (values.images !== 'local' && values.images !== 'registry') throw new InputError(`--images must be local or registry, got ${excerpt(values.images, 40)}`);
     options.images = values.images;
   }
+  if (values.concurrency !== undefined) options.concurrency = numberOption('--concurrency', values.concurrency, { min: 1, max: 32, unit: 'recipes', integer: true });
+  if (values['blocked-by'] !== undefined) options.blockedBy = values['blocked-by'] as RunOptions['blockedBy'];
+  if (values.grep !== undefined) options.grep = values.grep;
   options.recipes = commaList(values.recipe);
   options.calicoResources = values['calico-resources'] ?? [];
   for (const setting of values['felix-setting'] ?? []) {
@@ -120,7 +142,7 @@ function runRequestFrom(values: OptionValues<typeof runOptionSpecs>): RunRequest
     if (eq <= 0) throw new InputError(`--felix-setting ${excerpt(setting, 60)} must be Field=value, e.g. DefaultEndpointToHostAction=Accept`);
     options.felixSettings[setting.slice(0, eq)] = setting.slice(eq + 1);
   }
-  return { options, ...(values.grep !== undefined ? { grep: values.grep } : {}) };
+  return { options };
 }
 
 /**
@@ -128,8 +150,7 @@ function runRequestFrom(values: OptionValues<typeof runOptionSpecs>): RunRequest
  * the reports directory. Returns the request with the defaults filled in, the run id included.
  */
 export function checkRunInput(request: RunRequest): RunRequest {
-  const { options, recipes } = validateRunOptions(request.options);
-  checkGrep(request.grep, options, recipes);
+  const { options } = validateRunOptions(request.options);
   const runId = options.runId ?? newRunId();
   checkReportsDir(options.reportsDir, runId);
   return { ...request, options: { ...options, runId } };
@@ -139,22 +160,4 @@ export function checkRunInput(request: RunRequest): RunRequest {
 export async function checkPrerequisites(options: RunOptions): Promise<void> {
   using root = createRootSignal();
   await checkProviderPrerequisites(options, root.signal);
-}
-
-/** Runs suites/catalog.spec.ts with these options; resolves to the exit status. */
-export async function runCatalogSpecs(options: RunOptions, grep?: string): Promise<number> {
-  Object.assign(process.env, runOptionsToEnv(options));
-  // A run started by a test (gate and interrupt specs) is not itself part of the test counts
-  // .ci/run adds up (lib/testing/count-reporter.cjs).
-  delete process.env.NETPOL_TEST_COUNTS;
-  const { default: Mocha } = await import('mocha');
-  const mocha = new Mocha({
-    timeout: 0,
-    reporter: fileURLToPath(new URL('../testing/count-reporter.cjs', import.meta.url)),
-    ...(grep ? { grep } : {}),
-  });
-  mocha.addFile(fileURLToPath(new URL('../../suites/catalog.spec.ts', import.meta.url)));
-  await mocha.loadFilesAsync();
-  const failures = await new Promise<number>((resolve) => mocha.run(resolve));
-  return failures === 0 ? 0 : 1;
 }

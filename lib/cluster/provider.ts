@@ -34,6 +34,12 @@ export interface ExecResult {
   timedOut: boolean;
 }
 
+/** Commands run one after another in one place, for frequent short ones (counter reads). */
+export interface CommandSession extends AsyncDisposable {
+  run(argv: string[], options: ExecOptions): Promise<ExecResult>;
+  close(): Promise<void>;
+}
+
 /** A fixture pod: what to run and where. `serve` lists the ports a server answers on. */
 export interface FixturePod {
   namespace: string;
@@ -85,6 +91,12 @@ export interface Cluster extends AsyncDisposable {
   readonly runId: string;
   readonly kubeconfigPath: string;
   readonly nodes: readonly string[];
+  /**
+   * Nodes fixture pods may be placed on. When present, the run engine spreads each recipe's
+   * pods over them in order, so where a pod lands does not depend on which recipes run beside
+   * it (and a probe crosses the same nodes in every run). Absent: the provider places pods.
+   */
+  readonly workloadNodes?: readonly string[];
   versions(): Promise<ClusterVersions>;
   createNamespace(name: string, labels: Labels): Promise<void>;
   deleteNamespace(name: string): Promise<void>;
@@ -94,9 +106,17 @@ export interface Cluster extends AsyncDisposable {
   execInPod(pod: PodString, argv: string[], options: ExecOptions): Promise<ExecResult>;
   /** Run argv on a node (for `iptables-save -c` / `nft -j list ruleset`). */
   execOnNode(node: string, argv: string[], options: ExecOptions): Promise<ExecResult>;
+  /**
+   * A session on a node for the run's frequent counter reads: the same as execOnNode, cheaper
+   * per command where the provider can keep something running (netns keeps a shell in the
+   * node's namespace). Closed by the caller, and by destroy().
+   */
+  openNodeSession(node: string): CommandSession;
   /** A host outside the cluster that pods can reach and that can reach pods. */
   createExternalHost(name: string, serve: (ContainerPort & { http?: boolean })[]): Promise<ExternalHostHandle>;
   execInExternalHost(name: string, argv: string[], options: ExecOptions): Promise<ExecResult>;
+  /** Remove an external host before the cluster goes (a recipe done with it); a missing one is not an error. */
+  deleteExternalHost(name: string): Promise<void>;
   /** A shell command a person can paste to run argv the way execInPod does. */
   reproduceInPod(pod: PodString, argv: string[]): string;
   destroy(): Promise<void>;

@@ -5,7 +5,8 @@
 // the end-of-tier drop, then a jump per profile + "Return if profile accepted", and the final
 // "Drop if no profiles matched".
 import type { Connectivity } from '../model/types.ts';
-import type { CounterDelta, CounterRule, CounterSnapshot, RuleDelta } from './types.ts';
+import type { CounterDelta, CounterSnapshot, RuleDelta } from './types.ts';
+import { chainsReachableFrom, endpointChainName } from './endpoint-chains.ts';
 import { calicoChainName, chainRole, COMMENTS, hasComment } from './chains.ts';
 import type { CalicoMarks } from './marks.ts';
 import { isDeny, learnMarks, setsBit } from './marks.ts';
@@ -84,8 +85,8 @@ export function attribute(delta: CounterDelta, ctx: AttributionContext = {}): At
 function endpointChainsFor(hitChains: string[], ctx: AttributionContext): { chain: string; direction: 'egress' | 'ingress' }[] {
   if (ctx.sourceInterface !== undefined || ctx.destinationInterface !== undefined) {
     const out: { chain: string; direction: 'egress' | 'ingress' }[] = [];
-    if (ctx.sourceInterface !== undefined) out.push({ chain: `cali-fw-${ctx.sourceInterface}`, direction: 'egress' });
-    if (ctx.destinationInterface !== undefined) out.push({ chain: `cali-tw-${ctx.destinationInterface}`, direction: 'ingress' });
+    if (ctx.sourceInterface !== undefined) out.push({ chain: endpointChainName(ctx.sourceInterface, 'egress'), direction: 'egress' });
+    if (ctx.destinationInterface !== undefined) out.push({ chain: endpointChainName(ctx.destinationInterface, 'ingress'), direction: 'ingress' });
     // A pod outside this node (or a host) has no endpoint chain here; judge only what moved.
     return out.filter((s) => hitChains.includes(s.chain));
   }
@@ -110,7 +111,7 @@ function evaluateStage(
   observed: Connectivity | undefined,
 ): StageAttribution {
   const own = hits.filter((d) => calicoChainName(d.rule.chain) === endpointChain);
-  const reachable = chainsReachableFrom(endpointChain, after);
+  const reachable = chainsReachableFrom(after, endpointChain);
   const inPolicies = hits.filter((d) => reachable.has(calicoChainName(d.rule.chain)) && isPolicyOrProfile(d.rule.chain));
   const candidates: Candidate[] = [];
 
@@ -175,27 +176,6 @@ function combine(stages: StageAttribution[]): Pick<Attribution, 'kind' | 'verdic
 
 function pick(stage: StageAttribution, verdict: 'allowed' | 'blocked'): Pick<Attribution, 'kind' | 'verdict' | 'decidedBy'> {
   return stage.decidedBy ? { kind: stage.kind, verdict, decidedBy: stage.decidedBy } : { kind: stage.kind, verdict };
-}
-
-/** Policy, profile and group chains the endpoint chain jumps to (through cali-gi-/cali-go- groups). */
-function chainsReachableFrom(endpointChain: string, after: CounterSnapshot): Set<string> {
-  const byChain = new Map<string, CounterRule[]>();
-  for (const r of after.rules) {
-    const name = calicoChainName(r.chain);
-    byChain.set(name, [...(byChain.get(name) ?? []), r]);
-  }
-  const reached = new Set<string>();
-  const queue = [endpointChain];
-  while (queue.length > 0) {
-    const chain = queue.shift() as string;
-    for (const r of byChain.get(chain) ?? []) {
-      const target = r.target === undefined ? undefined : calicoChainName(r.target);
-      if (target === undefined || reached.has(target) || chainRole(target) === 'other' || chainRole(target) === 'calico') continue;
-      reached.add(target);
-      queue.push(target);
-    }
-  }
-  return reached;
 }
 
 function isPolicyOrProfile(chain: string): boolean {

@@ -11,6 +11,12 @@ export type { CalicoMarks } from './marks.ts';
 export { calicoChainName, chainRole } from './chains.ts';
 export type { ChainRole } from './chains.ts';
 export { workloadInterfaceName } from './interface-name.ts';
+export { chainJumps, chainsReachableFrom, endpointChain, endpointChainName, endpointTiers, podProgrammed, policyChainsOf } from './endpoint-chains.ts';
+export type { EndpointDirection } from './endpoint-chains.ts';
+export { chainReadCommand, onlyChains, parseChainRead, parseTableRead, tableReadCommand, withChains } from './counter-reads.ts';
+export { provenDrop, watchedChains } from './drop-proof.ts';
+export { NodeCounterReader } from './reader.ts';
+export type { CounterExec, CounterExecResult, NodeCounterReaderOptions, ReaderStats } from './reader.ts';
 export {
   policyChainName,
   profileChainName,
@@ -25,3 +31,5 @@ export {
   MAX_CHAIN_NAME_LENGTH,
 } from './policy-chains.ts';
 export type { PolicyChainResolution, PolicyDirection, PolicyIdScheme, PolicyKind, PolicyRef } from './policy-chains.ts';
+export { ipSetFamily, ipSetReadCommand, parseIpSets, selectorSetsOf } from './ip-sets.ts';
+export type { IpSets } from './ip-sets.ts';

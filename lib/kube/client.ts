@@ -16,7 +16,8 @@ import {
   setHeaderOptions,
 } from '@kubernetes/client-node';
 import type { KubernetesObject } from '@kubernetes/client-node';
-import { CancelledError, InfrastructureError, messageOf } from '../errors.ts';
+import { InfrastructureError, messageOf } from '../errors.ts';
+import { poll, retryHealable, type PollOptions } from '../lifecycle/index.ts';
 import type { Labels } from '../model/types.ts';
 
 /** A Kubernetes object as plain data (any kind). */
@@ -27,13 +28,10 @@ export interface KubeObject {
   [key: string]: unknown;
 }
 
-export interface WaitOptions {
-  timeoutMs: number;
-  intervalMs?: number;
-  signal?: AbortSignal;
-  /** Called before every attempt; what it throws ends the wait at once (e.g. a process died). */
-  failFast?: () => void;
-}
+/** What `setLabels` relabels. */
+export type LabelTarget = { kind: 'Namespace'; name: string } | { kind: 'Pod'; namespace: string; name: string };
+
+export type WaitOptions = Pick<PollOptions, 'timeoutMs' | 'intervalMs' | 'signal' | 'failFast'>;
 
 const fieldManager = 'netpol-conformance';
 
@@ -92,6 +90,7 @@ export class KubeClient {
   static fromFile(path: string): KubeClient {
     const config = new KubeConfig();
     config.loadFromFile(path);
+    keepConnections(config);
     return new KubeClient(config, path);
   }
 
@@ -180,10 +179,12 @@ export class KubeClient {
       ['networking.k8s.io/v1', 'NetworkPolicy'],
       ['v1', 'Service'],
     ] as const) {
-      for (const object of await this.list(apiVersion, kind, name)) await this.delete(object);
+      // A list's items come without apiVersion and kind, which a delete needs.
+      for (const object of await this.list(apiVersion, kind, name)) await this.delete({ apiVersion, kind, metadata: object.metadata });
     }
     await this.delete({ apiVersion: 'v1', kind: 'Namespace', metadata: { name } });
-    await this.waitFor(`namespace ${name} to be gone`, options, async () => {
+    // Short pauses: a finalized namespace goes within milliseconds, and a run deletes many.
+    await this.waitFor(`namespace ${name} to be gone`, { intervalMs: 50, ...options }, async () => {
       const ns = await this.read<KubeObject & { spec?: { finalizers?: string[] } }>({
         apiVersion: 'v1',
         kind: 'Namespace',
@@ -197,6 +198,22 @@ export class KubeClient {
       }
       return undefined;
     });
+  }
+
+  /**
+   * Replaces every label of a namespace or pod with `labels` (one JSON patch: keys left out are
+   * removed). The API server keeps a namespace's kubernetes.io/metadata.name whatever is sent.
+   */
+  async setLabels(target: LabelTarget, labels: Labels): Promise<void> {
+    const body = [{ op: 'add', path: '/metadata/labels', value: labels }];
+    const patch = setHeaderOptions('Content-Type', PatchStrategy.JsonPatch);
+    if (target.kind === 'Namespace') {
+      await this.call(`set labels of namespace ${target.name}`, () => this.core.patchNamespace({ name: target.name, body }, patch));
+    } else {
+      await this.call(`set labels of pod ${target.namespace}/${target.name}`, () =>
+        this.core.patchNamespacedPod({ namespace: target.namespace, name: target.name, body }, patch),
+      );
+    }
   }
 
   /** Merge-patch a pod's status subresource (there is no kubelet to do it). */
@@ -262,49 +279,29 @@ export class KubeClient {
     });
   }
 
-  /**
-   * Poll `check` until it returns a value other than undefined. Errors from `check` end the wait
-   * unless they are network errors (the API server may be restarting).
-   */
+  /** Poll `check` until it returns a value; errors are retried (the API server may be restarting). */
   async waitFor<T>(what: string, options: WaitOptions, check: () => Promise<T | undefined>): Promise<T> {
-    return pollUntil(what, options, check);
+    return poll(what, { ...options, retryIf: retryHealable }, check);
   }
 }
 
-export async function pollUntil<T>(what: string, options: WaitOptions, check: () => Promise<T | undefined>): Promise<T> {
-  const started = Date.now();
-  const interval = options.intervalMs ?? 200;
-  let lastError: unknown;
-  for (;;) {
-    if (options.signal?.aborted) throw new CancelledError(`cancelled while waiting for ${what}`);
-    options.failFast?.();
-    try {
-      const value = await check();
-      if (value !== undefined) return value;
-      lastError = undefined;
-    } catch (e) {
-      lastError = e;
-    }
-    if (Date.now() - started > options.timeoutMs) {
-      throw new InfrastructureError(
-        `timed out after ${options.timeoutMs} ms waiting for ${what}${lastError ? `; last error: ${messageOf(lastError)}` : ''}`,
-        { cause: lastError },
-      );
-    }
-    await sleep(interval, options.signal);
-  }
-}
-
-function sleep(ms: number, signal?: AbortSignal): Promise<void> {
-  return new Promise((resolve) => {
-    const timer = setTimeout(done, ms);
-    function done(): void {
-      clearTimeout(timer);
-      signal?.removeEventListener('abort', done);
-      resolve();
-    }
-    signal?.addEventListener('abort', done, { once: true });
-  });
+/**
+ * client-node makes a new undici Agent (dispatcher) for every API call (KubeConfig
+ * applySecurityAuthentication -> createDispatcher), so every call opens a TCP connection and does
+ * a TLS handshake (and on netns, starts the relay's processes). The first one, with this
+ * kubeconfig's TLS settings, serves every later call of this client instead, keeping its
+ * connections alive. Watches and exec (websockets) keep their own.
+ */
+function keepConnections(config: KubeConfig): void {
+  const applyAuth = config.applySecurityAuthentication.bind(config);
+  let shared: ReturnType<Parameters<typeof applyAuth>[0]['getDispatcher']>;
+  config.applySecurityAuthentication = async (context) => {
+    await applyAuth(context);
+    const fresh = context.getDispatcher();
+    if (!fresh) return;
+    shared ??= fresh;
+    context.setDispatcher(shared);
+  };
 }
 
 /**

@@ -49,11 +49,12 @@ describe('recipe catalog', () => {
     }
   });
 
-  it('probes every recipe before and after its policies, over TCP and ICMP', () => {
+  it('probes every recipe after each of its steps (before and after its policies, without steps of its own), over TCP and ICMP', () => {
     for (const [id, p] of plans) {
       const phases = new Set(p.probes.map((probe) => probe.phase));
       const protocols = new Set(p.probes.map((probe) => probe.protocol));
-      expect([...phases], id).to.have.members(['before', 'after']);
+      expect([...phases], id).to.have.members(p.steps.map((s) => s.name));
+      if (!catalog.find((r) => r.id === id)!.stepped) expect([...phases], id).to.have.members(['before', 'after']);
       expect([...protocols], id).to.include.members(['tcp', 'icmp']);
     }
   });

@@ -3,6 +3,8 @@ export type {
   Expectation,
   Phase,
   PlanAddresses,
+  PlannedChange,
+  PlannedStep,
   PlannedProbe,
   ProbeMatrix,
   ProbeSpec,
@@ -14,12 +16,15 @@ export type {
   RecipeNote,
   RecipePlan,
   RecipePod,
+  RecipeStep,
+  Relabel,
   ServedPort,
 } from './types.ts';
 export { defaultCatalogDir, findRecipe, loadCatalog } from './catalog.ts';
 export { parseRecipe } from './parse.ts';
 export { expandProbes, probeKey } from './probes.ts';
 export { namespaceName, planRecipe, tierName } from './plan.ts';
+export { planReset } from './steps.ts';
 export { policyLabel } from './policy.ts';
 export { policyRefs, appliedObject } from './apply.ts';
 export { placeholderAddress } from './placeholders.ts';

@@ -2,13 +2,15 @@
 // path (e.g. `recipes/06-x.yaml: pods[2].serve[0].port: ...`), so a catalog author can fix it.
 import { basename } from 'node:path';
 import { excerpt, InputError } from '../errors.ts';
-import type { Labels, NamespaceSpec, NetworkPolicy, PolicyResource, ProbeProtocol, ServiceAccountSpec } from '../model/types.ts';
+import type { NamespaceSpec, NetworkPolicy, PolicyResource, ProbeProtocol, ServiceAccountSpec } from '../model/types.ts';
 import { isKubernetesNetworkPolicy, namespaceOf } from '../model/types.ts';
-import { checkCounts, Location, parseContainerPorts, parseServiceAccounts, parseYamlDocument, readLabels, yamlLineOf } from '../scenario/index.ts';
+import { checkCounts, parseContainerPorts, parseServiceAccounts, parseYamlDocument, yamlLineOf } from '../scenario/index.ts';
 import { checkCalicoResources } from './calico.ts';
 import { validateRecipePolicy } from './policy.ts';
 import { externalPlaceholders } from './placeholders.ts';
 import { expandMatrix, probeKey } from './probes.ts';
+import { RecipeReader, describe } from './reader.ts';
+import { impliedSteps, podArrivals, readSteps } from './parse-steps.ts';
 import type {
   Expectation,
   Phase,
@@ -19,91 +21,24 @@ import type {
   RecipeExternal,
   RecipeNote,
   RecipePod,
+  RecipeStep,
   ServedPort,
 } from './types.ts';
 
-/** docs/recipes.md, "Limits". */
-export const recipeLimits = { namespaces: 20, pods: 50, externals: 20, policies: 50, probes: 100, prose: 100, notes: 100 } as const;
-
-const maxProbesPerMatrix = 1000;
-
-const dnsLabel = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/;
-const phases: readonly Phase[] = ['before', 'after'];
 const probeProtocols: readonly ProbeProtocol[] = ['tcp', 'udp', 'http', 'icmp'];
 const expectations: readonly Expectation[] = ['allowed', 'blocked'];
 
-/** Thrown for the first problem found; `file: path: message`. */
-class RecipeReader {
-  constructor(readonly file: string) {}
-
-  fail(path: string, message: string): never {
-    throw new InputError(`${this.file}: ${path ? `${path}: ` : ''}${message}`, { at: { file: this.file, path } });
-  }
-
-  /** An object with only the allowed keys; `required` ones must be present. */
-  object(value: unknown, path: string, allowed: readonly string[], required: readonly string[] = []): Record<string, unknown> {
-    if (typeof value !== 'object' || value === null || Array.isArray(value)) this.fail(path, `expected a mapping, got ${describe(value)}`);
-    const record = value as Record<string, unknown>;
-    for (const key of Object.keys(record)) {
-      if (!allowed.includes(key)) this.fail(join(path, key), `unknown field (allowed: ${allowed.join(', ')})`);
-    }
-    for (const key of required) {
-      if (record[key] === undefined || record[key] === null) this.fail(join(path, key), 'required field is missing');
-    }
-    return record;
-  }
-
-  array(value: unknown, path: string): unknown[] {
-    if (!Array.isArray(value)) this.fail(path, `expected a list, got ${describe(value)}`);
-    return value;
-  }
-
-  optionalArray(value: unknown, path: string): unknown[] {
-    return value === undefined || value === null ? [] : this.array(value, path);
-  }
-
-  string(value: unknown, path: string): string {
-    if (typeof value !== 'string' || value.trim() === '') this.fail(path, `expected a non-empty string, got ${describe(value)}`);
-    return value;
-  }
-
-  name(value: unknown, path: string): string {
-    const name = this.string(value, path);
-    if (!dnsLabel.test(name) || name.length > 63) this.fail(path, `"${name}" is not a DNS label (lowercase letters, digits, "-")`);
-    return name;
-  }
-
-  oneOf<T extends string>(value: unknown, path: string, allowed: readonly T[]): T {
-    if (typeof value !== 'string' || !(allowed as readonly string[]).includes(value)) {
-      this.fail(path, `expected one of ${allowed.join(', ')}, got ${describe(value)}`);
-    }
-    return value as T;
-  }
-
-  port(value: unknown, path: string): number {
-    if (typeof value !== 'number' || !Number.isInteger(value) || value < 1 || value > 65535) {
-      this.fail(path, `expected a port number 1-65535, got ${describe(value)}`);
-    }
-    return value;
-  }
-
-  /** Label syntax is checked as the API server does (the scenario validator's readLabels). */
-  labels(value: unknown, path: string): Labels {
-    if (value === undefined || value === null) return {};
-    return readLabels(value, this.at(path));
-  }
-
-  at(path: string): Location {
-    return new Location(this.file, path);
-  }
-
-  /** A string or a list of strings, always returned as a non-empty list. */
-  list(value: unknown, path: string): string[] {
-    const items = typeof value === 'string' ? [value] : this.array(value, path);
-    if (items.length === 0) this.fail(path, 'expected at least one entry');
-    return items.map((item, i) => this.string(item, `${path}[${i}]`));
-  }
+/** What probes and prose claims may name: every pod (and the step that adds it), host and step. */
+interface ProbeTargets {
+  pods: RecipePod[];
+  externals: RecipeExternal[];
+  steps: RecipeStep[];
+  /** "ns/pod" -> index of the step that adds it (-1: deployed before the first step). */
+  arrivals: Map<string, number>;
 }
+
+/** docs/recipes.md, "Limits". */
+export const recipeLimits = { namespaces: 20, pods: 50, externals: 20, policies: 50, steps: 20, probes: 100, prose: 100, notes: 100 } as const;
 
 /** Every error names the file, the field's path and, after it, the field's line in the file. */
 export function parseRecipe(text: string, file: string): Recipe {
@@ -122,8 +57,8 @@ function readRecipe(document: unknown, file: string): Recipe {
   const top = r.object(
     document,
     '',
-    ['id', 'title', 'source', 'prose', 'notes', 'namespaces', 'serviceAccounts', 'pods', 'externals', 'policies', 'probes'],
-    ['id', 'title', 'source', 'namespaces', 'pods', 'policies', 'probes'],
+    ['id', 'title', 'source', 'prose', 'notes', 'namespaces', 'serviceAccounts', 'pods', 'externals', 'policies', 'steps', 'probes'],
+    ['id', 'title', 'source', 'namespaces', 'pods', 'probes'],
   );
   // A recipe runs on a real cluster: every pod and external host is a process and a namespace.
   checkCounts(top, r.at(''), recipeLimits);
@@ -135,10 +70,31 @@ function readRecipe(document: unknown, file: string): Recipe {
   const serviceAccounts = top.serviceAccounts === undefined || top.serviceAccounts === null ? [] : parseServiceAccounts(top.serviceAccounts, r.at('serviceAccounts'), namespaces);
   const externals = readExternals(r, top.externals);
   const pods = readPods(r, top.pods, namespaces, externals, serviceAccounts);
-  const policies = readPolicies(r, top.policies, namespaces, externals);
-  const probes = r.array(top.probes, 'probes').map((m, i) => readMatrix(r, m, `probes[${i}]`, pods, externals));
+  const stepped = top.steps !== undefined && top.steps !== null;
+  let steps: RecipeStep[];
+  let policies: PolicyResource[];
+  if (stepped) {
+    if (top.policies !== undefined) r.fail('policies', 'a recipe with steps applies its policies in them; move each under the apply: of the step that applies it');
+    steps = readSteps(r, top.steps, {
+      namespaces,
+      pods,
+      readPod: (item, path) => readPod(r, item, path, namespaces, externals, serviceAccounts),
+      readPolicy: (item, path) => readPolicy(r, item, path, namespaces, externals),
+    });
+    policies = steps.flatMap((step) => step.apply);
+    // Every tier a step's policy is in must be one the recipe applies.
+    checkCalicoResources(policies, r.at(''));
+  } else {
+    if (top.policies === undefined || top.policies === null) r.fail('policies', 'required field is missing (or declare steps: that apply policies)');
+    policies = readPolicies(r, top.policies, namespaces, externals);
+    steps = impliedSteps(policies);
+  }
+  const targets: ProbeTargets = { pods: [...pods, ...steps.flatMap((s) => s.addPods)], externals, steps, arrivals: podArrivals(pods, steps) };
+  const probes = r.array(top.probes, 'probes').map((m, i) => readMatrix(r, m, `probes[${i}]`, targets));
   if (probes.length === 0) r.fail('probes', 'a recipe needs at least one probe');
-  const prose = r.optionalArray(top.prose, 'prose').map((c, i) => readClaim(r, c, `prose[${i}]`, pods, externals));
+  // A claim without a phase speaks of the end state: the last step (`after` without steps).
+  const lastStep = steps.at(-1)!.name;
+  const prose = r.optionalArray(top.prose, 'prose').map((c, i) => readClaim(r, c, `prose[${i}]`, targets, lastStep));
   const notes = r.optionalArray(top.notes, 'notes').map((n, i) => readNote(r, n, `notes[${i}]`, prose));
 
   const recipe: Recipe = {
@@ -153,6 +109,8 @@ function readRecipe(document: unknown, file: string): Recipe {
     pods,
     externals,
     policies,
+    steps,
+    stepped,
     probes,
   };
   checkProseIsProbed(r, recipe);
@@ -214,50 +172,60 @@ function readExternals(r: RecipeReader, value: unknown): RecipeExternal[] {
 function readPods(r: RecipeReader, value: unknown, namespaces: NamespaceSpec[], externals: RecipeExternal[], serviceAccounts: ServiceAccountSpec[]): RecipePod[] {
   const seen = new Set<string>();
   return r.array(value, 'pods').map((item, i) => {
-    const path = `pods[${i}]`;
-    const pod = r.object(item, path, ['namespace', 'name', 'labels', 'serve', 'serviceAccount'], ['namespace', 'name']);
-    const namespace = r.name(pod.namespace, `${path}.namespace`);
-    if (!namespaces.some((ns) => ns.name === namespace)) r.fail(`${path}.namespace`, `namespace "${namespace}" is not declared under namespaces`);
-    const name = r.name(pod.name, `${path}.name`);
-    const key = `${namespace}/${name}`;
-    if (seen.has(key)) r.fail(`${path}.name`, `pod ${key} is declared twice`);
-    if (externals.some((h) => h.name === name)) {
-      // Not ambiguous (pods are "ns/pod"), but confusing to read in probe tables.
-      r.fail(`${path}.name`, `"${name}" is also an external host's name`);
-    }
+    const pod = readPod(r, item, `pods[${i}]`, namespaces, externals, serviceAccounts);
+    const key = `${pod.namespace}/${pod.name}`;
+    if (seen.has(key)) r.fail(`pods[${i}].name`, `pod ${key} is declared twice`);
     seen.add(key);
-    const result: RecipePod = { namespace, name, labels: r.labels(pod.labels, `${path}.labels`), serve: readServe(r, pod.serve, `${path}.serve`) };
-    if (pod.serviceAccount !== undefined && pod.serviceAccount !== null) {
-      const account = r.string(pod.serviceAccount, `${path}.serviceAccount`);
-      if (!serviceAccounts.some((sa) => sa.namespace === namespace && sa.name === account)) {
-        r.fail(`${path}.serviceAccount`, `service account ${namespace}/${account} is not declared under serviceAccounts`);
-      }
-      result.serviceAccount = account;
-    }
-    return result;
+    return pod;
   });
+}
+
+function readPod(r: RecipeReader, item: unknown, path: string, namespaces: NamespaceSpec[], externals: RecipeExternal[], serviceAccounts: ServiceAccountSpec[]): RecipePod {
+  const pod = r.object(item, path, ['namespace', 'name', 'labels', 'serve', 'serviceAccount'], ['namespace', 'name']);
+  const namespace = r.name(pod.namespace, `${path}.namespace`);
+  if (!namespaces.some((ns) => ns.name === namespace)) r.fail(`${path}.namespace`, `namespace "${namespace}" is not declared under namespaces`);
+  const name = r.name(pod.name, `${path}.name`);
+  if (externals.some((h) => h.name === name)) {
+    // Not ambiguous (pods are "ns/pod"), but confusing to read in probe tables.
+    r.fail(`${path}.name`, `"${name}" is also an external host's name`);
+  }
+  const result: RecipePod = { namespace, name, labels: r.labels(pod.labels, `${path}.labels`), serve: readServe(r, pod.serve, `${path}.serve`) };
+  if (pod.serviceAccount !== undefined && pod.serviceAccount !== null) {
+    const account = r.string(pod.serviceAccount, `${path}.serviceAccount`);
+    if (!serviceAccounts.some((sa) => sa.namespace === namespace && sa.name === account)) {
+      r.fail(`${path}.serviceAccount`, `service account ${namespace}/${account} is not declared under serviceAccounts`);
+    }
+    result.serviceAccount = account;
+  }
+  return result;
 }
 
 function readPolicies(r: RecipeReader, value: unknown, namespaces: NamespaceSpec[], externals: RecipeExternal[]): PolicyResource[] {
   const names = new Set<string>();
   const policies = r.array(value, 'policies').map((item, i) => {
     const path = `policies[${i}]`;
-    for (const name of externalPlaceholders(item)) {
-      if (!externals.some((h) => h.name === name)) r.fail(path, `{{external:${excerpt(name).slice(1, -1)}}} names no host under externals`);
-    }
-    // No defaultNamespace: the validator then requires metadata.namespace, as the catalog wants.
-    const policy = validateRecipePolicy(item, r.file, path, externals.map((h) => h.name));
+    const policy = readPolicy(r, item, path, namespaces, externals);
     const namespace = namespaceOf(policy);
-    if (namespace !== undefined && !namespaces.some((ns) => ns.name === namespace)) r.fail(`${path}.metadata.namespace`, `namespace "${namespace}" is not declared under namespaces`);
     const kind = isKubernetesNetworkPolicy(policy) ? 'policy' : `Calico ${policy.kind}`;
     const key = `${kind} ${namespace === undefined ? '' : `${namespace}/`}${policy.metadata.name}`;
     if (names.has(key)) r.fail(`${path}.metadata.name`, `${key} is declared twice`);
     names.add(key);
-    if (isKubernetesNetworkPolicy(policy)) checkNamespaceNameSelectors(r, policy, path, namespaces);
     return policy;
   });
   checkCalicoResources(policies, r.at(''));
   return policies;
+}
+
+function readPolicy(r: RecipeReader, item: unknown, path: string, namespaces: NamespaceSpec[], externals: RecipeExternal[]): PolicyResource {
+  for (const name of externalPlaceholders(item)) {
+    if (!externals.some((h) => h.name === name)) r.fail(path, `{{external:${excerpt(name).slice(1, -1)}}} names no host under externals`);
+  }
+  // No defaultNamespace: the validator then requires metadata.namespace, as the catalog wants.
+  const policy = validateRecipePolicy(item, r.file, path, externals.map((h) => h.name));
+  const namespace = namespaceOf(policy);
+  if (namespace !== undefined && !namespaces.some((ns) => ns.name === namespace)) r.fail(`${path}.metadata.namespace`, `namespace "${namespace}" is not declared under namespaces`);
+  if (isKubernetesNetworkPolicy(policy)) checkNamespaceNameSelectors(r, policy, path, namespaces);
+  return policy;
 }
 
 /**
@@ -276,35 +244,51 @@ function checkNamespaceNameSelectors(r: RecipeReader, policy: NetworkPolicy, pat
       if (!selector) return;
       const named = selector.matchLabels?.['kubernetes.io/metadata.name'];
       if (named !== undefined && !declared(named)) {
-        r.fail(`${at}[${j}].namespaceSelector.matchLabels`, `kubernetes.io/metadata.name ${excerpt(named)} is not a namespace of the recipe`);
+        r.fail(`${at}[${j}].namespaceSelector.matchLabels`, `kubernetes.io/metadata.name "${named}" is not a namespace of the recipe`);
       }
       (selector.matchExpressions ?? []).forEach((expr, k) => {
         if (expr.key !== 'kubernetes.io/metadata.name') return;
         for (const value of expr.values ?? []) {
-          if (!declared(value)) r.fail(`${at}[${j}].namespaceSelector.matchExpressions[${k}].values`, `${excerpt(value)} is not a namespace of the recipe`);
+          if (!declared(value)) r.fail(`${at}[${j}].namespaceSelector.matchExpressions[${k}].values`, `"${value}" is not a namespace of the recipe`);
         }
       });
     });
   }
 }
 
-function readEndpoint(r: RecipeReader, value: unknown, path: string, pods: RecipePod[], externals: RecipeExternal[]): string {
+function readEndpoint(r: RecipeReader, value: unknown, path: string, targets: ProbeTargets): string {
   const name = r.string(value, path);
   if (name.includes('/')) {
-    if (!pods.some((p) => `${p.namespace}/${p.name}` === name)) r.fail(path, `pod ${excerpt(name)} is not declared under pods`);
-  } else if (!externals.some((h) => h.name === name)) {
+    if (!targets.pods.some((p) => `${p.namespace}/${p.name}` === name)) r.fail(path, `pod ${excerpt(name)} is not declared under pods (nor added by a step)`);
+  } else if (!targets.externals.some((h) => h.name === name)) {
     r.fail(path, `${excerpt(name)} is neither a pod ("namespace/name") nor an external host of the recipe`);
   }
   return name;
 }
 
-function readMatrix(r: RecipeReader, value: unknown, path: string, pods: RecipePod[], externals: RecipeExternal[]): ProbeMatrix {
+function readPhase(r: RecipeReader, value: unknown, path: string, targets: ProbeTargets): Phase {
+  const names = targets.steps.map((s) => s.name);
+  if (typeof value !== 'string' || !names.includes(value)) {
+    r.fail(path, `expected the name of a step (${names.join(', ')}), got ${describe(value)}`);
+  }
+  return value;
+}
+
+/** A probe may name a pod only once the step that adds it has run. */
+function checkArrived(r: RecipeReader, path: string, endpoint: string, phase: Phase, targets: ProbeTargets): void {
+  const arrival = targets.arrivals.get(endpoint) ?? -1;
+  const at = targets.steps.findIndex((s) => s.name === phase);
+  if (arrival > at) r.fail(path, `${endpoint} is added by step "${targets.steps[arrival]!.name}", after step "${phase}"`);
+}
+
+function readMatrix(r: RecipeReader, value: unknown, path: string, targets: ProbeTargets): ProbeMatrix {
   const m = r.object(value, path, ['phases', 'from', 'to', 'protocols', 'port', 'ports'], ['from', 'to', 'protocols']);
-  const from = r.list(m.from, `${path}.from`).map((e, i) => readEndpoint(r, e, `${path}.from[${i}]`, pods, externals));
-  const to = r.list(m.to, `${path}.to`).map((e, i) => readEndpoint(r, e, `${path}.to[${i}]`, pods, externals));
+  const from = r.list(m.from, `${path}.from`).map((e, i) => readEndpoint(r, e, `${path}.from[${i}]`, targets));
+  const to = r.list(m.to, `${path}.to`).map((e, i) => readEndpoint(r, e, `${path}.to[${i}]`, targets));
   const protocols = r.list(m.protocols, `${path}.protocols`).map((p, i) => r.oneOf(p, `${path}.protocols[${i}]`, probeProtocols));
+  // Every step by default: `before` and `after` in a recipe without steps.
   const matrixPhases =
-    m.phases === undefined ? [...phases] : r.list(m.phases, `${path}.phases`).map((p, i) => r.oneOf(p, `${path}.phases[${i}]`, phases));
+    m.phases === undefined ? targets.steps.map((s) => s.name) : r.list(m.phases, `${path}.phases`).map((p, i) => readPhase(r, p, `${path}.phases[${i}]`, targets));
   if (m.port !== undefined && m.ports !== undefined) r.fail(path, 'give either port or ports, not both');
   const rawPorts = m.port !== undefined ? [m.port] : m.ports === undefined ? [] : r.array(m.ports, `${path}.ports`);
   const ports = rawPorts.map((p, i) => r.port(p, m.port !== undefined ? `${path}.port` : `${path}.ports[${i}]`));
@@ -316,11 +300,11 @@ function readMatrix(r: RecipeReader, value: unknown, path: string, pods: RecipeP
       if (!a.includes('/') && !b.includes('/')) r.fail(path, `${a} -> ${b}: a probe between two external hosts says nothing about policy`);
     }
   }
-  const size = matrixPhases.length * from.length * to.length * protocols.length * Math.max(1, ports.length);
-  if (size > maxProbesPerMatrix) r.fail(path, `expands to ${size} probes; at most ${maxProbesPerMatrix} per matrix`);
   const matrix: ProbeMatrix = { phases: matrixPhases, from, to, protocols, ports };
   for (const probe of expandMatrix(matrix)) {
-    const served = servedBy(probe.to, pods, externals);
+    checkArrived(r, path, probe.from, probe.phase, targets);
+    checkArrived(r, path, probe.to, probe.phase, targets);
+    const served = servedBy(probe.to, targets.pods, targets.externals);
     if (probe.protocol === 'icmp' || probe.port === undefined) continue;
     const wanted = probe.protocol === 'udp' ? 'UDP' : 'TCP';
     const port = served.find((s) => s.port === probe.port && s.protocol === wanted);
@@ -336,7 +320,7 @@ function servedBy(target: string, pods: RecipePod[], externals: RecipeExternal[]
   );
 }
 
-function readClaim(r: RecipeReader, value: unknown, path: string, pods: RecipePod[], externals: RecipeExternal[]): ProseClaim {
+function readClaim(r: RecipeReader, value: unknown, path: string, targets: ProbeTargets, defaultPhase: Phase): ProseClaim {
   const c = r.object(value, path, ['id', 'text', 'phase', 'from', 'to', 'protocol', 'port', 'expect'], ['text']);
   const claim: ProseClaim = { text: r.string(c.text, `${path}.text`) };
   if (c.id !== undefined) claim.id = r.name(c.id, `${path}.id`);
@@ -350,9 +334,9 @@ function readClaim(r: RecipeReader, value: unknown, path: string, pods: RecipePo
     r.fail(path, `a checkable claim needs ${checkable.join(', ')}; missing ${checkable.filter((k) => c[k] === undefined).join(', ')}`);
   }
   const check: ProseAssertion = {
-    phase: c.phase === undefined ? 'after' : r.oneOf(c.phase, `${path}.phase`, phases),
-    from: readEndpoint(r, c.from, `${path}.from`, pods, externals),
-    to: readEndpoint(r, c.to, `${path}.to`, pods, externals),
+    phase: c.phase === undefined ? defaultPhase : readPhase(r, c.phase, `${path}.phase`, targets),
+    from: readEndpoint(r, c.from, `${path}.from`, targets),
+    to: readEndpoint(r, c.to, `${path}.to`, targets),
     protocol: r.oneOf(c.protocol, `${path}.protocol`, probeProtocols),
     expect: r.oneOf(c.expect, `${path}.expect`, expectations),
   };
@@ -371,7 +355,7 @@ function readNote(r: RecipeReader, value: unknown, path: string, prose: ProseCla
   if (n.prose !== undefined) {
     const id = r.string(n.prose, `${path}.prose`);
     const claim = prose.find((c) => c.id === id);
-    if (!claim) r.fail(`${path}.prose`, `no prose claim has id ${excerpt(id)}`);
+    if (!claim) r.fail(`${path}.prose`, `no prose claim has id "${id}"`);
     if (!claim.check) r.fail(`${path}.prose`, `prose claim "${id}" is not checkable, so it cannot disagree with the oracle`);
     note.prose = id;
   }
@@ -386,16 +370,4 @@ function checkProseIsProbed(r: RecipeReader, recipe: Recipe): void {
       r.fail(`prose[${i}]`, `no probe covers this claim (${probeKey(claim.check)}); add it to a probe matrix`);
     }
   });
-}
-
-function join(path: string, key: string): string {
-  const step = /^[A-Za-z_][A-Za-z0-9_-]{0,99}$/.test(key) ? key : `[${excerpt(key, 40)}]`;
-  return path === '' ? step : step.startsWith('[') ? path + step : `${path}.${step}`;
-}
-
-function describe(value: unknown): string {
-  if (value === null || value === undefined) return 'nothing';
-  if (Array.isArray(value)) return 'a list';
-  if (typeof value === 'object') return 'a mapping';
-  return `${typeof value} ${excerpt(value)}`;
 }

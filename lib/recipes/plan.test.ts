@@ -4,6 +4,7 @@ import type { NetworkPolicy } from '../model/types.ts';
 import { InputError } from '../errors.ts';
 import { loadCatalog } from './catalog.ts';
 import { parseRecipe } from './parse.ts';
+import { impliedSteps } from './parse-steps.ts';
 import { namespaceName, planRecipe } from './plan.ts';
 import { expandProbes } from './probes.ts';
 import type { Recipe } from './types.ts';
@@ -120,6 +121,7 @@ describe('expandProbes', () => {
         { phases: ['before', 'after'], from: ['a/x', 'a/y'], to: ['a/y'], protocols: ['tcp', 'icmp'], ports: [80, 81] },
         { phases: ['after'], from: ['a/x'], to: ['a/y'], protocols: ['tcp'], ports: [80] },
       ],
+      steps: impliedSteps([]),
     });
     expect(probes.map((p) => p.id)).to.deep.equal([
       'before a/x -> a/y tcp/80',

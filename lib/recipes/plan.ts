@@ -1,5 +1,7 @@
-// Recipe -> RecipePlan: deployed names, resolved addresses, and every probe's expectation from
-// the oracle. Pure: the run engine carries the plan out; `recipes` prints it.
+// Recipe -> RecipePlan: deployed names, resolved addresses, each step's changes and state, and
+// every probe's expectation from the oracle, judged by the state after the probe's step. Pure:
+// the run engine carries the plan out; `recipes` prints it.
+import type { FixturePod } from '../cluster/provider.ts';
 import { InputError } from '../errors.ts';
 import { isCalicoTier } from '../model/calico.ts';
 import type { LabelSelector, Model, NetworkPolicy, NetworkPolicyPeer, PodSpec, ProbeProtocol } from '../model/types.ts';
@@ -9,7 +11,8 @@ import { validatePolicyResource } from '../scenario/index.ts';
 import { planCalicoResource, type CalicoRenames } from './calico.ts';
 import { placeholderAddress, resolvePlaceholders } from './placeholders.ts';
 import { expandProbes, probeKey } from './probes.ts';
-import type { PlanAddresses, PlannedProbe, ProseCheck, Recipe, RecipePlan } from './types.ts';
+import { planSteps } from './steps.ts';
+import type { PlanAddresses, PlannedProbe, ProseCheck, Recipe, RecipePlan, RecipePod } from './types.ts';
 
 const namespaceNameKey = 'kubernetes.io/metadata.name';
 
@@ -55,7 +58,7 @@ export function planRecipe(recipe: Recipe, suffix: string, addresses: PlanAddres
     name: deployed(ns.name),
     labels: { ...ns.labels, [namespaceNameKey]: deployed(ns.name) },
   }));
-  const pods: PodSpec[] = recipe.pods.map((pod) => {
+  const podSpec = (pod: RecipePod): PodSpec => {
     const name = podString(deployed(pod.namespace), pod.name);
     const spec: PodSpec = {
       namespace: deployed(pod.namespace),
@@ -67,25 +70,34 @@ export function planRecipe(recipe: Recipe, suffix: string, addresses: PlanAddres
     const ip = addresses.pods?.[name];
     if (ip !== undefined) spec.ip = ip;
     return spec;
+  };
+  const fixture = (pod: RecipePod): FixturePod => ({
+    namespace: deployed(pod.namespace),
+    name: pod.name,
+    labels: { ...pod.labels },
+    serve: pod.serve.map((port) => ({ ...port })),
+    ...(pod.serviceAccount !== undefined ? { serviceAccount: pod.serviceAccount } : {}),
   });
   const serviceAccounts = recipe.serviceAccounts.map((sa) => ({ ...sa, namespace: deployed(sa.namespace), labels: { ...sa.labels } }));
   const model: Model = {
     namespaces,
-    pods,
+    pods: recipe.pods.map(podSpec),
     externals: recipe.externals.map((host) => ({ name: host.name, ip: externalIps[host.name] })),
     ...(serviceAccounts.length > 0 ? { serviceAccounts } : {}),
   };
-  // Re-validated: real addresses can break a rule the stand-ins kept (an except outside its cidr).
-  // Tiers first: felix must know a tier's order before it places the tier's policies.
-  const policies = recipe.policies
-    .map((policy, i) => {
+  const steps = planSteps(recipe, model, {
+    namespace: deployed,
+    pod: podSpec,
+    fixture,
+    // Re-validated: real addresses can break a rule the stand-ins kept (an except outside its cidr).
+    policy: (policy, path) => {
       const resolved = resolvePlaceholders(policy, externalIps);
       const planned = isKubernetesNetworkPolicy(resolved) ? renamePolicy(resolved, deployed) : planCalicoResource(resolved, renames);
-      return validatePolicyResource(planned, `${recipe.file}: policies[${i}] (planned)`);
-    })
-    .sort((a, b) => Number(isCalicoTier(b)) - Number(isCalicoTier(a)));
-  const oracle = new Oracle(model, policies);
-  const nothing = new Oracle(model, []);
+      return validatePolicyResource(planned, `${recipe.file}: ${path} (planned)`);
+    },
+  });
+  // One oracle per step, compiled once for all of the step's probes.
+  const oracles = new Map(steps.map((step) => [step.name, new Oracle(step.model, step.policies)]));
 
   const endpoint = (name: string): Endpoint => {
     const slash = name.indexOf('/');
@@ -94,7 +106,8 @@ export function planRecipe(recipe: Recipe, suffix: string, addresses: PlanAddres
   const probes: PlannedProbe[] = expandProbes(recipe).map((spec) => {
     const flow: Flow = { from: endpoint(spec.from), to: endpoint(spec.to), protocol: flowProtocols[spec.protocol] };
     if (spec.port !== undefined) flow.port = spec.port;
-    const verdict = (spec.phase === 'before' ? nothing : oracle).evaluate(flow);
+    // parseRecipe guarantees every probe's phase names a step.
+    const verdict = oracles.get(spec.phase)!.evaluate(flow);
     return { ...spec, flow, expected: verdict.allowed ? 'allowed' : 'blocked', reason: verdict.reason };
   });
 
@@ -106,15 +119,10 @@ export function planRecipe(recipe: Recipe, suffix: string, addresses: PlanAddres
     model,
     namespaces,
     serviceAccounts,
-    fixtures: recipe.pods.map((pod) => ({
-      namespace: deployed(pod.namespace),
-      name: pod.name,
-      labels: { ...pod.labels },
-      serve: pod.serve.map((port) => ({ ...port })),
-      ...(pod.serviceAccount !== undefined ? { serviceAccount: pod.serviceAccount } : {}),
-    })),
+    fixtures: recipe.pods.map(fixture),
     externals: recipe.externals.map((host) => ({ name: host.name, serve: host.serve.map((port) => ({ ...port })) })),
-    policies,
+    policies: steps.flatMap((step) => step.changes.flatMap((c) => (c.kind === 'apply' ? [c.policy] : []))),
+    steps,
     probes,
     prose: checkProse(recipe, probes),
   };

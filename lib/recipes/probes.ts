@@ -30,12 +30,12 @@ export function expandMatrix(matrix: ProbeMatrix): ProbeSpec[] {
   return probes;
 }
 
-/** All probes of a recipe, each once (matrices may overlap), `before` probes first. */
-export function expandProbes(recipe: Pick<Recipe, 'probes'>): ProbeSpec[] {
+/** All probes of a recipe, each once (matrices may overlap), in the order of its steps. */
+export function expandProbes(recipe: Pick<Recipe, 'probes' | 'steps'>): ProbeSpec[] {
   const byId = new Map<string, ProbeSpec>();
   for (const probe of recipe.probes.flatMap(expandMatrix)) {
     if (!byId.has(probe.id)) byId.set(probe.id, probe);
   }
   const all = [...byId.values()];
-  return [...all.filter((p) => p.phase === 'before'), ...all.filter((p) => p.phase === 'after')];
+  return recipe.steps.flatMap((step) => all.filter((p) => p.phase === step.name));
 }

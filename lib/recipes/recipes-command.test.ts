@@ -26,6 +26,7 @@ interface JsonRecipe {
   title: string;
   source: string;
   policies: string[];
+  steps: { name: string; changes: string[]; policies: string[] }[];
   probes: JsonProbe[];
   prose: { agrees: boolean; note?: string }[];
 }
@@ -33,11 +34,11 @@ interface JsonRecipe {
 describe('netpol-conformance recipes', function () {
   this.timeout(60_000);
 
-  it('--json lists at least the 17 recipes, each with before/after TCP and ICMP probes and HTTP where served', () => {
+  it('--json lists at least the 17 recipes, each with TCP and ICMP probes after every step and HTTP where served', () => {
     const { status, stdout, stderr } = cli('--json');
     expect(status, stderr).to.equal(0);
     const output = JSON.parse(stdout) as { schemaVersion: number; recipes: JsonRecipe[] };
-    expect(output.schemaVersion).to.equal(1);
+    expect(output.schemaVersion).to.equal(2);
     const ids = output.recipes.map((r) => r.id);
     expect(ids).to.include.members(['01', '02', '02a', '03', '04', '05', '06', '07', '08', '09', '10', '11a', '11b', '12', '14', 'calico-deny-all', 'calico-backend', 'calico-frontend']);
     expect(ids.length).to.be.at.least(17);
@@ -48,7 +49,8 @@ describe('netpol-conformance recipes', function () {
       expect(r.policies, r.id).to.have.length.greaterThan(0);
       const protocols = new Set(r.probes.map((p) => p.protocol));
       expect([...protocols], r.id).to.include.members(['tcp', 'icmp']);
-      expect(new Set(r.probes.map((p) => p.phase)), r.id).to.deep.equal(new Set(['before', 'after']));
+      // Every step is probed: before and after in a recipe without steps of its own.
+      expect(new Set(r.probes.map((p) => p.phase)), r.id).to.deep.equal(new Set(r.steps.map((s) => s.name)));
       for (const p of r.probes) {
         expect(['allowed', 'blocked'], `${r.id} ${p.id}`).to.include(p.expected);
         expect(p.reason, `${r.id} ${p.id}`).to.not.equal('');

@@ -1,10 +1,13 @@
 // The recipe catalog's vocabulary (see docs/recipes.md for the file format).
 import type { FixturePod } from '../cluster/provider.ts';
-import type { ContainerPort, Labels, Model, NamespaceSpec, PolicyResource, ProbeProtocol, ServiceAccountSpec } from '../model/types.ts';
+import type { ContainerPort, Labels, Model, NamespaceSpec, PodString, PolicyResource, ProbeProtocol, ServiceAccountSpec } from '../model/types.ts';
 import type { Flow } from '../oracle/index.ts';
 
-/** `before`: no policy of the recipe applied yet; `after`: all of them applied. */
-export type Phase = 'before' | 'after';
+/**
+ * The name of the step a probe runs after. A recipe without `steps:` has two: `before` (none of
+ * its policies applied) and `after` (all of them applied).
+ */
+export type Phase = string;
 
 /** What the oracle says a probe must observe (never `check-failed`). */
 export type Expectation = 'allowed' | 'blocked';
@@ -33,7 +36,7 @@ export interface RecipeExternal {
  * name for an external host. `port` is absent for ICMP.
  */
 export interface ProbeSpec {
-  /** Stable across runs and suffixes: "after default/client -> default/web http/80". */
+  /** Stable across runs and suffixes: "after default/client -> default/web http/80" (the step's name first). */
   id: string;
   phase: Phase;
   from: string;
@@ -42,7 +45,7 @@ export interface ProbeSpec {
   port?: number;
 }
 
-/** A compact probe matrix as written in a recipe: phases x from x to x protocols x ports. */
+/** A compact probe matrix as written in a recipe: phases (step names) x from x to x protocols x ports. */
 export interface ProbeMatrix {
   phases: Phase[];
   from: string[];
@@ -76,6 +79,23 @@ export interface RecipeNote {
   text: string;
 }
 
+/** A namespace's or pod's labels after a step: the full set (recipe names). */
+export type Relabel = { namespace: string; labels: Labels } | { pod: string; labels: Labels };
+
+/**
+ * One step of a recipe: what it changes, done in this order (pods added, labels replaced,
+ * policies applied, policies deleted), then the probes of its phase run.
+ */
+export interface RecipeStep {
+  name: Phase;
+  addPods: RecipePod[];
+  relabel: Relabel[];
+  /** Created, or updated when a policy of that name is in force (server-side apply); as written. */
+  apply: PolicyResource[];
+  /** Policies in force, named as listings name them (policyLabel): "ns/name", "gnp:name", "tier:name". */
+  delete: string[];
+}
+
 export interface Recipe {
   id: string;
   title: string;
@@ -93,9 +113,14 @@ export interface Recipe {
   /**
    * Kubernetes NetworkPolicies and Calico resources (tiers, network policies, global network
    * policies, staged policies), as written: the recipe's namespace and tier names,
-   * `{{external:<name>}}` placeholders unresolved.
+   * `{{external:<name>}}` placeholders unresolved. In a recipe with `steps:`, every policy its
+   * steps apply (an updated policy once per version).
    */
   policies: PolicyResource[];
+  /** As written, or the two implied ones (`before`, `after` applying `policies`) when the file has no `steps:`. */
+  steps: RecipeStep[];
+  /** True when the file declares its own `steps:`. */
+  stepped: boolean;
   probes: ProbeMatrix[];
 }
 
@@ -127,13 +152,34 @@ export interface PlanAddresses {
   pods?: Record<string, string>;
 }
 
+/** One change of a planned step, in deployed names. */
+export type PlannedChange =
+  | { kind: 'add-pod'; pod: FixturePod }
+  | { kind: 'relabel-namespace'; namespace: string; labels: Labels }
+  | { kind: 'relabel-pod'; pod: PodString; labels: Labels }
+  | { kind: 'apply'; policy: PolicyResource }
+  /** `policy`: the version in force when it is deleted. */
+  | { kind: 'delete'; policy: PolicyResource }
+  /** Only when a recipe is reset for its second try: a pod an earlier step added goes. */
+  | { kind: 'delete-pod'; pod: PodString };
+
+/** A step ready to carry out, with the state it leaves behind: what the oracle judges its probes by. */
+export interface PlannedStep {
+  name: Phase;
+  changes: PlannedChange[];
+  /** Namespaces (labels) and pods (labels, IPs where known) after the step. */
+  model: Model;
+  /** The recipe's policies in force after the step, in the order they were first applied. */
+  policies: PolicyResource[];
+}
+
 /** Everything the run engine needs to carry out one recipe; pure data. */
 export interface RecipePlan {
   recipe: Pick<Recipe, 'id' | 'title' | 'source' | 'file' | 'notes'>;
   suffix: string;
   /** Recipe namespace name -> deployed namespace name. */
   namespaceNames: Record<string, string>;
-  /** The oracle's model, in deployed names. */
+  /** The oracle's model before the first step (the fixtures as deployed), in deployed names. */
   model: Model;
   /** Recipe tier name -> deployed tier name (tiers are cluster-wide, so they are renamed too). */
   tierNames: Record<string, string>;
@@ -141,13 +187,17 @@ export interface RecipePlan {
   namespaces: NamespaceSpec[];
   /** ServiceAccounts to create before the pods, in deployed namespaces. */
   serviceAccounts: ServiceAccountSpec[];
+  /** The pods deployed before the first step. */
   fixtures: FixturePod[];
   externals: RecipeExternal[];
   /**
-   * Ready to apply, in apply order (tiers first): namespaces and cluster-wide names renamed,
-   * placeholders resolved, global policies limited to the recipe's namespaces.
+   * Every policy version a step applies, ready to apply (within a step, tiers first): namespaces
+   * and cluster-wide names renamed, placeholders resolved, global policies limited to the
+   * recipe's namespaces.
    */
   policies: PolicyResource[];
+  steps: PlannedStep[];
+  /** In step order. */
   probes: PlannedProbe[];
   prose: ProseCheck[];
 }

@@ -84,5 +84,17 @@ function latencySection(c: Comparison): string {
   );
   return `<section id="latency"><h2>Apply-to-enforced latency</h2>
 <p>Over ${latency.baseline.recipes} recipes: median ${latency.baseline.medianMs} ms → ${latency.candidate.medianMs} ms, p95 ${latency.baseline.p95Ms} ms → ${latency.candidate.p95Ms} ms. Recipes slower than ${latency.slowdownRatio}x are highlighted.</p>
-<table class="latency"><thead><tr><th>recipe</th><th>baseline</th><th>candidate</th><th>ratio</th></tr></thead><tbody>${rows.join('')}</tbody></table></section>`;
+<table class="latency"><thead><tr><th>recipe</th><th>baseline</th><th>candidate</th><th>ratio</th></tr></thead><tbody>${rows.join('')}</tbody></table>${stepLatencyTable(c)}</section>`;
+}
+
+/** Recipes with their own steps: each step that changes something, by name. */
+function stepLatencyTable(c: Comparison): string {
+  if (c.latency.steps.length === 0) return '';
+  const rows = c.latency.steps.map(
+    (s) =>
+      `<tr data-recipe="${h(s.recipe)}" data-step="${h(s.step)}" data-slowdown="${s.slowdown}"><td>${h(s.recipe)}</td><td>${h(s.step)}</td><td>${s.baselineMs} ms</td><td>${s.candidateMs} ms</td><td class="${s.slowdown ? 'slowdown' : ''}">${s.ratio}x</td></tr>`,
+  );
+  return `
+<h3>Per step</h3>
+<table class="latency steps"><thead><tr><th>recipe</th><th>step</th><th>baseline</th><th>candidate</th><th>ratio</th></tr></thead><tbody>${rows.join('')}</tbody></table>`;
 }

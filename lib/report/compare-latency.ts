@@ -1,6 +1,8 @@
 // Apply-to-enforced latency of two runs: how long Calico took to program each recipe's
-// policies, per recipe and as median / p95 over recipes, with slowdowns beyond a ratio flagged.
-import type { Report } from './schema.ts';
+// policies, per recipe and as median / p95 over recipes, with slowdowns beyond a ratio flagged;
+// and, for recipes with their own steps, per step (by name).
+import { lastTrySteps, type RecipeReport, type Report } from './schema.ts';
+import { hasOwnSteps } from './step-text.ts';
 
 export interface RecipeLatency {
   recipe: string;
@@ -18,12 +20,19 @@ export interface LatencyStats {
   p95Ms: number;
 }
 
+/** One step of a recipe with steps, in both runs (the last try of each). */
+export interface StepLatency extends RecipeLatency {
+  step: string;
+}
+
 export interface LatencyComparison {
   slowdownRatio: number;
   baseline: LatencyStats;
   candidate: LatencyStats;
   /** Recipes both runs have, in the baseline's order. */
   recipes: RecipeLatency[];
+  /** Steps that change something, of recipes with their own steps, that both runs have; in the baseline's order. */
+  steps: StepLatency[];
 }
 
 export function latencyOf(baseline: Report, candidate: Report, slowdownRatio: number): LatencyComparison {
@@ -40,7 +49,23 @@ export function latencyOf(baseline: Report, candidate: Report, slowdownRatio: nu
     baseline: statsOf(recipes.map((r) => r.baselineMs)),
     candidate: statsOf(recipes.map((r) => r.candidateMs)),
     recipes,
+    steps: stepLatencies(baseline, candidate, slowdownRatio),
   };
+}
+
+function stepLatencies(baseline: Report, candidate: Report, slowdownRatio: number): StepLatency[] {
+  const changing = (recipe: RecipeReport) => new Map(lastTrySteps(recipe).filter((s) => s.changes.length > 0).map((s) => [s.name, s.enforcedMs]));
+  const candidates = new Map(candidate.recipes.filter(hasOwnSteps).map((r) => [r.id, changing(r)]));
+  return baseline.recipes.filter(hasOwnSteps).flatMap((r) => {
+    const cand = candidates.get(r.id);
+    if (!cand) return [];
+    return [...changing(r)].flatMap(([step, baselineMs]): StepLatency[] => {
+      const candidateMs = cand.get(step);
+      if (candidateMs === undefined) return [];
+      const ratio = candidateMs / Math.max(1, baselineMs);
+      return [{ recipe: r.id, step, baselineMs, candidateMs, ratio: round2(ratio), slowdown: ratio > slowdownRatio }];
+    });
+  });
 }
 
 export function statsOf(values: number[]): LatencyStats {

@@ -36,6 +36,7 @@ export function renderCompareMarkdown(c: Comparison): string {
     `| median over ${latency.baseline.recipes} recipes | ${latency.baseline.medianMs} ms | ${latency.candidate.medianMs} ms |`,
     `| p95 | ${latency.baseline.p95Ms} ms | ${latency.candidate.p95Ms} ms |`,
     ...latency.recipes.filter((r) => r.slowdown).map((r) => `| ⚠️ recipe ${text(r.recipe)} slower than ${latency.slowdownRatio}x (${r.ratio}x) | ${r.baselineMs} ms | ${r.candidateMs} ms |`),
+    ...latency.steps.map((s) => `| ${s.slowdown ? '⚠️ ' : ''}recipe ${text(s.recipe)} step ${text(s.step)} (${s.ratio}x) | ${s.baselineMs} ms | ${s.candidateMs} ms |`),
   );
   return lines.join('\n') + '\n';
 }

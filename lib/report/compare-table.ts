@@ -32,6 +32,15 @@ export function renderCompareTable(c: Comparison): string {
   if (slow.length > 0) {
     lines.push(textTable([['slower', 'baseline', 'candidate', 'ratio'], ...slow.map((r) => [r.recipe, `${r.baselineMs} ms`, `${r.candidateMs} ms`, `${r.ratio}x`])]));
   }
+  if (latency.steps.length > 0) {
+    lines.push(
+      '',
+      textTable([
+        ['step', 'baseline', 'candidate', 'ratio'],
+        ...latency.steps.map((s) => [`${s.recipe} ${s.step}${s.slowdown ? ' (slower)' : ''}`, `${s.baselineMs} ms`, `${s.candidateMs} ms`, `${s.ratio}x`]),
+      ]),
+    );
+  }
   return lines.join('\n') + '\n';
 }
 

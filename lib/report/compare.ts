@@ -6,7 +6,9 @@ import type { Connectivity, ProbeProtocol } from '../model/types.ts';
 import { latencyOf, type LatencyComparison } from './compare-latency.ts';
 import type { Decision, Expectation, ProbePhase, ProbeReport, ProbeVerdict, Report, RunInfo } from './schema.ts';
 
-export const compareSchemaVersion = 1;
+// Version 2: a probe's phase is the name of the step it ran after (report.json version 2), and
+// latency lists the steps of recipes with their own steps.
+export const compareSchemaVersion = 2;
 
 export interface CompareOptions {
   /** Flag a recipe whose apply-to-enforced time grew beyond this factor. Default 1.5. */

@@ -5,12 +5,15 @@ import { decisionSource } from './decision-text.ts';
 import { connectivityMark, renderTruthTable } from '../oracle/truth-table.ts';
 import { phaseLabel, probeTables, trafficOf, type ProbeTables } from './probe-tables.ts';
 import type { RecipeReport, Report } from './schema.ts';
+import { hasOwnSteps, stepTimesText } from './step-text.ts';
 import { countsLine, runLine } from './summary-line.ts';
 
 /** `reportDir`: where writeReports put the files, for the "reports:" line. */
 export function renderConsoleSummary(report: Report, reportDir?: string): string {
   const ok = report.summary.failed === 0;
   const lines = [`${ok ? 'PASS' : 'FAIL'} ${countsLine(report.summary)}`, runLine(report)];
+  const stepped = report.recipes.filter(hasOwnSteps);
+  if (stepped.length > 0) lines.push('steps enforced in:', ...stepped.map((r) => `  ${r.id}: ${stepTimesText(r)}`));
   for (const recipe of report.recipes.filter((r) => r.probes.some((p) => p.verdict === 'fail'))) {
     lines.push('', ...failingRecipe(recipe));
   }

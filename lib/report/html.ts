@@ -4,9 +4,10 @@ import { cellOf, connectivityMark, type TruthTable } from '../oracle/truth-table
 import type { Connectivity } from '../model/types.ts';
 import { formatDuration } from './duration.ts';
 import { reportCss } from './html-style.ts';
-import { escapeHtml as h, isWebAddress } from './markup.ts';
+import { escapeHtml as h, splitSource } from './markup.ts';
 import { isMismatch, phaseLabel, probeAt, probeTables, trafficOf, type ProbeTables } from './probe-tables.ts';
-import type { Decision, ProbeReport, RecipeReport, Report } from './schema.ts';
+import type { Decision, PolicyText, ProbeReport, RecipeReport, Report } from './schema.ts';
+import { changeText, enforcedText, hasOwnSteps } from './step-text.ts';
 import { countsLine } from './summary-line.ts';
 
 export function renderHtml(report: Report): string {
@@ -72,11 +73,12 @@ function recipeSection(recipe: RecipeReport): string {
   const tables = probeTables(recipe);
   return `<section class="recipe" id="recipe-${h(recipe.id)}" data-recipe="${h(recipe.id)}" data-status="${recipeStatus(recipe)}">
 <div class="recipe-head"><h2>${h(recipe.id)} ${h(recipe.title)}</h2>
-${sourceHtml(recipe.source)}
+${sourceLink(recipe.source)}
 <span class="muted">${recipe.probes.length - failed} passed, ${failed} failed · programmed in ${h(formatDuration(recipe.enforcement.programmedMs))} · ${h(recipe.tries)} ${recipe.tries === 1 ? 'try' : 'tries'}</span></div>
 ${recipe.notes ? `<p class="notes">${h(recipe.notes)}</p>` : ''}
 <h3>Policies</h3>
-${recipe.policies.length === 0 ? '<p class="muted">none</p>' : recipe.policies.map((p) => `<div class="policy" data-policy="${h(p.name)}"><strong>${h(p.name)}</strong><pre class="policy-yaml">${h(p.yaml)}</pre></div>`).join('\n')}
+${recipe.policies.length === 0 ? '<p class="muted">none</p>' : recipe.policies.map(policyBlock).join('\n')}
+${hasOwnSteps(recipe) ? stepsTable(recipe) : ''}
 <h3>Truth tables: expected vs observed</h3>
 ${legend}
 <div class="tables">${tables.map((t) => truthFigure(t, recipe.tries > 1)).join('\n')}</div>
@@ -85,10 +87,26 @@ ${probeTable(recipe.probes)}
 </section>`;
 }
 
-// Only http(s) sources become links: a report is opened by people, and a `javascript:` source
-// must not run. Anything else (a user catalog's note) is shown as text.
-function sourceHtml(source: string): string {
-  return isWebAddress(source) ? `<a class="source" href="${h(source)}">source</a>` : `<span class="source">source: ${h(source)}</span>`;
+function policyBlock(p: PolicyText): string {
+  const step = p.step === undefined ? '' : ` <span class="muted">applied by step ${h(p.step)}</span>`;
+  return `<div class="policy" data-policy="${h(p.name)}"${p.step === undefined ? '' : ` data-step="${h(p.step)}"`}><strong>${h(p.name)}</strong>${step}<pre class="policy-yaml">${h(p.yaml)}</pre></div>`;
+}
+
+/** The recipe's steps, try by try: what each changed and how long the rules took to show it. */
+function stepsTable(recipe: RecipeReport): string {
+  const rows = recipe.steps.map(
+    (s) =>
+      `<tr class="step" data-step="${h(s.name)}" data-try="${h(s.try)}" data-enforced-ms="${h(s.enforcedMs)}"><td>${h(s.name)}</td>${recipe.tries > 1 ? `<td>${h(s.try)}</td>` : ''}<td>${s.changes.length === 0 ? '<span class="muted">nothing changed</span>' : s.changes.map((c) => h(changeText(c))).join('<br>')}</td><td>${h(enforcedText(s))}</td></tr>`,
+  );
+  return `<h3>Steps</h3>
+<table class="steps"><thead><tr><th>step</th>${recipe.tries > 1 ? '<th>try</th>' : ''}<th>changes</th><th>enforced in</th></tr></thead><tbody>${rows.join('')}</tbody></table>`;
+}
+
+/** A link to the source's address (only http(s): a `javascript:` source must not run), then the rest of it as text. */
+function sourceLink(source: string): string {
+  const { url, rest } = splitSource(source);
+  const text = rest === '' ? '' : ` <span class="source-text">${h(rest)}</span>`;
+  return url === undefined ? `<span class="source">source: ${h(rest)}</span>` : `<a class="source" href="${h(url)}">source</a>${text}`;
 }
 
 const legend = `<div class="legend" aria-label="legend">

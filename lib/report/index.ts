@@ -20,7 +20,7 @@ export {
   type ProbeOutcome,
   type RunIdentity,
 } from './compare.ts';
-export type { LatencyComparison, LatencyStats, RecipeLatency } from './compare-latency.ts';
+export type { LatencyComparison, LatencyStats, RecipeLatency, StepLatency } from './compare-latency.ts';
 export { renderCompareTable } from './compare-table.ts';
 export { renderCompareMarkdown } from './compare-markdown.ts';
 export { renderCompareHtml } from './compare-html.ts';

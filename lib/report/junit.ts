@@ -2,7 +2,9 @@
 // views list every probe; a mismatch is a <failure>, an infrastructure error an <error>.
 import { decisionSource } from './decision-text.ts';
 import { escapeXml as x } from './markup.ts';
+import { phaseLabel } from './probe-tables.ts';
 import type { ProbeReport, RecipeReport, Report } from './schema.ts';
+import { lastTrySteps } from './schema.ts';
 
 export function renderJUnit(report: Report): string {
   const { summary, run } = report;
@@ -28,6 +30,10 @@ function testsuite(report: Report, recipe: RecipeReport): string {
     ['kubernetes', run.kubernetes],
     ['source', recipe.source],
     ['programmedMs', String(recipe.enforcement.programmedMs)],
+    // Per step of the last try, as CI dashboards read properties: step.<name>.enforcedMs.
+    ...lastTrySteps(recipe)
+      .filter((s) => s.changes.length > 0)
+      .map((s) => [`step.${s.name}.enforcedMs`, String(s.enforcedMs)]),
   ];
   return [
     `  <testsuite name="${x(`${recipe.id} ${recipe.title}`)}" tests="${recipe.probes.length}" failures="${failures}" errors="${errors}" time="${seconds(time)}" timestamp="${x(run.startedAt.replace(/Z$/, ''))}">`,
@@ -58,7 +64,7 @@ function failureText(probe: ProbeReport): string {
     ? `${probe.decidedBy.kind}${decisionSource(probe.decidedBy)}: ${probe.decidedBy.chain}: ${probe.decidedBy.rule}`
     : 'no rule attributed';
   return [
-    `${probe.phase} policies, try ${probe.try}: ${probe.from} -> ${probe.to} ${probe.protocol}${probe.port === undefined ? '' : `/${probe.port}`}`,
+    `${phaseLabel(probe.phase)}, try ${probe.try}: ${probe.from} -> ${probe.to} ${probe.protocol}${probe.port === undefined ? '' : `/${probe.port}`}`,
     `expected: ${probe.expected} (${probe.expectedReason})`,
     `observed: ${probe.observed} (${probe.detail})`,
     `decided by: ${decided}`,

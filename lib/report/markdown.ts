@@ -1,8 +1,10 @@
 // summary.md: short enough for $GITHUB_STEP_SUMMARY; the HTML report holds the details.
 import { decisionSource } from './decision-text.ts';
-import { escapeMarkdownText as text, isWebAddress, markdownCode } from './markup.ts';
+import { escapeMarkdownText as text, markdownCode, splitSource } from './markup.ts';
 import { phaseLabel, trafficOf } from './probe-tables.ts';
 import type { ProbeReport, Report } from './schema.ts';
+import { lastTrySteps } from './schema.ts';
+import { changesText, enforcedText, hasOwnSteps } from './step-text.ts';
 import { countsLine, runLine } from './summary-line.ts';
 
 export function renderMarkdown(report: Report): string {
@@ -16,11 +18,18 @@ export function renderMarkdown(report: Report): string {
     '| --- | --- | ---: | ---: | ---: |',
     ...report.recipes.map((r) => {
       const failed = r.probes.filter((p) => p.verdict === 'fail').length;
-      // A source that is no web address (a user catalog's note) is text, not a broken link.
-      const title = isWebAddress(r.source) ? `[${text(r.title)}](${r.source.replace(/[()\s<>]/g, encodeURIComponent)})` : `${text(r.title)} (${text(r.source)})`;
+      const { url, rest } = splitSource(r.source);
+      const title = `${url === undefined ? text(r.title) : `[${text(r.title)}](${url.replace(/[()\s]/g, encodeURIComponent)})`}${rest === '' ? '' : ` (${text(rest)})`}`;
       return `| ${failed > 0 ? '❌' : '✅'} ${text(r.id)} | ${title} | ${r.probes.length - failed} | ${failed} | ${r.enforcement.programmedMs} ms |`;
     }),
   ];
+  const stepped = report.recipes.filter(hasOwnSteps);
+  if (stepped.length > 0) {
+    lines.push('', '### Steps', '', '| Recipe | Step | Changes | Enforced in |', '| --- | --- | --- | ---: |');
+    for (const r of stepped) {
+      for (const step of lastTrySteps(r)) lines.push(`| ${text(r.id)} | ${text(step.name)} | ${text(changesText(step))} | ${enforcedText(step)} |`);
+    }
+  }
   const failing = report.recipes.flatMap((r) => r.probes.filter((p) => p.verdict === 'fail').map((p) => failingLine(r.id, p)));
   if (failing.length > 0) lines.push('', '### Failing probes', '', ...failing);
   return lines.join('\n') + '\n';

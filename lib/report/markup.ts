@@ -38,7 +38,11 @@ export function markdownCode(text: string): string {
   return `${fence}${pad}${flat}${pad}${fence}`;
 }
 
-/** An http(s) URL: the only sources a report links to (a `javascript:` one must never run). */
-export function isWebAddress(text: string): boolean {
-  return /^https?:\/\/[^\s]+$/i.test(text);
+/**
+ * A recipe's source: the http(s) address it starts with, if any, and what follows it (a test's
+ * name, a walkthrough's step): `https://…/network_policy.go#L613 "should enforce updated policy"`.
+ */
+export function splitSource(source: string): { url?: string; rest: string } {
+  const match = /^(https?:\/\/\S+)\s*(.*)$/is.exec(source.trim());
+  return match ? { url: match[1]!, rest: match[2]! } : { rest: source };
 }

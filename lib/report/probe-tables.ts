@@ -22,8 +22,11 @@ export function trafficOf(probe: Pick<ProbeReport, 'protocol' | 'port'>): string
   return probe.port === undefined ? probe.protocol : `${probe.protocol}/${probe.port}`;
 }
 
+/** `before`/`after` of a recipe without steps read as such; any other phase is a step's name. */
 export function phaseLabel(phase: ProbePhase): string {
-  return phase === 'before' ? 'before policies' : 'after policies';
+  if (phase === 'before') return 'before policies';
+  if (phase === 'after') return 'after policies';
+  return `after step ${phase}`;
 }
 
 /** A cell to highlight: the observation differs from the oracle (or the verdict says fail anyway). */

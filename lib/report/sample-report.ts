@@ -1,6 +1,6 @@
 // Constructed reports for the report layer's tests: small, readable, and with one real mismatch
 // (x/c reached x/b although the policy only admits x/a) so every renderer has a failure to show.
-import { reportSchemaVersion, summarize, type ProbeReport, type RecipeReport, type Report } from './schema.ts';
+import { beforeAfterSteps, reportSchemaVersion, summarize, type ProbeReport, type RecipeReport, type Report } from './schema.ts';
 
 export function sampleProbe(overrides: Partial<ProbeReport> = {}): ProbeReport {
   const base: ProbeReport = {
@@ -37,14 +37,16 @@ const dropRule = '-A cali-tw-cali1234 -m comment --comment "cali:end-of-tier" -j
 
 /** Recipe 01: only x/a may reach x/b; x/c reaching it is the mismatch. */
 export function sampleRecipe(overrides: Partial<RecipeReport> = {}): RecipeReport {
+  const policies = [{ name: 'x/allow-a', yaml: 'apiVersion: networking.k8s.io/v1\nkind: NetworkPolicy\nmetadata:\n  name: allow-a\n  namespace: x\nspec:\n  podSelector:\n    matchLabels: {pod: b}\n  ingress:\n  - from:\n    - podSelector:\n        matchLabels: {pod: a}\n' }];
   return {
     id: '01',
     title: 'Allow ingress to b only from a <&>',
     source: 'https://github.com/ahmetb/kubernetes-network-policy-recipes/blob/master/02-limit-traffic-to-an-application.md',
     notes: 'Upstream recipe 02, with namespaces x.',
-    policies: [{ name: 'x/allow-a', yaml: 'apiVersion: networking.k8s.io/v1\nkind: NetworkPolicy\nmetadata:\n  name: allow-a\n  namespace: x\nspec:\n  podSelector:\n    matchLabels: {pod: b}\n  ingress:\n  - from:\n    - podSelector:\n        matchLabels: {pod: a}\n' }],
+    policies,
     enforcement: { programmedMs: 400 },
     tries: 2,
+    steps: beforeAfterSteps(2, policies, 400),
     probes: [1, 2].flatMap((t) => {
       const attempt = t as 1 | 2;
       return [
@@ -89,8 +91,35 @@ export function passingRecipe(): RecipeReport {
     policies: [{ name: 'x/deny-all', yaml: 'kind: NetworkPolicy\nspec:\n  podSelector: {}\n' }],
     enforcement: { programmedMs: 300 },
     tries: 1,
+    steps: beforeAfterSteps(1, [{ name: 'x/deny-all', yaml: '' }], 300),
     probes: [
       sampleProbe({ expected: 'blocked', observed: 'blocked', detail: 'timeout', decidedBy: { chain: 'cali-tw-cali1234', rule: dropRule, kind: 'end-of-tier-drop' } }),
+    ],
+  };
+}
+
+/** A recipe with steps of its own: a deny, then an allow for x/a; the allow took its time. */
+export function steppedRecipe(allowMs = 500): RecipeReport {
+  const drop = { chain: 'cali-tw-cali1234', rule: dropRule, kind: 'end-of-tier-drop' as const };
+  return {
+    id: '03',
+    title: 'Deny, then allow a, step by step',
+    source: 'https://github.com/kubernetes/kubernetes/blob/v1.36.1/test/e2e/network/netpol/network_policy.go#L613 "should enforce updated policy"',
+    policies: [
+      { name: 'x/deny', yaml: 'kind: NetworkPolicy\n', step: 'deny' },
+      { name: 'x/allow-a', yaml: 'kind: NetworkPolicy\n', step: 'allow-a' },
+    ],
+    enforcement: { programmedMs: allowMs },
+    tries: 1,
+    steps: [
+      { name: 'start', try: 1, changes: [], enforcedMs: 0 },
+      { name: 'deny', try: 1, changes: [{ kind: 'apply', target: 'x/deny' }], enforcedMs: 200 },
+      { name: 'allow-a', try: 1, changes: [{ kind: 'apply', target: 'x/allow-a' }, { kind: 'relabel-pod', target: 'x/a', labels: { pod: 'a', role: 'client' } }], enforcedMs: allowMs },
+    ],
+    probes: [
+      sampleProbe({ id: 'start x/a -> x/b tcp/80', phase: 'start', decidedBy: { chain: 'kns.x', rule: '-A cali-pri-kns.x -j ACCEPT', kind: 'profile-allow' } }),
+      sampleProbe({ id: 'deny x/a -> x/b tcp/80', phase: 'deny', expected: 'blocked', observed: 'blocked', detail: 'dropped in flight', decidedBy: drop }),
+      sampleProbe({ id: 'allow-a x/a -> x/b tcp/80', phase: 'allow-a' }),
     ],
   };
 }

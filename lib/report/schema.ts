@@ -1,9 +1,13 @@
-// report.json, version 1: what one run saw, written by `run` and read back by `compare`.
-// The shape is a contract with CI tooling (issue 4): add optional fields freely, but any
-// rename or removal needs schemaVersion 2 and a reader for both.
-import type { Connectivity, ProbeProtocol } from '../model/types.ts';
+// report.json, version 2: what one run saw, written by `run` and read back by `compare`.
+// The shape is a contract with CI tooling: add optional fields freely, but any rename, removal
+// or widening of a field's values needs a new schemaVersion and a reader for the old ones.
+// Version 2 (recipe steps): a probe's `phase` is the name of the step it ran after, and every
+// recipe lists its steps; version 1 (phases `before` and `after` only) is still read (validate.ts).
+import type { Connectivity, Labels, ProbeProtocol } from '../model/types.ts';
 
-export const reportSchemaVersion = 1;
+export const reportSchemaVersion = 2;
+/** What `compare` reads: a version-1 report is read as a version-2 one (see validate.ts). */
+export const readableReportVersions: readonly number[] = [1, 2];
 
 export interface Report {
   schemaVersion: typeof reportSchemaVersion;
@@ -56,9 +60,12 @@ export interface RecipeReport {
   source: string;
   notes?: string;
   policies: PolicyText[];
+  /** The longest enforcement of a step of the last try (`after`, in a recipe without steps). */
   enforcement: { programmedMs: number };
   /** 1, or 2 when something differed and the recipe was probed once more in full. */
   tries: number;
+  /** The steps carried out, try by try, in order; a recipe without steps has `before` and `after`. */
+  steps: StepReport[];
   probes: ProbeReport[];
 }
 
@@ -66,9 +73,42 @@ export interface RecipeReport {
 export interface PolicyText {
   name: string;
   yaml: string;
+  /** The step that applied this version (recipes with steps, where a policy can be updated). */
+  step?: string;
 }
 
-export type ProbePhase = 'before' | 'after';
+/** One step of a recipe as carried out: what changed, and how long the dataplane took to show it. */
+export interface StepReport {
+  name: string;
+  try: 1 | 2;
+  /** In the order they were made; empty for a step that only probes. */
+  changes: StepChange[];
+  /**
+   * From the step's first change until the rules on the nodes reflected all of them (endpoint
+   * chains reaching exactly the policies the oracle says select each pod, updated policies
+   * re-rendered, IP sets holding the pods the rules' selectors match); 0 when nothing changed.
+   */
+  enforcedMs: number;
+}
+
+/**
+ * - apply: a policy created or updated (its YAML is under the recipe's `policies`)
+ * - delete: a policy deleted
+ * - relabel-pod / relabel-namespace: labels replaced (`labels` is the new full set)
+ * - add-pod: a pod deployed by the step (`labels` are its labels)
+ */
+export type StepChangeKind = 'apply' | 'delete' | 'relabel-pod' | 'relabel-namespace' | 'add-pod';
+export const stepChangeKinds: readonly StepChangeKind[] = ['apply', 'delete', 'relabel-pod', 'relabel-namespace', 'add-pod'];
+
+export interface StepChange {
+  kind: StepChangeKind;
+  /** The recipe's name of the policy or pod ("namespace/name") or of the namespace. */
+  target: string;
+  labels?: Labels;
+}
+
+/** `before` / `after` in a recipe without steps; otherwise the name of a step of the recipe. */
+export type ProbePhase = string;
 export type Expectation = Exclude<Connectivity, 'check-failed'>;
 export type ProbeVerdict = 'pass' | 'fail';
 
@@ -76,7 +116,7 @@ export interface ProbeReport {
   /** Stable within a recipe across runs, e.g. "x/a->x/b tcp/80". */
   id: string;
   try: 1 | 2;
-  /** Before or after the recipe's policies were applied. */
+  /** The step the probe ran after. */
   phase: ProbePhase;
   /** PodString ("ns/pod") or the name of an external host. */
   from: string;
@@ -97,7 +137,20 @@ export interface ProbeReport {
   counters: { deltas: CounterDeltaRow[] };
   /** The rule that decided the probe, or null when attribution found none. */
   decidedBy: Decision | null;
+  /** What the observation rests on (absent in reports written before it was recorded). */
+  evidence?: ProbeEvidence;
 }
+
+/**
+ * - answer: the probe got an answer (connected, refused, echoed, an HTTP status, an echo reply)
+ * - counted-drop: a Calico drop or reject rule of the probe's own endpoint counted its packets
+ *   while it was in flight, and the probe was stopped there
+ * - timeout: the probe waited out its connect timeout with no answer (with or without a drop
+ *   counted: `decidedBy` tells)
+ * - error: the probe could not be carried out (`check-failed`)
+ */
+export type ProbeEvidence = 'answer' | 'counted-drop' | 'timeout' | 'error';
+export const probeEvidence: readonly ProbeEvidence[] = ['answer', 'counted-drop', 'timeout', 'error'];
 
 /** One rule whose counters moved while the probe ran. */
 export interface CounterDeltaRow {
@@ -154,6 +207,23 @@ export function summarize(recipes: readonly RecipeReport[]): Summary {
     if (probe.observed === 'check-failed') summary.checkFailed++;
   }
   return summary;
+}
+
+/**
+ * The steps of a recipe without steps, as version-1 reports imply them: `before` (nothing
+ * changed) and `after` (every policy applied, enforced in `programmedMs`), once per try.
+ */
+export function beforeAfterSteps(tries: number, policies: readonly PolicyText[], programmedMs: number): StepReport[] {
+  return Array.from({ length: Math.max(1, tries) }, (_, i) => i + 1).flatMap((attempt) => [
+    { name: 'before', try: attempt as 1 | 2, changes: [], enforcedMs: 0 },
+    { name: 'after', try: attempt as 1 | 2, changes: policies.map((p) => ({ kind: 'apply' as const, target: p.name })), enforcedMs: programmedMs },
+  ]);
+}
+
+/** The steps of a recipe's last try. */
+export function lastTrySteps(recipe: RecipeReport): StepReport[] {
+  const last = Math.max(1, ...recipe.steps.map((s) => s.try));
+  return recipe.steps.filter((s) => s.try === last);
 }
 
 /** The probes of a recipe's last try: the ones that carry its final verdict. */

@@ -14,10 +14,33 @@ describe('validateReport', () => {
     expect(validateReport(report, 'a.json')).to.equal(report);
   });
 
-  it('refuses another schemaVersion, naming the file and both versions', () => {
-    const report = { ...roundTrip(sampleReport()), schemaVersion: 2 };
+  it('refuses another schemaVersion, naming the file and the versions it reads', () => {
+    const report = { ...roundTrip(sampleReport()), schemaVersion: 3 };
     expect(() => validateReport(report, 'reports/x/report.json'))
-      .to.throw(InputError, /reports\/x\/report\.json: schemaVersion 2 is not supported; this harness reads schemaVersion 1/);
+      .to.throw(InputError, /reports\/x\/report\.json: schemaVersion 3 is not supported; this harness reads schemaVersion 1 and 2/);
+  });
+
+  it('reads a version-1 report as version 2: its recipes get the steps before and after, per try', () => {
+    const v1 = roundTrip(sampleReport()) as { schemaVersion: number; recipes: Record<string, unknown>[] };
+    v1.schemaVersion = 1;
+    for (const recipe of v1.recipes) delete recipe.steps;
+    const read = validateReport(v1, 'old.json');
+    expect(read.schemaVersion).to.equal(2);
+    expect(read.recipes[0]!.steps.map((s) => `${s.try} ${s.name} ${s.enforcedMs}`)).to.deep.equal(['1 before 0', '1 after 400', '2 before 0', '2 after 400']);
+    expect(read.recipes[0]!.steps[1]!.changes).to.deep.equal([{ kind: 'apply', target: 'x/allow-a' }]);
+    expect(read.recipes[0]!.probes).to.deep.equal(v1.recipes[0]!.probes);
+  });
+
+  it('holds a version-1 report to its own phases, and a version-2 one to steps by name', () => {
+    const v1 = roundTrip(sampleReport()) as { schemaVersion: number; recipes: { probes: Record<string, unknown>[] }[] };
+    v1.schemaVersion = 1;
+    v1.recipes[0]!.probes[0]!.phase = 'deny-all';
+    expect(() => validateReport(v1, 'old.json')).to.throw(InputError, 'old.json: $.recipes[0].probes[0].phase: expected "before" | "after", got "deny-all"');
+    const v2 = roundTrip(sampleReport()) as { recipes: { probes: Record<string, unknown>[]; steps: Record<string, unknown>[] }[] };
+    v2.recipes[0]!.probes[0]!.phase = 'deny-all';
+    expect(validateReport(v2, 'new.json').recipes[0]!.probes[0]!.phase).to.equal('deny-all');
+    v2.recipes[0]!.steps[1]!.changes = [{ kind: 'rename', target: 'x/a' }];
+    expect(() => validateReport(v2, 'new.json')).to.throw(InputError, /\$\.recipes\[0\]\.steps\[1\]\.changes\[0\]\.kind/);
   });
 
   it('names the JSON path of the first field that does not fit', () => {

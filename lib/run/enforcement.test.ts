@@ -1,10 +1,10 @@
 // Enforcement read from real felix v3.31.0 rules (lib/counters/testdata, captured by the netns
 // provider's e2e test): a deny-all-ingress policy on netns-e2e/server, on node-1.
 import { expect } from 'chai';
-import { parseIptablesSave, parseNftJson } from '../counters/index.ts';
+import { endpointChain, parseIptablesSave, parseNftJson, podProgrammed, policyChainsOf } from '../counters/index.ts';
 import { captureText } from '../counters/testdata/captures.ts';
 import type { Model, NetworkPolicy } from '../model/types.ts';
-import { checkEnforcement, endpointChain, podProgrammed, policyChainsOf } from './enforcement.ts';
+import { checkEnforcement } from './enforcement.ts';
 
 const ns = 'netns-e2e';
 const model: Model = {

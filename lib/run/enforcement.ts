@@ -1,57 +1,11 @@
 // "Enforced" read from the nodes' rules, never from a sleep: a pod is programmed when felix has
 // written its endpoint chains; a policy is enforced when, on the node of every pod it selects,
 // the pod's endpoint chain reaches the policy's chain (directly or through a policy-group chain).
-import { calicoChainName, resolvePolicyChains } from '../counters/index.ts';
+import { chainJumps, endpointChain, endpointTiers, policyChainsOf, resolvePolicyChains } from '../counters/index.ts';
 import type { CounterSnapshot, PolicyRef } from '../counters/index.ts';
-import { workloadInterfaceName } from '../counters/index.ts';
-import type { Model, PodSpec, PolicyResource } from '../model/types.ts';
+import type { Model, PolicyResource } from '../model/types.ts';
 import { Oracle } from '../oracle/index.ts';
 import { policyRefs } from '../recipes/index.ts';
-
-export type EndpointDirection = 'ingress' | 'egress';
-
-export function endpointChain(pod: Pick<PodSpec, 'namespace' | 'name'>, direction: EndpointDirection): string {
-  return `${direction === 'ingress' ? 'cali-tw-' : 'cali-fw-'}${workloadInterfaceName(pod.namespace, pod.name)}`;
-}
-
-/** Calico chain name -> the normalised names of the chains its rules jump or go to. */
-function jumps(snapshot: CounterSnapshot): Map<string, Set<string>> {
-  const out = new Map<string, Set<string>>();
-  for (const rule of snapshot.rules) {
-    if (!rule.target) continue;
-    const from = calicoChainName(rule.chain);
-    let set = out.get(from);
-    if (!set) out.set(from, (set = new Set()));
-    set.add(calicoChainName(rule.target));
-  }
-  return out;
-}
-
-function chainNames(snapshot: CounterSnapshot): Set<string> {
-  return new Set(snapshot.chains.map((c) => calicoChainName(c.chain)));
-}
-
-export function podProgrammed(snapshot: CounterSnapshot, pod: Pick<PodSpec, 'namespace' | 'name'>): boolean {
-  const chains = chainNames(snapshot);
-  return chains.has(endpointChain(pod, 'ingress')) && chains.has(endpointChain(pod, 'egress'));
-}
-
-/** The policy chains reachable from an endpoint chain, through policy-group chains. */
-export function policyChainsOf(snapshot: CounterSnapshot, endpoint: string): Set<string> {
-  const graph = jumps(snapshot);
-  const found = new Set<string>();
-  const seen = new Set<string>();
-  const walk = (chain: string): void => {
-    if (seen.has(chain)) return;
-    seen.add(chain);
-    for (const target of graph.get(chain) ?? []) {
-      if (/^cali-p[io]-/.test(target)) found.add(target);
-      else if (/^cali-g[io]-/.test(target)) walk(target);
-    }
-  };
-  walk(endpoint);
-  return found;
-}
 
 export interface EnforcementCheck {
   /** Human lines: what is still missing. Empty when everything is enforced. */
@@ -93,9 +47,10 @@ export function checkEnforcement(
       missing.push(`no rules read for ${podName}'s node`);
       continue;
     }
+    const graph = jumpsOf(snapshot);
     for (const direction of ['ingress', 'egress'] as const) {
       const chain = endpointChain(pod, direction);
-      const reached = [...policyChainsOf(snapshot, chain)];
+      const reached = [...policyChainsOf(snapshot, chain, graph)];
       const resolved = resolvePolicyChains(reached, refs, { calicoVersion: view.calicoVersion, snapshot });
       const reachedRefs = new Set([...resolved.values()].filter((r) => r.direction === direction).map((r) => r.policy));
       const applying = oracle.set.applyingTo(endpoint, direction);
@@ -110,7 +65,7 @@ export function checkEnforcement(
         // Felix also starts a tier whose policies here are all staged (it renders no jump for
         // them and no end-of-tier drop: felix/rules/endpoints.go); only the enforcing ones count.
         const expected = applying.tiers.map((t) => t.tier.name);
-        const tiers = tiersOf(snapshot, chain)?.filter((tier) => expected.includes(tier));
+        const tiers = endpointTiers(snapshot, chain)?.filter((tier) => expected.includes(tier));
         if (tiers !== undefined && tiers.join() !== expected.join()) {
           missing.push(`${direction} of ${podName} on ${node} has tiers [${tiers.join(', ')}], the oracle expects [${expected.join(', ')}]`);
         }
@@ -120,14 +75,16 @@ export function checkEnforcement(
   return { missing };
 }
 
+const graphs = new WeakMap<CounterSnapshot, ReturnType<typeof chainJumps>>();
+
+/** The jump graph of a snapshot, built once however many pods share the node. */
+function jumpsOf(snapshot: CounterSnapshot): ReturnType<typeof chainJumps> {
+  let graph = graphs.get(snapshot);
+  if (!graph) graphs.set(snapshot, (graph = chainJumps(snapshot)));
+  return graph;
+}
+
 function refLabel(ref: PolicyRef): string {
   const name = `${ref.namespace ? `${ref.namespace}/` : ''}${ref.name}`;
   return ref.kind === undefined || ref.kind === 'KubernetesNetworkPolicy' ? name : `${ref.kind} ${name}`;
-}
-
-/** The tiers an endpoint chain evaluates, in order, from felix's "Start of tier <name>" comments; undefined when felix writes none (old versions). */
-function tiersOf(snapshot: CounterSnapshot, chain: string): string[] | undefined {
-  const rules = snapshot.rules.filter((r) => calicoChainName(r.chain) === chain).sort((a, b) => a.index - b.index);
-  const tiers = rules.flatMap((r) => r.comments.map((c) => /^Start of tier (\S+)/.exec(c)?.[1]).filter((t): t is string => t !== undefined));
-  return tiers.length === 0 && rules.some((r) => r.comments.some((c) => /^Start of policies/.test(c))) ? undefined : tiers;
 }

@@ -1,56 +1,50 @@
-// Reading a node's Calico rules and counters through the provider (`execOnNode`), for probe
-// attribution and for waiting until felix has programmed what the run applied.
-import pRetry from 'p-retry';
+// The run's counter readers: one per node, shared by every recipe and probe on the cluster
+// (lib/counters/reader.ts), reading through the provider's execOnNode.
 import type { Cluster, Dataplane } from '../cluster/provider.ts';
-import { InfrastructureError } from '../errors.ts';
-import { parseIptablesSave, parseNftJson } from '../counters/index.ts';
+import { NodeCounterReader } from '../counters/index.ts';
 import type { CounterSnapshot } from '../counters/index.ts';
 
-/** The command that dumps a node's filter rules with counters, for the dataplane in use. */
-export function counterCommand(dataplane: Dataplane): string[] {
-  switch (dataplane) {
-    case 'iptables-nft':
-      return ['iptables-nft-save', '-c', '-t', 'filter'];
-    case 'iptables-legacy':
-      return ['iptables-legacy-save', '-c', '-t', 'filter'];
-    case 'nftables':
-      return ['nft', '-j', 'list', 'ruleset'];
-  }
-}
+export type CounterReaders = ReadonlyMap<string, NodeCounterReader>;
 
-export async function snapshotNode(
+/**
+ * A reader per node, reading through two of the provider's node sessions (full reads and watch
+ * ticks run side by side). `teardown` gets the sessions to close.
+ */
+export function counterReaders(
   cluster: Cluster,
-  node: string,
   dataplane: Dataplane,
-  signal?: AbortSignal,
-): Promise<CounterSnapshot> {
-  const argv = counterCommand(dataplane);
-  // A dump can fail while felix rewrites the ruleset under it (iptables-nft-save: "Set with
-  // index N in kernel doesn't exist"). Reading is idempotent, so a few quick retries are safe;
-  // a dump that keeps failing is an infrastructure error.
-  const stdout = await pRetry(
-    async () => {
-      const result = await cluster.execOnNode(node, argv, { timeoutMs: 15_000, signal });
-      if (result.exitCode !== 0) {
-        throw new InfrastructureError(
-          `reading counters on node ${node} failed: \`${argv.join(' ')}\` exited ${result.exitCode}: ${result.stderr.trim().slice(0, 300)}`,
-        );
-      }
-      return result.stdout;
-    },
-    { retries: 4, minTimeout: 50, maxTimeout: 400, ...(signal ? { signal } : {}) },
+  signal: AbortSignal,
+  options: { watchIntervalMs?: number | undefined; defer: (name: string, undo: () => Promise<void>) => void },
+): CounterReaders {
+  return new Map(
+    cluster.nodes.map((node) => {
+      const reads = cluster.openNodeSession(node);
+      const ticks = cluster.openNodeSession(node);
+      options.defer(`counter sessions on ${node}`, async () => {
+        await reads.close();
+        await ticks.close();
+      });
+      const reader = new NodeCounterReader({
+        node,
+        backend: dataplane,
+        exec: (argv, o) => reads.run(argv, o),
+        watchExec: (argv, o) => ticks.run(argv, o),
+        signal,
+        ...(options.watchIntervalMs !== undefined ? { watchIntervalMs: options.watchIntervalMs } : {}),
+      });
+      return [node, reader] as const;
+    }),
   );
-  return dataplane === 'nftables'
-    ? parseNftJson(stdout)
-    : parseIptablesSave(stdout, { backend: dataplane === 'iptables-legacy' ? 'legacy' : 'nft' });
 }
 
-export async function snapshotNodes(
-  cluster: Cluster,
-  nodes: readonly string[],
-  dataplane: Dataplane,
-  signal?: AbortSignal,
-): Promise<Map<string, CounterSnapshot>> {
-  const entries = await Promise.all(nodes.map(async (n) => [n, await snapshotNode(cluster, n, dataplane, signal)] as const));
+/** A full read of each node, started after this call (shared with whoever else asks meanwhile). */
+export async function readNodes(readers: CounterReaders, nodes: readonly string[], signal: AbortSignal): Promise<Map<string, CounterSnapshot>> {
+  const entries = await Promise.all(
+    nodes.map(async (node) => {
+      const reader = readers.get(node);
+      if (!reader) throw new Error(`no counter reader for node ${node}`);
+      return [node, await reader.read(signal)] as const;
+    }),
+  );
   return new Map(entries);
 }

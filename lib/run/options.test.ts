@@ -24,6 +24,20 @@ describe('run options', () => {
     expect(() => validateRunOptions({ ...defaultRunOptions(), dataplane: 'bpf' as never })).to.throw(InputError, /unknown dataplane "bpf"/);
   });
 
+  it('parses and checks --concurrency, --blocked-by and --grep', () => {
+    const { options } = parseRunArgs(['--concurrency', '3', '--blocked-by', 'timeout', '--grep', 'icmp']);
+    expect(options).to.deep.include({ concurrency: 3, blockedBy: 'timeout', grep: 'icmp' });
+    expect(validateRunOptions({ ...options, recipes: ['01', '06'] }).recipes.map((r) => r.id)).to.deep.equal(['01', '06']);
+    expect(validateRunOptions({ ...defaultRunOptions(), grep: '^x-udp-and-tcp: ' }).recipes.map((r) => r.id)).to.deep.equal(['x-udp-and-tcp']);
+    expect(() => validateRunOptions({ ...defaultRunOptions(), grep: 'after (' })).to.throw(InputError, /--grep "after \(" is not a regular expression \(.*\); escape characters such as/);
+    expect(validateRunOptions({ ...defaultRunOptions(), grep: '/^X-UDP-AND-TCP: /i' }).recipes.map((r) => r.id)).to.deep.equal(['x-udp-and-tcp']);
+    expect(validateRunOptions({ ...defaultRunOptions(), recipes: ['01', '06'], grep: 'after .* icmp' }).recipes.map((r) => r.id)).to.deep.equal(['01', '06']);
+    expect(() => validateRunOptions({ ...defaultRunOptions(), concurrency: 0 })).to.throw(InputError, /--concurrency must be a whole number from 1 to 32, got 0/);
+    expect(() => parseRunArgs(['--concurrency', 'many'])).to.throw(InputError, /--concurrency must be a whole number from 1 to 32 recipes, got "many"/);
+    expect(() => validateRunOptions({ ...defaultRunOptions(), blockedBy: 'luck' as never })).to.throw(InputError, /--blocked-by must be one of: counters, timeout/);
+    expect(() => validateRunOptions({ ...defaultRunOptions(), grep: 'no such probe' })).to.throw(InputError, /--grep "no such probe" matches no probe of the recipes to run/);
+  });
+
   it('rejects malformed flags', () => {
     expect(() => parseRunArgs(['--felix-setting', 'nonsense'])).to.throw(InputError, /must be Field=value/);
     expect(() => parseRunArgs(['--run-id', 'Bad_Id'])).to.throw(InputError, /--run-id/);

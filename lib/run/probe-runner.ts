@@ -1,14 +1,29 @@
-// One probe, carried out: counters of the nodes involved before, the probe, counters after,
-// the delta attributed to the Calico rule that decided it.
-import type { Cluster, Dataplane } from '../cluster/provider.ts';
-import { attribute, diffSnapshots, resolvePolicyChains, workloadInterfaceName } from '../counters/index.ts';
-import type { Attribution, CounterDelta, PolicyRef } from '../counters/index.ts';
+// One probe, carried out: a full counter read of the nodes it crosses, the probe itself while
+// its endpoint chains are watched, a full read after, and the delta attributed to the Calico
+// rule that decided it. A drop counted on the probe's own endpoint while it is in flight ends it
+// at once (evidence `counted-drop`); an answer ends it too; the connect timeout is the fallback.
+import type { Cluster, ExecOptions, ExecResult } from '../cluster/provider.ts';
+import {
+  attribute,
+  calicoChainName,
+  chainsReachableFrom,
+  diffSnapshots,
+  endpointChainName,
+  provenDrop,
+  resolvePolicyChains,
+  onlyChains,
+  watchedChains,
+  withChains,
+  workloadInterfaceName,
+} from '../counters/index.ts';
+import type { Attribution, CounterDelta, CounterSnapshot, PolicyRef } from '../counters/index.ts';
 import type { DecisionKind as CounterDecisionKind } from '../counters/index.ts';
 import type { PodString } from '../model/types.ts';
-import { classifyProbe, probeCommand, type ProbeTimeouts } from '../probe/command.ts';
+import { classifyProbe, probeCommand, type ProbeOutcome, type ProbeTimeouts } from '../probe/command.ts';
 import type { PlannedProbe } from '../recipes/index.ts';
-import type { CounterDeltaRow, Decision, DecisionKind, ProbeReport } from '../report/schema.ts';
-import { snapshotNodes } from './node-counters.ts';
+import type { CounterDeltaRow, Decision, DecisionKind, ProbeEvidence, ProbeReport } from '../report/schema.ts';
+import { readNodes, type CounterReaders } from './node-counters.ts';
+import type { BlockedBy } from './options.ts';
 
 /** Where the recipe's endpoints are: deployed pods and external hosts. */
 export interface Placement {
@@ -19,7 +34,7 @@ export interface Placement {
 
 export interface ProbeContext {
   cluster: Cluster;
-  dataplane: Dataplane;
+  counters: CounterReaders;
   calicoVersion: string;
   placement: Placement;
   /** Policies applied in this phase (Kubernetes and Calico), to name the policy behind a chain. */
@@ -27,7 +42,21 @@ export interface ProbeContext {
   /** Deployed tier name -> the recipe's tier name, so reports name tiers as the recipe does. */
   tierNames?: Record<string, string>;
   timeouts: ProbeTimeouts;
+  blockedBy: BlockedBy;
+  /**
+   * The latest full read of each node, taken after the recipe's previous probe (or its last
+   * enforcement check) and kept for the next probe's "before": the recipe's probes run one at a
+   * time and nothing else sends packets through its chains, so their counters have not moved
+   * since. Updated by every probe; cleared for a node whose probe failed part way.
+   */
+  baseline: Map<string, CounterSnapshot>;
   signal: AbortSignal;
+}
+
+/** The probe's own endpoints: the interface and node of its source and destination pods. */
+interface ProbeEnds {
+  source?: { iface: string; node: string };
+  destination?: { iface: string; node: string };
 }
 
 function endpointName(e: PlannedProbe['flow']['from']): string {
@@ -38,35 +67,37 @@ export async function runProbe(probe: PlannedProbe, attempt: 1 | 2, ctx: ProbeCo
   const from = endpointName(probe.flow.from);
   const to = endpointName(probe.flow.to);
   const target = ctx.placement.pods.get(to) ?? ctx.placement.externals.get(to);
-  const source = ctx.placement.pods.get(from);
   const base = probeReportBase(probe, attempt);
+  if (!target) return failedProbe(probe, attempt, `no address for ${to}`);
 
-  if (!target) {
-    return { ...base, observed: 'check-failed', detail: `no address for ${to}`, verdict: 'fail', durationMs: 0, command: '', counters: { deltas: [] }, decidedBy: null };
-  }
   const argv = probeCommand(probe.protocol, target.ip, probe.port, ctx.timeouts);
-  const command = source
+  const sourcePod = ctx.placement.pods.get(from);
+  const command = sourcePod
     ? ctx.cluster.reproduceInPod(from as PodString, argv)
     : `(on external host ${ctx.placement.externals.get(from)?.host ?? from}) ${argv.join(' ')}`;
-  const nodes = [...new Set([source?.node, ctx.placement.pods.get(to)?.node].filter((n): n is string => n !== undefined))];
+  const ends = probeEnds(probe, ctx.placement);
+  const nodes = [...new Set([ends.source?.node, ends.destination?.node].filter((n): n is string => n !== undefined))];
+  const exec = (options: ExecOptions): Promise<ExecResult> =>
+    sourcePod
+      ? ctx.cluster.execInPod(from as PodString, argv, options)
+      : ctx.cluster.execInExternalHost(ctx.placement.externals.get(from)?.host ?? from, argv, options);
 
   const started = Date.now();
   try {
-    const before = await snapshotNodes(ctx.cluster, nodes, ctx.dataplane, ctx.signal);
-    const execOptions = { timeoutMs: ctx.timeouts.connectSeconds * 1000 * 3 + 5000, signal: ctx.signal };
-    const result = source
-      ? await ctx.cluster.execInPod(from as PodString, argv, execOptions)
-      : await ctx.cluster.execInExternalHost(ctx.placement.externals.get(from)?.host ?? from, argv, execOptions);
-    const after = await snapshotNodes(ctx.cluster, nodes, ctx.dataplane, ctx.signal);
-    const outcome = classifyProbe(probe.protocol, result);
+    const before = await baselineOf(nodes, ctx);
+    const outcome = await carryOut(exec, probe, ends, before, ctx);
+    const after = new Map(await Promise.all(nodes.map(async (node) => [node, await readAfter(node, ends, before.get(node)!, ctx)] as const)));
+    for (const [node, snapshot] of after) ctx.baseline.set(node, snapshot);
 
     const deltas: CounterDeltaRow[] = [];
     const decisions: Decision[] = [];
     for (const node of nodes) {
-      const delta = diffSnapshots(before.get(node)!, after.get(node)!);
+      // The probe's own chains only: all its attribution reads, and nothing of other recipes.
+      const own = ownChains(ends, node, after.get(node)!);
+      const delta = diffSnapshots(onlyChains(before.get(node)!, own), onlyChains(after.get(node)!, own));
       deltas.push(...rows(node, delta));
       const attribution = attribute(delta, {
-        ...interfaces(probe),
+        ...interfaces(ends),
         ...(outcome.observed !== 'check-failed' ? { observed: outcome.observed } : {}),
       });
       const decision = toDecision(attribution, delta, ctx);
@@ -84,12 +115,148 @@ export async function runProbe(probe: PlannedProbe, attempt: 1 | 2, ctx: ProbeCo
       outcome.detail = `${outcome.detail} by a Calico reject rule (${decidedBy.chain})`;
     }
     const verdict = outcome.observed === probe.expected ? 'pass' : 'fail';
-    return { ...base, observed: outcome.observed, detail: outcome.detail, verdict, durationMs: Date.now() - started, command, counters: { deltas }, decidedBy };
+    return {
+      ...base,
+      observed: outcome.observed,
+      detail: outcome.detail,
+      verdict,
+      durationMs: Date.now() - started,
+      command,
+      counters: { deltas },
+      decidedBy,
+      evidence: outcome.evidence,
+    };
   } catch (e) {
+    // What this probe sent may not have been read yet: the next probe reads afresh.
+    for (const node of nodes) ctx.baseline.delete(node);
     if (ctx.signal.aborted) throw e;
     const detail = `probe infrastructure error: ${e instanceof Error ? e.message : String(e)}`;
-    return { ...base, observed: 'check-failed', detail, verdict: 'fail', durationMs: Date.now() - started, command, counters: { deltas: [] }, decidedBy: null };
+    return { ...failedProbe(probe, attempt, detail), durationMs: Date.now() - started, command };
   }
+}
+
+/**
+ * The node's counters after the probe. Only the probe's own chains can have moved: one or two of
+ * them are listed by name and the rest kept as it was; more are cheaper in one full read, which
+ * the node's reader shares with every other probe asking at the time.
+ */
+async function readAfter(node: string, ends: ProbeEnds, before: CounterSnapshot, ctx: ProbeContext): Promise<CounterSnapshot> {
+  const reader = ctx.counters.get(node)!;
+  const own = [...ownChains(ends, node, before)];
+  if (own.length > 2) return reader.read(ctx.signal);
+  return withChains(before, await reader.readChainsNow(own, ctx.signal));
+}
+
+/** The kept full read of each node, read afresh where there is none. */
+async function baselineOf(nodes: string[], ctx: ProbeContext): Promise<Map<string, CounterSnapshot>> {
+  const missing = nodes.filter((n) => !ctx.baseline.has(n));
+  const fresh = missing.length > 0 ? await readNodes(ctx.counters, missing, ctx.signal) : new Map<string, CounterSnapshot>();
+  return new Map(nodes.map((n) => [n, ctx.baseline.get(n) ?? fresh.get(n)!]));
+}
+
+type Outcome = Omit<ProbeOutcome, 'evidence'> & { evidence: ProbeEvidence };
+
+/**
+ * Runs the probe; with `blockedBy: counters` it watches the probe's endpoint chains meanwhile
+ * and stops the probe when one of them counted a drop of its packets.
+ */
+async function carryOut(
+  exec: (options: ExecOptions) => Promise<ExecResult>,
+  probe: PlannedProbe,
+  ends: ProbeEnds,
+  before: Map<string, CounterSnapshot>,
+  ctx: ProbeContext,
+): Promise<Outcome> {
+  const stop = new AbortController();
+  const running = exec({ timeoutMs: ctx.timeouts.connectSeconds * 1000 * 3 + 5000, signal: AbortSignal.any([ctx.signal, stop.signal]) });
+  try {
+    const proof = ctx.blockedBy === 'counters' ? watchForDrop(ends, before, ctx, stop.signal) : new Promise<never>(() => {});
+    const first = await Promise.race([running.then((result) => ({ result })), proof.then((attribution) => ({ attribution }))]);
+    if ('result' in first) return classifyProbe(probe.protocol, first.result, ctx.timeouts);
+    stop.abort();
+    // The stopped probe's own ending (killed, or cancelled on kind) says nothing more.
+    await running.catch(() => undefined);
+    if (ctx.signal.aborted) throw ctx.signal.reason;
+    const rule = first.attribution.decidedBy?.rule;
+    return {
+      observed: 'blocked',
+      detail: `${rule?.target === 'REJECT' ? 'rejected' : 'dropped'} in flight by ${rule ? calicoChainName(rule.chain) : 'a Calico rule'} (${first.attribution.kind})`,
+      evidence: 'counted-drop',
+    };
+  } finally {
+    stop.abort();
+  }
+}
+
+/**
+ * The watch starts a little after the probe: most probes are answered within a few milliseconds
+ * and never need it, and a drop counted meanwhile is still there at the first read.
+ */
+const watchDelayMs = 15;
+
+/** Resolves with the proving attribution once a watched chain counted a drop of the probe. */
+function watchForDrop(ends: ProbeEnds, before: Map<string, CounterSnapshot>, ctx: ProbeContext, signal: AbortSignal): Promise<Attribution> {
+  return new Promise<Attribution>((resolve) => {
+    const timer = setTimeout(() => watch(resolve), watchDelayMs);
+    signal.addEventListener('abort', () => clearTimeout(timer), { once: true });
+  });
+
+  function watch(resolve: (proof: Attribution) => void): void {
+    if (signal.aborted) return;
+    for (const [node, snapshot] of before) {
+      const endpoints = endpointChainsOn(ends, node);
+      if (endpoints.length === 0) continue;
+      ctx.counters.get(node)?.watch(
+        watchedChains(snapshot, endpoints),
+        (now) => {
+          const proof = provenDrop(snapshot, now, interfaces(ends));
+          if (proof) resolve(proof);
+        },
+        signal,
+      );
+    }
+  }
+}
+
+function probeEnds(probe: PlannedProbe, placement: Placement): ProbeEnds {
+  const end = (e: PlannedProbe['flow']['from']): { iface: string; node: string } | undefined => {
+    if (!('pod' in e)) return undefined;
+    const pod = placement.pods.get(e.pod);
+    if (!pod) return undefined;
+    const [ns, name] = e.pod.split('/') as [string, string];
+    return { iface: workloadInterfaceName(ns, name), node: pod.node };
+  };
+  const out: ProbeEnds = {};
+  const source = end(probe.flow.from);
+  const destination = end(probe.flow.to);
+  if (source) out.source = source;
+  if (destination) out.destination = destination;
+  return out;
+}
+
+/** The endpoint chains of the probe that live on this node. */
+function endpointChainsOn(ends: ProbeEnds, node: string): string[] {
+  const chains: string[] = [];
+  if (ends.source?.node === node) chains.push(endpointChainName(ends.source.iface, 'egress'));
+  if (ends.destination?.node === node) chains.push(endpointChainName(ends.destination.iface, 'ingress'));
+  return chains;
+}
+
+/** The probe's endpoint chains on this node and every policy/profile chain they reach. */
+function ownChains(ends: ProbeEnds, node: string, snapshot: CounterSnapshot): Set<string> {
+  const own = new Set<string>();
+  for (const endpoint of endpointChainsOn(ends, node)) {
+    own.add(endpoint);
+    for (const chain of chainsReachableFrom(snapshot, endpoint)) own.add(chain);
+  }
+  return own;
+}
+
+function interfaces(ends: ProbeEnds): { sourceInterface?: string; destinationInterface?: string } {
+  const out: { sourceInterface?: string; destinationInterface?: string } = {};
+  if (ends.source) out.sourceInterface = ends.source.iface;
+  if (ends.destination) out.destinationInterface = ends.destination.iface;
+  return out;
 }
 
 /** What every report of this probe carries, whatever happened when it ran. */
@@ -108,20 +275,23 @@ export function probeReportBase(probe: PlannedProbe, attempt: 1 | 2) {
   };
 }
 
+/** A probe that could not be carried out: check-failed with the reason, never `blocked`. */
+export function failedProbe(probe: PlannedProbe, attempt: 1 | 2, detail: string): ProbeReport {
+  return {
+    ...probeReportBase(probe, attempt),
+    observed: 'check-failed',
+    detail,
+    verdict: 'fail',
+    durationMs: 0,
+    command: '',
+    counters: { deltas: [] },
+    decidedBy: null,
+    evidence: 'error',
+  };
+}
+
 function isDeny(decision: Decision): boolean {
   return decision.kind.endsWith('drop') || decision.kind === 'policy-deny';
-}
-
-function interfaces(probe: PlannedProbe): { sourceInterface?: string; destinationInterface?: string } {
-  const out: { sourceInterface?: string; destinationInterface?: string } = {};
-  if ('pod' in probe.flow.from) out.sourceInterface = ifaceOf(probe.flow.from.pod);
-  if ('pod' in probe.flow.to) out.destinationInterface = ifaceOf(probe.flow.to.pod);
-  return out;
-}
-
-function ifaceOf(pod: string): string {
-  const [ns, name] = pod.split('/') as [string, string];
-  return workloadInterfaceName(ns, name);
 }
 
 function rows(node: string, delta: CounterDelta): CounterDeltaRow[] {

@@ -1,40 +1,74 @@
-// One recipe, carried out on a cluster: namespaces, fixtures and external hosts; the "before"
-// probes; the policies applied and their enforcement read from the nodes; the "after" probes.
-// When anything differs from the oracle the recipe is probed once more in full, and both tries
-// are kept in the report: nothing is retried silently.
+// One recipe, carried out on a cluster: deploy (namespaces, external hosts, pods), wait until
+// felix has programmed every pod and every server answers, then up to two tries of its steps
+// (a recipe without steps has two: `before`, nothing applied, and `after`, its policies applied),
+// each step's changes made and waited for in the rules (step-runner.ts), then the step's probes.
+// When anything differs from the oracle the recipe is reset to its fixtures and probed once more
+// in full, and both tries are kept in the report: nothing is retried silently.
 import { stringify } from 'yaml';
 import type { Cluster, Dataplane } from '../cluster/provider.ts';
+import { podProgrammed } from '../counters/index.ts';
 import { messageOf } from '../errors.ts';
-import type { KubeClient } from '../kube/client.ts';
+import type { KubeObject, LabelTarget } from '../kube/client.ts';
+import { poll, TeardownStack, throwIfCancelled } from '../lifecycle/index.ts';
 import type { Logger } from '../log.ts';
-import type { PolicyResource } from '../model/types.ts';
-import { probeCommand, classifyProbe, type ProbeTimeouts } from '../probe/command.ts';
+import type { Labels } from '../model/types.ts';
+import type { ProbeTimeouts } from '../probe/command.ts';
 import { appliedObject, planRecipe, policyLabel, policyRefs } from '../recipes/index.ts';
-import type { PlannedProbe, Recipe, RecipePlan } from '../recipes/index.ts';
+import type { PlannedProbe, PlannedStep, Recipe, RecipePlan } from '../recipes/index.ts';
 import type { ProbeReport, RecipeReport } from '../report/schema.ts';
-import { checkEnforcement, podProgrammed } from './enforcement.ts';
-import { TeardownStack, throwIfCancelled } from './lifecycle.ts';
-import { snapshotNodes } from './node-counters.ts';
-import { probeReportBase, runProbe, type Placement, type ProbeContext } from './probe-runner.ts';
-import { waitFor } from './wait.ts';
+import { lastTrySteps } from '../report/schema.ts';
+import { readNodes, type CounterReaders } from './node-counters.ts';
+import type { BlockedBy } from './options.ts';
+import { failedProbe, runProbe, type Placement, type ProbeContext } from './probe-runner.ts';
+import { deployPods, nodesOf, replaceBaseline, replan, selectProbes, settled, waitServersAnswer, type NodeSnapshots, type RecipeRun } from './recipe-run.ts';
+import { resetRun, runStep, stepChanges } from './step-runner.ts';
+
+/** Applies and deletes Kubernetes objects, and relabels namespaces and pods (the KubeClient; a test double in unit tests). */
+export interface ObjectApi {
+  apply(object: KubeObject): Promise<unknown>;
+  delete(object: KubeObject): Promise<unknown>;
+  /** Replaces every label of the namespace or pod. */
+  setLabels(target: LabelTarget, labels: Labels): Promise<unknown>;
+}
 
 export interface RecipeContext {
   cluster: Cluster;
-  kube: KubeClient;
+  objects: ObjectApi;
+  counters: CounterReaders;
   dataplane: Dataplane;
   calicoVersion: string;
-  runId: string;
+  /** Suffix of the recipe's namespaces and external hosts (the run id). */
+  suffix: string;
   timeouts: ProbeTimeouts;
+  blockedBy: BlockedBy;
   /** How long felix may take to program endpoints and policies. */
   enforceTimeoutMs: number;
+  /** How long a fixture server may take to answer. */
+  serverTimeoutMs?: number;
+  /** Which probes to run (all when absent). */
+  selectProbe?: (probe: PlannedProbe) => boolean;
   signal: AbortSignal;
   log: Logger;
   onProbe?: (probe: ProbeReport) => void;
+  /**
+   * Takes the recipe's teardown (deleting its pods and namespaces) to finish while the run goes
+   * on: nothing after the last probe depends on it, and the run awaits it before it ends.
+   * Without it the recipe tears down before it returns.
+   */
+  finishLater?: (what: string, work: () => Promise<string[]>) => void;
 }
 
 export async function runRecipe(recipe: Recipe, ctx: RecipeContext): Promise<RecipeReport> {
   const teardown = new TeardownStack(ctx.log);
-  let plan = planRecipe(recipe, ctx.runId);
+  const run: RecipeRun = {
+    recipe,
+    ctx,
+    plan: selectProbes(planRecipe(recipe, ctx.suffix), ctx),
+    placement: { pods: new Map(), externals: new Map() },
+    baseline: new Map(),
+    teardown,
+    placed: 0,
+  };
   const report: RecipeReport = {
     id: recipe.id,
     title: recipe.title,
@@ -43,23 +77,25 @@ export async function runRecipe(recipe: Recipe, ctx: RecipeContext): Promise<Rec
     policies: [],
     enforcement: { programmedMs: 0 },
     tries: 0,
+    steps: [],
     probes: [],
   };
+  const times = new StepTimes();
   try {
-    const placement = await deploy(plan, ctx, teardown);
-    plan = planRecipe(recipe, ctx.runId, {
-      externals: Object.fromEntries([...placement.externals].map(([name, e]) => [name, e.ip])),
-      pods: Object.fromEntries([...placement.pods].map(([name, p]) => [name, p.ip])),
-    });
-    report.policies = plan.policies.map((p) => ({ name: policyLabel(p), yaml: stringify(appliedObject(p)) }));
-    await waitProgrammed(plan, placement, ctx);
-    await waitServersAnswer(plan, placement, ctx);
+    await times.time('deployed', () => deploy(run));
+    // Re-planned with the real addresses (ipBlock rules, external hosts).
+    replan(run);
+    report.policies = policyTexts(run);
+    // The nodes' counters as last read for this recipe: each probe's "before" (see ProbeContext).
+    replaceBaseline(run.baseline, await times.time('programmed', () => waitProgrammed(run.plan, run.placement, ctx)));
+    await times.time('servers answer', () => waitServersAnswer(run.plan.fixtures, run.placement, ctx));
 
     for (const attempt of [1, 2] as const) {
       throwIfCancelled(ctx.signal);
       report.tries = attempt;
-      const probes = await runTry(plan, placement, attempt, ctx, report);
-      report.probes.push(...probes);
+      // A second try starts where the first did: the fixtures as deployed, no policy.
+      if (attempt === 2) await times.time('reset', () => resetRun(run));
+      const probes = await times.time(`try ${attempt}`, () => runTry(run, attempt, report));
       if (probes.every((p) => p.verdict === 'pass')) break;
       ctx.log.warn(`recipe ${recipe.id}: ${probes.filter((p) => p.verdict === 'fail').length} probe(s) differ from the oracle${attempt === 1 ? '; probing the recipe once more in full' : ''}`);
     }
@@ -69,156 +105,129 @@ export async function runRecipe(recipe: Recipe, ctx: RecipeContext): Promise<Rec
     ctx.log.error(`recipe ${recipe.id}: ${messageOf(e)}`);
     report.tries = Math.max(report.tries, 1);
     const done = new Set(report.probes.filter((p) => p.try === report.tries).map((p) => p.id));
-    for (const probe of plan.probes.filter((p) => !done.has(p.id))) {
+    for (const probe of run.plan.probes.filter((p) => !done.has(p.id))) {
       report.probes.push(failedProbe(probe, report.tries as 1 | 2, `setup failed: ${messageOf(e)}`));
     }
   } finally {
-    await teardown.unwind();
+    report.enforcement.programmedMs = Math.max(0, ...lastTrySteps(report).map((s) => s.enforcedMs));
+    if (ctx.finishLater && !ctx.signal.aborted) ctx.finishLater(`teardown of recipe ${recipe.id}`, () => teardown.unwind());
+    else await times.time('torn down', () => teardown.unwind());
+    ctx.log.info(`recipe ${recipe.id}: ${times}`);
   }
   return report;
 }
 
-async function deploy(plan: RecipePlan, ctx: RecipeContext, teardown: TeardownStack): Promise<Placement> {
-  const placement: Placement = { pods: new Map(), externals: new Map() };
-  for (const ns of plan.namespaces) {
-    teardown.defer(`namespace ${ns.name}`, () => ctx.cluster.deleteNamespace(ns.name));
-    await ctx.cluster.createNamespace(ns.name, ns.labels);
-  }
-  // Namespaced, so they go with their namespace; created before the pods that run as them.
-  for (const account of plan.serviceAccounts) {
-    await ctx.kube.apply({ apiVersion: 'v1', kind: 'ServiceAccount', metadata: { name: account.name, namespace: account.namespace, labels: account.labels } });
-  }
-  for (const host of plan.externals) {
-    // External hosts live as long as the cluster; the provider removes them at teardown.
-    const handle = await ctx.cluster.createExternalHost(`${plan.recipe.id}-${host.name}`, host.serve);
-    placement.externals.set(host.name, { ip: handle.ip, host: handle.name });
-  }
-  for (const fixture of plan.fixtures) {
-    const pod = `${fixture.namespace}/${fixture.name}` as const;
-    teardown.defer(`pod ${pod}`, () => ctx.cluster.deletePod(pod));
-    const deployed = await ctx.cluster.deployPod(fixture);
-    placement.pods.set(pod, { node: deployed.node, ip: deployed.ip });
-  }
-  return placement;
-}
-
-function nodesOf(placement: Placement): string[] {
-  return [...new Set([...placement.pods.values()].map((p) => p.node))];
-}
-
-async function waitProgrammed(plan: RecipePlan, placement: Placement, ctx: RecipeContext): Promise<void> {
-  let missing: string[] = [];
-  await waitFor(
-    'felix to program every fixture pod',
-    { timeoutMs: ctx.enforceTimeoutMs, signal: ctx.signal },
-    async () => {
-      const snapshots = await snapshotNodes(ctx.cluster, nodesOf(placement), ctx.dataplane, ctx.signal);
-      missing = plan.model.pods
-        .filter((pod) => !podProgrammed(snapshots.get(placement.pods.get(`${pod.namespace}/${pod.name}`)!.node)!, pod))
-        .map((pod) => `${pod.namespace}/${pod.name}`);
-      return missing.length === 0 ? true : undefined;
-    },
-    () => `no endpoint chains yet for ${missing.join(', ')}`,
-  );
-}
-
-/** Every served TCP port answers from inside its own pod, before any probe counts. */
-async function waitServersAnswer(plan: RecipePlan, placement: Placement, ctx: RecipeContext): Promise<void> {
-  for (const fixture of plan.fixtures) {
-    const pod = `${fixture.namespace}/${fixture.name}` as const;
-    const ip = placement.pods.get(pod)!.ip;
-    for (const port of fixture.serve.filter((p) => p.protocol === 'TCP')) {
-      let last = '';
-      await waitFor(
-        `${pod} to answer on TCP ${port.port}`,
-        { timeoutMs: 20_000, signal: ctx.signal },
-        async () => {
-          const result = await ctx.cluster.execInPod(pod, probeCommand('tcp', ip, port.port, { connectSeconds: 1 }), { timeoutMs: 5000, signal: ctx.signal });
-          const outcome = classifyProbe('tcp', result);
-          last = outcome.detail;
-          return outcome.detail === 'connected' ? true : undefined;
-        },
-        () => last,
-      );
-    }
-  }
-}
-
-async function runTry(
-  plan: RecipePlan,
-  placement: Placement,
-  attempt: 1 | 2,
-  ctx: RecipeContext,
-  report: RecipeReport,
-): Promise<ProbeReport[]> {
-  const probeCtx: ProbeContext = {
-    cluster: ctx.cluster,
-    dataplane: ctx.dataplane,
-    calicoVersion: ctx.calicoVersion,
-    placement,
-    policies: policyRefs(plan),
-    tierNames: Object.fromEntries(Object.entries(plan.tierNames).map(([recipe, deployed]) => [deployed, recipe])),
-    timeouts: ctx.timeouts,
-    signal: ctx.signal,
-  };
+/** One try: every step in order, each followed by the probes of its phase. */
+async function runTry(run: RecipeRun, attempt: 1 | 2, report: RecipeReport): Promise<ProbeReport[]> {
   const results: ProbeReport[] = [];
-  const run = async (probes: PlannedProbe[]): Promise<void> => {
-    for (const probe of probes) {
-      throwIfCancelled(ctx.signal);
-      const result = await runProbe(probe, attempt, probeCtx);
-      results.push(result);
-      ctx.onProbe?.(result);
-    }
-  };
-
-  await run(plan.probes.filter((p) => p.phase === 'before'));
-  const applied = Date.now();
-  try {
-    for (const policy of plan.policies) await ctx.kube.apply(appliedObject(policy) as unknown as Parameters<KubeClient['apply']>[0]);
-    await waitEnforced(plan, placement, plan.policies, ctx, false);
-    report.enforcement.programmedMs = Date.now() - applied;
-    ctx.log.info(`recipe ${plan.recipe.id}: ${plan.policies.length} policies enforced in ${report.enforcement.programmedMs} ms`);
-    await run(plan.probes.filter((p) => p.phase === 'after'));
-  } finally {
-    if (!ctx.signal.aborted) {
-      // Policies before the tiers they are in (plan.policies lists tiers first).
-      for (const policy of [...plan.policies].reverse()) await ctx.kube.delete(appliedObject(policy) as unknown as Parameters<KubeClient['delete']>[0]);
-      await waitEnforced(plan, placement, plan.policies, ctx, true);
-    }
+  for (const [index, step] of run.recipe.steps.entries()) {
+    throwIfCancelled(run.ctx.signal);
+    const enforcedMs = await runStep(run, index);
+    report.steps.push({ name: step.name, try: attempt, changes: stepChanges(step), enforcedMs });
+    if (enforcedMs > 0) run.ctx.log.info(`recipe ${run.recipe.id}: step ${step.name} enforced in ${enforcedMs} ms`);
+    const probes = await probePhase(run, run.plan.steps[index]!, attempt);
+    results.push(...probes);
+    report.probes.push(...probes);
   }
   return results;
 }
 
-async function waitEnforced(
-  plan: RecipePlan,
-  placement: Placement,
-  policies: readonly PolicyResource[],
-  ctx: RecipeContext,
-  absent: boolean,
-): Promise<void> {
-  let missing: string[] = [];
-  const podNodes = new Map([...placement.pods].map(([pod, p]) => [pod, p.node]));
-  await waitFor(
-    absent ? 'felix to remove the recipe\'s policies' : 'felix to enforce the recipe\'s policies',
-    { timeoutMs: ctx.enforceTimeoutMs, intervalMs: 100, signal: ctx.signal },
-    async () => {
-      const snapshots = await snapshotNodes(ctx.cluster, nodesOf(placement), ctx.dataplane, ctx.signal);
-      missing = checkEnforcement(plan.model, policies, { podNodes, snapshots, calicoVersion: ctx.calicoVersion }, absent).missing;
-      return missing.length === 0 ? true : undefined;
-    },
-    () => missing.slice(0, 5).join('; '),
+/** Every version of every policy the recipe applies, as sent (with the step that sends it, in a recipe with steps). */
+function policyTexts(run: RecipeRun): RecipeReport['policies'] {
+  return run.plan.steps.flatMap((step) =>
+    step.changes.flatMap((change) =>
+      change.kind === 'apply' ? [{ name: policyLabel(change.policy), yaml: stringify(appliedObject(change.policy)), ...(run.recipe.stepped ? { step: step.name } : {}) }] : [],
+    ),
   );
 }
 
-function failedProbe(probe: PlannedProbe, attempt: 1 | 2, detail: string): ProbeReport {
-  return {
-    ...probeReportBase(probe, attempt),
-    observed: 'check-failed',
-    detail,
-    verdict: 'fail',
-    durationMs: 0,
-    command: '',
-    counters: { deltas: [] },
-    decidedBy: null,
+/** How long each step of a recipe took, for its log line. */
+class StepTimes {
+  private readonly steps: string[] = [];
+
+  async time<T>(step: string, work: () => Promise<T>): Promise<T> {
+    const started = Date.now();
+    try {
+      return await work();
+    } finally {
+      this.steps.push(`${step} ${Date.now() - started} ms`);
+    }
+  }
+
+  toString(): string {
+    return this.steps.join(', ');
+  }
+}
+
+async function deploy(run: RecipeRun): Promise<void> {
+  const { plan, ctx, teardown, placement } = run;
+  // Each kind of object is created all at once (every teardown registered first), and each step
+  // waits for the whole previous one: pods need their namespaces.
+  teardown.defer(`namespaces ${plan.namespaces.map((ns) => ns.name).join(', ')}`, () =>
+    settled(plan.namespaces.map((ns) => ctx.cluster.deleteNamespace(ns.name))).then(() => undefined),
+  );
+  await settled(plan.namespaces.map((ns) => ctx.cluster.createNamespace(ns.name, ns.labels)));
+  // Tiers and global policies are cluster-wide, and Calico's namespaced policies outlive a deleted
+  // namespace where no namespace controller runs: the recipe deletes what it applied (policies
+  // before their tiers), whatever step it got to. Unwound before the namespaces go.
+  teardown.defer(`policies of recipe ${plan.recipe.id}`, async () => {
+    for (const policy of [...run.plan.policies].reverse()) await ctx.objects.delete(appliedObject(policy) as unknown as KubeObject);
+  });
+  // Namespaced, so they go with their namespace; created before the pods that run as them.
+  await settled(
+    plan.serviceAccounts.map((account) =>
+      ctx.objects.apply({ apiVersion: 'v1', kind: 'ServiceAccount', metadata: { name: account.name, namespace: account.namespace, labels: account.labels } }),
+    ),
+  );
+  const externalName = (host: { name: string }): string => `${plan.recipe.id}-${host.name}-${ctx.suffix}`;
+  teardown.defer(`external hosts of recipe ${plan.recipe.id}`, () =>
+    settled(plan.externals.map((host) => ctx.cluster.deleteExternalHost(externalName(host)))).then(() => undefined),
+  );
+  await settled(
+    plan.externals.map(async (host) => {
+      const handle = await ctx.cluster.createExternalHost(externalName(host), host.serve);
+      placement.externals.set(host.name, { ip: handle.ip, host: handle.name });
+    }),
+  );
+  await deployPods(run, plan.fixtures);
+}
+
+async function waitProgrammed(plan: RecipePlan, placement: Placement, ctx: RecipeContext): Promise<NodeSnapshots> {
+  let missing: string[] = [];
+  return poll(
+    'felix to program every fixture pod',
+    { timeoutMs: ctx.enforceTimeoutMs, intervalMs: 50, signal: ctx.signal, describeLast: () => `no endpoint chains yet for ${missing.join(', ')}` },
+    async () => {
+      const snapshots = await readNodes(ctx.counters, nodesOf(placement), ctx.signal);
+      missing = plan.model.pods
+        .filter((pod) => !podProgrammed(snapshots.get(placement.pods.get(`${pod.namespace}/${pod.name}`)!.node)!, pod))
+        .map((pod) => `${pod.namespace}/${pod.name}`);
+      return missing.length === 0 ? snapshots : undefined;
+    },
+  );
+}
+
+/** The probes of a step's phase, one after another: a probe's counters must be its own. */
+async function probePhase(run: RecipeRun, step: PlannedStep, attempt: 1 | 2): Promise<ProbeReport[]> {
+  const { ctx } = run;
+  const probeCtx: ProbeContext = {
+    cluster: ctx.cluster,
+    counters: ctx.counters,
+    calicoVersion: ctx.calicoVersion,
+    placement: run.placement,
+    policies: policyRefs({ policies: step.policies }),
+    tierNames: Object.fromEntries(Object.entries(run.plan.tierNames).map(([recipe, deployed]) => [deployed, recipe])),
+    timeouts: ctx.timeouts,
+    blockedBy: ctx.blockedBy,
+    baseline: run.baseline,
+    signal: ctx.signal,
   };
+  const results: ProbeReport[] = [];
+  for (const probe of run.plan.probes.filter((p) => p.phase === step.name)) {
+    throwIfCancelled(ctx.signal);
+    const result = await runProbe(probe, attempt, probeCtx);
+    results.push(result);
+    ctx.onProbe?.(result);
+  }
+  return results;
 }

@@ -4,7 +4,7 @@
 // and the tail of their logs.
 import { InfrastructureError } from '../../errors.ts';
 import type { KubeClient, KubeObject } from '../../kube/client.ts';
-import { pollUntil } from '../../kube/client.ts';
+import { poll, retryHealable } from '../../lifecycle/index.ts';
 import { podLogTail } from '../../kube/pod-exec.ts';
 import type { Logger } from '../../log.ts';
 import type { Dataplane } from '../provider.ts';
@@ -101,7 +101,7 @@ export async function waitClusterReady(kube: KubeClient, options: { timeoutMs: n
   };
   let lastLogged = '';
   try {
-    await pollUntil('Calico, CoreDNS and nodes ready', { timeoutMs: options.timeoutMs, intervalMs: 3_000, signal: options.signal }, async () => {
+    await poll('Calico, CoreDNS and nodes ready', { retryIf: retryHealable, timeoutMs: options.timeoutMs, intervalMs: 3_000, signal: options.signal }, async () => {
       last = await read();
       const summary = last.pending.join('; ');
       if (summary !== lastLogged) options.log.info(last.ready ? 'cluster ready' : `waiting: ${summary}`);

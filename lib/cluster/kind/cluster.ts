@@ -1,16 +1,17 @@
 // The kind provider: a real kind cluster (kind CLI), Calico from its pinned manifest, fixtures as
 // agnhost pods, probes through the pod exec API, node counters by exec'ing in the kind node
 // containers through Docker, external hosts as containers on the `kind` network.
+import { randomBytes } from 'node:crypto';
 import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { InfrastructureError, InputError, PrerequisiteError, messageOf } from '../../errors.ts';
-import { KubeClient, pollUntil, type KubeObject } from '../../kube/client.ts';
+import { KubeClient, type KubeObject } from '../../kube/client.ts';
 import { execInPod as kubeExecInPod } from '../../kube/pod-exec.ts';
 import { createLogger, type Logger } from '../../log.ts';
 import type { ContainerPort, Labels, PodString } from '../../model/types.ts';
-import { TeardownStack, throwIfCancelled } from '../../run/lifecycle.ts';
-import type { Cluster, ClusterEnvironment, ClusterOptions, ClusterVersions, Dataplane, DeployedPod, ExecOptions, ExecResult, ExternalHostHandle, FixturePod } from '../provider.ts';
+import { TeardownStack, poll, retryHealable, throwIfCancelled } from '../../lifecycle/index.ts';
+import type { Cluster, ClusterEnvironment, ClusterOptions, ClusterVersions, CommandSession, Dataplane, DeployedPod, ExecOptions, ExecResult, ExternalHostHandle, FixturePod } from '../provider.ts';
 import { localFixtureRef, readImagesManifest } from '../../images/build.ts';
 import { nodeImageRef } from '../../images/specs.ts';
 import { loadVersions } from '../../upstream/index.ts';
@@ -303,7 +304,7 @@ export class KindCluster implements Cluster {
     await this.parts.kube.createNamespace(name, labels);
     // kube-controller-manager creates the namespace's default ServiceAccount a moment later; a
     // pod created before it is refused by the ServiceAccount admission plugin.
-    await pollUntil(`ServiceAccount ${name}/default`, { timeoutMs: 60_000, intervalMs: 200, ...(this.parts.signal ? { signal: this.parts.signal } : {}) }, async () =>
+    await poll(`ServiceAccount ${name}/default`, { retryIf: retryHealable, timeoutMs: 60_000, intervalMs: 200, ...(this.parts.signal ? { signal: this.parts.signal } : {}) }, async () =>
       (await this.parts.kube.read({ apiVersion: 'v1', kind: 'ServiceAccount', metadata: { name: 'default', namespace: name } })) ? true : undefined,
     );
   }
@@ -320,7 +321,7 @@ export class KindCluster implements Cluster {
     const ref = { apiVersion: 'v1', kind: 'Pod', metadata: { name: pod.name, namespace: pod.namespace } };
     let last: PodObject | undefined;
     try {
-      return await pollUntil(`pod ${pod.namespace}/${pod.name} ready`, { timeoutMs: 180_000, intervalMs: 1_000, ...(this.parts.signal ? { signal: this.parts.signal } : {}) }, async () => {
+      return await poll(`pod ${pod.namespace}/${pod.name} ready`, { retryIf: retryHealable, timeoutMs: 180_000, intervalMs: 1_000, ...(this.parts.signal ? { signal: this.parts.signal } : {}) }, async () => {
         last = await this.parts.kube.read<PodObject>(ref);
         const waiting = last?.status?.containerStatuses?.[0]?.state?.waiting;
         if (waiting?.reason && /ErrImagePull|ImagePullBackOff|ErrImageNeverPull|InvalidImageName/.test(waiting.reason)) {
@@ -350,12 +351,21 @@ export class KindCluster implements Cluster {
 
   async execInPod(pod: PodString, argv: string[], options: ExecOptions): Promise<ExecResult> {
     const [namespace, name] = pod.split('/') as [string, string];
-    return kubeExecInPod(this.parts.kube, { namespace, name, container: fixtureContainer }, argv, withSignal(options, this.parts.signal));
+    const target = { namespace, name, container: fixtureContainer };
+    return stoppable(argv, options, (wrapped) => kubeExecInPod(this.parts.kube, target, wrapped, withSignal(options, this.parts.signal)), (kill) =>
+      kubeExecInPod(this.parts.kube, target, kill, { timeoutMs: 10_000 }),
+    );
   }
 
   execOnNode(node: string, argv: string[], options: ExecOptions): Promise<ExecResult> {
     // kind names each node's container after the node.
     return execInContainer(node, argv, withSignal(options, this.parts.signal));
+  }
+
+  /** Each command is one `docker exec` in the node's container, as execOnNode does. */
+  openNodeSession(node: string): CommandSession {
+    const close = async (): Promise<void> => undefined;
+    return { run: (argv, options) => this.execOnNode(node, argv, options), close, [Symbol.asyncDispose]: close };
   }
 
   async createExternalHost(name: string, serve: (ContainerPort & { http?: boolean })[]): Promise<ExternalHostHandle> {
@@ -397,10 +407,20 @@ export class KindCluster implements Cluster {
     }
   }
 
+  async deleteExternalHost(name: string): Promise<void> {
+    const host = this.externalHosts.get(name);
+    if (!host) return;
+    this.externalHosts.delete(name);
+    await host.container.stop({ remove: true, timeout: 1_000 });
+  }
+
   async execInExternalHost(name: string, argv: string[], options: ExecOptions): Promise<ExecResult> {
     const host = this.externalHosts.get(name);
     if (!host) throw new InfrastructureError(`no external host ${name} in cluster ${this.name}`);
-    return execInContainer(host.container.getId(), argv, withSignal(options, this.parts.signal));
+    const id = host.container.getId();
+    return stoppable(argv, options, (wrapped) => execInContainer(id, wrapped, withSignal(options, this.parts.signal)), (kill) =>
+      execInContainer(id, kill, { timeoutMs: 10_000 }),
+    );
   }
 
   reproduceInPod(pod: PodString, argv: string[]): string {
@@ -428,6 +448,28 @@ export class KindCluster implements Cluster {
 
   async [Symbol.asyncDispose](): Promise<void> {
     await this.destroy();
+  }
+}
+
+/**
+ * Neither the pod exec API nor Docker's can kill what they started: a command stopped by its
+ * caller (a probe proven blocked by a counted drop) would go on sending packets. So the command
+ * records its pid first (`exec` keeps it), and a stop kills that pid in the container.
+ */
+async function stoppable(
+  argv: string[],
+  options: ExecOptions,
+  run: (wrapped: string[]) => Promise<ExecResult>,
+  kill: (argv: string[]) => Promise<unknown>,
+): Promise<ExecResult> {
+  if (!options.signal) return run(argv);
+  const pidFile = `/tmp/netpol-exec-${randomBytes(6).toString('hex')}`;
+  const killIt = (): void => void kill(['sh', '-c', `kill -9 "$(cat ${pidFile})" 2>/dev/null; rm -f ${pidFile}`]).catch(() => undefined);
+  options.signal.addEventListener('abort', killIt, { once: true });
+  try {
+    return await run(['sh', '-c', `echo $$ > ${pidFile}; exec "$@"`, 'sh', ...argv]);
+  } finally {
+    options.signal.removeEventListener('abort', killIt);
   }
 }
 

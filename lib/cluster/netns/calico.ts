@@ -7,7 +7,7 @@ import { join } from 'node:path';
 import { parseAllDocuments } from 'yaml';
 import { InfrastructureError } from '../../errors.ts';
 import type { KubeClient, KubeObject, WaitOptions } from '../../kube/client.ts';
-import { pollUntil } from '../../kube/client.ts';
+import { poll, retryHealable } from '../../lifecycle/index.ts';
 import type { Dataplane } from '../provider.ts';
 import { execInNetns, netnsArgv } from './ip.ts';
 import type { Supervisor, SupervisedProcess } from './processes.ts';
@@ -150,7 +150,7 @@ export async function startFelix(supervisor: Supervisor, spec: FelixSpec): Promi
 
 /** Wait for felix's readiness endpoint (in sync with the datastore, dataplane programmed). */
 export async function waitFelixReady(supervisor: Supervisor, netns: string, wait: WaitOptions): Promise<void> {
-  await pollUntil(`felix readiness in ${netns}`, { intervalMs: 250, failFast: () => supervisor.assertHealthy(), ...wait }, async () => {
+  await poll(`felix readiness in ${netns}`, { retryIf: retryHealable, intervalMs: 250, failFast: () => supervisor.assertHealthy(), ...wait }, async () => {
     const result = await execInNetns(netns, ['curl', '-sf', '-m', '1', `http://127.0.0.1:${felixHealthPort}/readiness`], {
       timeoutMs: 3_000,
     });

@@ -61,6 +61,34 @@ export async function ipBatch(ns: string, lines: string[]): Promise<void> {
   await run(['ip', '-n', ns, '-batch', '-'], lines.join('\n') + '\n');
 }
 
+/**
+ * Several of this module's steps as one `sh -e` script: one process started from the harness
+ * instead of one per step, which is what setting up a pod costs on a busy machine. Each step is
+ * argv; the first that fails ends the script, and its error is what the thrown error shows.
+ */
+export async function runSteps(steps: string[][]): Promise<void> {
+  await run(['sh', '-e', '-s'], steps.map((argv) => argv.map(shellWord).join(' ')).join('\n') + '\n');
+}
+
+export function addNetnsSteps(name: string): string[][] {
+  return [
+    ['ip', 'netns', 'add', name],
+    ['ip', '-n', name, 'link', 'set', 'lo', 'up'],
+  ];
+}
+
+export function ipBatchStep(ns: string, lines: string[]): string[][] {
+  return lines.map((line) => ['ip', '-n', ns, ...line.split(' ')]);
+}
+
+export function sysctlStep(ns: string, settings: Record<string, string | number>): string[] {
+  return netnsArgv(ns, ['sysctl', '-q', '-w', ...Object.entries(settings).map(([key, value]) => `${key}=${value}`)]);
+}
+
+function shellWord(arg: string): string {
+  return /^[\w@%+=:,./-]+$/.test(arg) ? arg : `'${arg.replace(/'/g, `'\\''`)}'`;
+}
+
 export async function sysctl(ns: string, settings: Record<string, string | number>): Promise<void> {
   const args = Object.entries(settings).map(([key, value]) => `${key}=${value}`);
   await run(netnsArgv(ns, ['sysctl', '-q', '-w', ...args]));

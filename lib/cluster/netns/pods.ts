@@ -4,7 +4,7 @@
 // cali<sha1[:11]>, sits in the node namespace with MAC ee:ee:ee:ee:ee:ee, proxy ARP and a /32
 // route to the pod. Fixture servers are socat processes inside the namespace.
 import type { ContainerPort } from '../../model/types.ts';
-import { addNetns, ipBatch, netnsArgv, sysctl } from './ip.ts';
+import { addNetns, addNetnsSteps, ipBatch, ipBatchStep, netnsArgv, runSteps, sysctl, sysctlStep } from './ip.ts';
 import type { Supervisor, SupervisedProcess } from './processes.ts';
 import { nodeNetwork, podBlock } from './topology.ts';
 
@@ -15,26 +15,31 @@ export interface PodWiring {
   ip: string;
 }
 
-/** Create the pod namespace and its veth. Caller registers deletion of podNetns first. */
+/**
+ * Create the pod namespace and its veth, in one script (one process start: a run wires many
+ * pods). Caller registers deletion of podNetns first.
+ */
 export async function wirePod(w: PodWiring): Promise<void> {
-  await addNetns(w.podNetns);
-  await ipBatch(w.podNetns, [`link add eth0 type veth peer name ${w.hostInterface} netns ${w.nodeNetns}`]);
-  await ipBatch(w.nodeNetns, [
-    `link set ${w.hostInterface} address ee:ee:ee:ee:ee:ee`,
-    `link set ${w.hostInterface} up`,
-    `route add ${w.ip}/32 dev ${w.hostInterface} scope link`,
-  ]);
-  await sysctl(w.nodeNetns, {
-    [`net.ipv4.conf.${w.hostInterface}.proxy_arp`]: 1,
-    [`net.ipv4.conf.${w.hostInterface}.route_localnet`]: 1,
-    [`net.ipv4.conf.${w.hostInterface}.forwarding`]: 1,
-    [`net.ipv4.neigh.${w.hostInterface}.proxy_delay`]: 0,
-  });
-  await ipBatch(w.podNetns, [
-    `addr add ${w.ip}/32 dev eth0`,
-    'link set eth0 up',
-    'route add 169.254.1.1 dev eth0 scope link',
-    'route add default via 169.254.1.1 dev eth0',
+  await runSteps([
+    ...addNetnsSteps(w.podNetns),
+    ...ipBatchStep(w.podNetns, [`link add eth0 type veth peer name ${w.hostInterface} netns ${w.nodeNetns}`]),
+    ...ipBatchStep(w.nodeNetns, [
+      `link set ${w.hostInterface} address ee:ee:ee:ee:ee:ee`,
+      `link set ${w.hostInterface} up`,
+      `route add ${w.ip}/32 dev ${w.hostInterface} scope link`,
+    ]),
+    sysctlStep(w.nodeNetns, {
+      [`net.ipv4.conf.${w.hostInterface}.proxy_arp`]: 1,
+      [`net.ipv4.conf.${w.hostInterface}.route_localnet`]: 1,
+      [`net.ipv4.conf.${w.hostInterface}.forwarding`]: 1,
+      [`net.ipv4.neigh.${w.hostInterface}.proxy_delay`]: 0,
+    }),
+    ...ipBatchStep(w.podNetns, [
+      `addr add ${w.ip}/32 dev eth0`,
+      'link set eth0 up',
+      'route add 169.254.1.1 dev eth0 scope link',
+      'route add default via 169.254.1.1 dev eth0',
+    ]),
   ]);
 }
 
@@ -46,15 +51,17 @@ interface BridgedHost {
   ip: string;
 }
 
-/** A new namespace whose eth0 sits on the control plane's bridge, with these extra routes. */
+/** A new namespace whose eth0 sits on the control plane's bridge, with these extra routes (one script). */
 async function attachToBridge(host: BridgedHost, routes: string[]): Promise<void> {
-  await addNetns(host.netns);
-  await ipBatch(host.controlPlane, [
-    `link add ${host.uplink} type veth peer name eth0 netns ${host.netns}`,
-    `link set ${host.uplink} master ${host.bridge}`,
-    `link set ${host.uplink} up`,
+  await runSteps([
+    ...addNetnsSteps(host.netns),
+    ...ipBatchStep(host.controlPlane, [
+      `link add ${host.uplink} type veth peer name eth0 netns ${host.netns}`,
+      `link set ${host.uplink} master ${host.bridge}`,
+      `link set ${host.uplink} up`,
+    ]),
+    ...ipBatchStep(host.netns, [`addr add ${host.ip}/${nodeNetwork.prefixLength} dev eth0`, 'link set eth0 up', ...routes]),
   ]);
-  await ipBatch(host.netns, [`addr add ${host.ip}/${nodeNetwork.prefixLength} dev eth0`, 'link set eth0 up', ...routes]);
 }
 
 /** A node namespace: eth0 on the bridge, routes to the other nodes' pod blocks, forwarding on. */

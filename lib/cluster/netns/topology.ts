@@ -33,7 +33,7 @@ export function nodeIp(index: number): string {
 }
 
 export function externalHostIp(index: number): string {
-  if (index > 50) throw new Error('at most 50 external hosts per run');
+  if (index > 54) throw new Error('at most 55 external hosts per run (10.99.0.200-254)');
   return `10.99.0.${200 + index}`;
 }
 
@@ -42,9 +42,12 @@ export function podBlock(nodeIndex: number): string {
   return `192.168.${nodeIndex}.0/24`;
 }
 
+/** The last k podIp takes: 192.168.<i>.254. */
+export const maxPodAddress = 252;
+
 /** The k-th pod address (k from 0) in node i's block; .0 and .1 stay unused. */
 export function podIp(nodeIndex: number, k: number): string {
-  if (k > 252) throw new Error(`node ${nodeIndex} has no pod addresses left`);
+  if (k > maxPodAddress) throw new Error(`node ${nodeIndex} has no pod addresses left`);
   return `192.168.${nodeIndex}.${k + 2}`;
 }
 
