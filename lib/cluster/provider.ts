@@ -119,5 +119,19 @@ export interface Cluster extends AsyncDisposable {
   deleteExternalHost(name: string): Promise<void>;
   /** A shell command a person can paste to run argv the way execInPod does. */
   reproduceInPod(pod: PodString, argv: string[]): string;
+  /**
+   * What went wrong with the cluster's own parts so far, for the verdicts that depend on them:
+   * the components every probe relies on, plus those serving the given endpoints ("ns/pod" or
+   * an external host's name). Optional: a provider that cannot tell leaves it out.
+   */
+  health?(endpoints?: readonly string[]): ClusterHealth;
   destroy(): Promise<void>;
+}
+
+/** Components that died, each with how and its last log lines. */
+export interface ClusterHealth {
+  /** Dead for good: nothing they serve can be trusted. */
+  failed: string[];
+  /** Died and were restarted; what ran across the restart may have failed. */
+  restarted: string[];
 }
