@@ -18,6 +18,19 @@ export function setLogFile(path: string | undefined): void {
   logFile = path;
 }
 
+/**
+ * A log line that cannot be written (a full or read-only disk) must not fail the step that
+ * logged it: the file is given up, with one line on stderr saying so.
+ */
+function appendToLogFile(file: string, line: string): void {
+  try {
+    appendFileSync(file, line + '\n');
+  } catch (e) {
+    if (logFile === file) logFile = undefined;
+    process.stderr.write(`${new Date().toISOString()} warn  [log] stopped writing ${file}: ${(e as NodeJS.ErrnoException).code ?? String(e)}\n`);
+  }
+}
+
 export interface Logger {
   debug(message: string): void;
   info(message: string): void;
@@ -29,7 +42,7 @@ export interface Logger {
 export function createLogger(namespace: string): Logger {
   const write = (level: Level, message: string): void => {
     const line = `${new Date().toISOString()} ${level.padEnd(5)} [${namespace}] ${message}`;
-    if (logFile) appendFileSync(logFile, line + '\n');
+    if (logFile) appendToLogFile(logFile, line);
     if (order[level] >= order[threshold]) process.stderr.write(line + '\n');
   };
   return {

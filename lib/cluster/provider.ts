@@ -133,5 +133,19 @@ export interface Cluster extends AsyncDisposable {
   reproduceInPod(pod: PodString, argv: string[]): string;
   /** Copy the cluster's own logs (nodes, kubelet, containers) into dir; kind implements it. */
   exportLogs?(dir: string): Promise<string>;
+  /**
+   * What went wrong with the cluster's own parts so far, for the verdicts that depend on them:
+   * the components every probe relies on, plus those serving the given endpoints ("ns/pod" or
+   * an external host's name). Optional: a provider that cannot tell leaves it out.
+   */
+  health?(endpoints?: readonly string[]): ClusterHealth;
   destroy(): Promise<void>;
+}
+
+/** Components that died, each with how and its last log lines. */
+export interface ClusterHealth {
+  /** Dead for good: nothing they serve can be trusted. */
+  failed: string[];
+  /** Died and were restarted; what ran across the restart may have failed. */
+  restarted: string[];
 }

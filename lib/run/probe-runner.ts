@@ -23,6 +23,7 @@ import { addressOfFamily } from '../oracle/index.ts';
 import { classifyProbe, probeCommand, type ProbeOutcome, type ProbeTimeouts } from '../probe/command.ts';
 import type { PlannedProbe } from '../recipes/index.ts';
 import type { CounterDeltaRow, Decision, DecisionKind, ProbeEvidence, ProbeReport } from '../report/schema.ts';
+import { brokenFor, healthNote } from './cluster-health.ts';
 import { readNodes, type CounterReaders } from './node-counters.ts';
 import type { BlockedBy } from './options.ts';
 
@@ -87,6 +88,10 @@ export async function runProbe(probe: PlannedProbe, attempt: 1 | 2, ctx: ProbeCo
       : ctx.cluster.execInExternalHost(ctx.placement.externals.get(from)?.host ?? from, argv, options);
 
   const started = Date.now();
+  // A probe that depends on a dead component (felix, the API server, its server) says nothing
+  // about policy: check-failed, naming the component, never a verdict.
+  const broken = brokenFor(ctx.cluster, [from, to]);
+  if (broken) return { ...failedProbe(probe, attempt, broken), command };
   try {
     const before = await baselineOf(nodes, ctx);
     const outcome = await carryOut(exec, probe, ends, before, ctx);
@@ -118,6 +123,17 @@ export async function runProbe(probe: PlannedProbe, attempt: 1 | 2, ctx: ProbeCo
       outcome.observed = 'blocked';
       outcome.detail = `${outcome.detail} by a Calico reject rule (${decidedBy.chain})`;
     }
+    // A timeout no Calico rule dropped is no verdict: the packets were lost outside policy (a
+    // link gone, a component dead), so the probe is check-failed, never `blocked`.
+    if (outcome.observed === 'blocked' && outcome.evidence === 'timeout' && !(decidedBy && isDeny(decidedBy))) {
+      return {
+        ...failedProbe(probe, attempt, `${outcome.detail}, but no Calico rule dropped the probe's packets: they were lost outside policy${healthNote(ctx.cluster, [from, to])}`),
+        durationMs: Date.now() - started,
+        command,
+        counters: { deltas },
+        decidedBy,
+      };
+    }
     const verdict = outcome.observed === probe.expected ? 'pass' : 'fail';
     return {
       ...base,
@@ -134,7 +150,7 @@ export async function runProbe(probe: PlannedProbe, attempt: 1 | 2, ctx: ProbeCo
     // What this probe sent may not have been read yet: the next probe reads afresh.
     for (const node of nodes) ctx.baseline.delete(node);
     if (ctx.signal.aborted) throw e;
-    const detail = `probe infrastructure error: ${e instanceof Error ? e.message : String(e)}`;
+    const detail = `probe infrastructure error: ${e instanceof Error ? e.message : String(e)}${healthNote(ctx.cluster, [from, to])}`;
     return { ...failedProbe(probe, attempt, detail), durationMs: Date.now() - started, command };
   }
 }

@@ -6,6 +6,7 @@ import type { FixturePod } from '../cluster/provider.ts';
 import type { CounterSnapshot } from '../counters/index.ts';
 import type { TeardownStack } from '../lifecycle/index.ts';
 import { poll } from '../lifecycle/index.ts';
+import { failFastOnBrokenCluster } from './cluster-health.ts';
 import type { IpFamily, PodString } from '../model/types.ts';
 import { classifyProbe, probeCommand } from '../probe/command.ts';
 import { planRecipe } from '../recipes/index.ts';
@@ -117,7 +118,7 @@ export async function waitServersAnswer(fixtures: readonly FixturePod[], placeme
       let last = '';
       await poll(
         `${pod} to answer on TCP ${port}`,
-        { timeoutMs: ctx.serverTimeoutMs ?? 20_000, intervalMs: 50, signal: ctx.signal, describeLast: () => last },
+        { timeoutMs: ctx.serverTimeoutMs ?? 20_000, intervalMs: 50, signal: ctx.signal, failFast: failFastOnBrokenCluster(ctx.cluster), describeLast: () => last },
         async () => {
           const result = await ctx.cluster.execInPod(pod, probeCommand('tcp', ip, port, timeouts), { timeoutMs: 5000, signal: ctx.signal });
           last = classifyProbe('tcp', result, timeouts).detail;

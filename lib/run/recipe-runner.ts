@@ -17,6 +17,7 @@ import { appliedObject, planRecipe, policyLabel, policyRefs } from '../recipes/i
 import type { PlannedProbe, PlannedStep, Recipe, RecipePlan } from '../recipes/index.ts';
 import type { ProbeReport, RecipeReport } from '../report/schema.ts';
 import { lastTrySteps } from '../report/schema.ts';
+import { failFastOnBrokenCluster, healthNote } from './cluster-health.ts';
 import type { CounterReaders, FamilyCounterReaders } from './node-counters.ts';
 import type { BlockedBy } from './options.ts';
 import { failedProbe, runProbe, type Placement, type ProbeContext } from './probe-runner.ts';
@@ -117,11 +118,12 @@ export async function runRecipe(recipe: Recipe, ctx: RecipeContext): Promise<Rec
   } catch (e) {
     if (ctx.signal.aborted) throw e;
     // Setup failed: every probe not yet run is check-failed with the reason. Never `blocked`.
-    ctx.log.error(`recipe ${recipe.id}: ${messageOf(e)}`);
+    const why = `setup failed: ${messageOf(e)}${/the cluster is broken/.test(messageOf(e)) ? '' : healthNote(ctx.cluster)}`;
+    ctx.log.error(`recipe ${recipe.id}: ${why}`);
     report.tries = Math.max(report.tries, 1);
     const done = new Set(report.probes.filter((p) => p.try === report.tries).map((p) => p.id));
     for (const probe of run.plan.probes.filter((p) => !done.has(p.id))) {
-      report.probes.push(failedProbe(probe, report.tries as 1 | 2, `setup failed: ${messageOf(e)}`));
+      report.probes.push(failedProbe(probe, report.tries as 1 | 2, why));
     }
   } finally {
     report.enforcement.programmedMs = Math.max(0, ...lastTrySteps(report).map((s) => s.enforcedMs));
@@ -211,7 +213,7 @@ async function waitProgrammed(plan: RecipePlan, placement: Placement, ctx: Recip
   let missing: string[] = [];
   return poll(
     'felix to program every fixture pod',
-    { timeoutMs: ctx.enforceTimeoutMs, intervalMs: 50, signal: ctx.signal, describeLast: () => `no endpoint chains yet for ${missing.join(', ')}` },
+    { timeoutMs: ctx.enforceTimeoutMs, intervalMs: 50, signal: ctx.signal, failFast: failFastOnBrokenCluster(ctx.cluster), describeLast: () => `no endpoint chains yet for ${missing.join(', ')}` },
     async () => {
       const snapshots = await readFamilies(ctx, nodesOf(placement));
       missing = [...snapshots].flatMap(([family, nodes]) =>

@@ -294,6 +294,7 @@ export class RunSession {
         );
       }
       const written = await writeReports(report, resolve(this.options.reportsDir));
+      this.log.info(`reports written to ${written.dir}`);
       return { report, written };
     } finally {
       await this.close();
@@ -304,7 +305,10 @@ export class RunSession {
   async close(): Promise<void> {
     if (this.finished) return;
     this.finished = true;
+    this.log.info('tearing the cluster down');
+    const started = Date.now();
     const errors = await this.teardown.unwind();
+    this.log.info(`cluster torn down in ${Date.now() - started} ms${errors.length > 0 ? `, ${errors.length} step(s) failed` : ''}`);
     for (const e of errors) this.log.warn(e);
     setLogFile(undefined);
   }

@@ -8,6 +8,7 @@ import type { IpSets } from '../counters/index.ts';
 import { InfrastructureError } from '../errors.ts';
 import type { KubeObject } from '../kube/client.ts';
 import { poll } from '../lifecycle/index.ts';
+import { failFastOnBrokenCluster } from './cluster-health.ts';
 import type { IpFamily, PolicyResource } from '../model/types.ts';
 import { appliedObject, planReset, policyLabel } from '../recipes/index.ts';
 import type { PlannedChange, PlannedStep, RecipeStep } from '../recipes/index.ts';
@@ -136,7 +137,7 @@ async function waitReflected(run: RecipeRun, step: PlannedStep, previous: readon
   let firstMissing: string[] = [];
   const snapshots = await poll(
     `the rules to reflect step ${step.name} of recipe ${run.recipe.id}`,
-    { timeoutMs: ctx.enforceTimeoutMs, intervalMs: 40, signal: ctx.signal, describeLast: () => missing.slice(0, 5).join('; ') },
+    { timeoutMs: ctx.enforceTimeoutMs, intervalMs: 40, signal: ctx.signal, failFast: failFastOnBrokenCluster(ctx.cluster), describeLast: () => missing.slice(0, 5).join('; ') },
     async () => {
       const nodes = nodesOf(run.placement);
       const podNodes = new Map([...run.placement.pods].map(([pod, p]) => [pod, p.node]));

@@ -37,6 +37,24 @@ export async function killProcess(runId: string, what: string, match: (p: RunPro
   return victim;
 }
 
+/**
+ * Kills what `match` picks `times` times, each time waiting for the harness to restart it (a
+ * fixture server comes back three times): the last kill leaves it dead for good.
+ */
+export async function killRepeatedly(runId: string, what: string, match: (p: RunProcess) => boolean, times: number): Promise<void> {
+  const killed = new Set<number>();
+  for (let i = 0; i < times; i++) {
+    let victim: RunProcess | undefined;
+    for (let wait = 0; wait < 250 && !victim; wait++) {
+      victim = (await runProcesses(runId)).find((p) => match(p) && !killed.has(p.pid));
+      if (!victim) await new Promise((r) => setTimeout(r, 20));
+    }
+    if (!victim) throw new Error(`run ${runId} has no ${what} process to kill (kill ${i + 1} of ${times})`);
+    killed.add(victim.pid);
+    process.kill(victim.pid, 'SIGKILL');
+  }
+}
+
 export const isFelix = (p: RunProcess): boolean => p.argv.some((a) => a.endsWith('calico-felix'));
 export const isApiServer = (p: RunProcess): boolean => p.argv.some((a) => a.endsWith('kube-apiserver'));
 /** A fixture server listening on TCP `port` in a pod's namespace. */

@@ -17,14 +17,17 @@ const cli = fileURLToPath(new URL('../../bin/netpol-conformance.js', import.meta
 export interface InterruptPoint {
   /** Where in the run, for the test title. */
   name: string;
-  /** The progress line to interrupt at (its `occurrence`-th match, default the first). */
+  /** The progress line to act at (its `occurrence`-th match, default the first). */
   line: RegExp;
   occurrence?: number;
-  signal: 'SIGINT' | 'SIGTERM';
+  /** The signal to send there, or */
+  signal?: 'SIGINT' | 'SIGTERM';
+  /** what else to do there (inject a fault). */
+  action?: () => void;
 }
 
 export interface Interrupted {
-  /** Whether the point was reached (the run got the signal). */
+  /** Whether the point was reached (the run got the signal, the action ran). */
   fired: boolean;
   exitCode: number | undefined;
   /** Set when the process died of a signal instead of exiting by itself. */
@@ -33,7 +36,7 @@ export interface Interrupted {
   seconds: number;
 }
 
-/** Runs `netpol-conformance <args>` and sends the point's signal at its line. */
+/** Runs `netpol-conformance <args>` and, at the point's line, sends its signal or does its action. */
 export async function interruptAt(args: string[], point: InterruptPoint): Promise<Interrupted> {
   const started = Date.now();
   // No forced kill after the signal (execa's default is SIGKILL 5 s after a SIGTERM): the
@@ -48,7 +51,8 @@ export async function interruptAt(args: string[], point: InterruptPoint): Promis
     for (const line of lines) {
       if (fired || !point.line.test(line) || ++seen < (point.occurrence ?? 1)) continue;
       fired = true;
-      child.kill(point.signal);
+      if (point.signal) child.kill(point.signal);
+      point.action?.();
     }
   });
   const result = await child;

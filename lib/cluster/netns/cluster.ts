@@ -12,6 +12,7 @@ import { TeardownStack } from '../../lifecycle/index.ts';
 import { calicoCrdDir, ensureBinary } from '../../upstream/index.ts';
 import type {
   Cluster,
+  ClusterHealth,
   ClusterOptions,
   CommandSession,
   ClusterVersions,
@@ -457,6 +458,21 @@ export class NetnsCluster implements Cluster {
   /** Throws when etcd, the API server, felix or a fixture server died and was not restarted. */
   assertHealthy(): void {
     this.supervisor.assertHealthy();
+  }
+
+  /**
+   * The cluster's components (etcd, kube-apiserver, the API relay, felix) that died, and the
+   * fixture servers of the given endpoints (their processes are named pod-<ns>-<pod>-... and
+   * external-<name>-...).
+   */
+  health(endpoints: readonly string[] = []): ClusterHealth {
+    const servers = endpoints.map((e) => (e.includes('/') ? `pod-${e.replace('/', '-')}` : `external-${e}`));
+    const serves = (name: string, label: string): boolean => name.startsWith(label) && /^-(tcp|udp|sctp)-\d+$/.test(name.slice(label.length));
+    const concerns = (name: string): boolean => (!name.startsWith('pod-') && !name.startsWith('external-')) || servers.some((label) => serves(name, label));
+    return {
+      failed: this.supervisor.failed.filter((f) => concerns(f.name)).map((f) => f.message),
+      restarted: this.supervisor.restarts.filter((r) => concerns(r.name)).map((r) => r.message),
+    };
   }
 
   async destroy(): Promise<void> {

@@ -37,6 +37,9 @@ export async function startEtcd(supervisor: Supervisor, ns: string, binary: stri
 export async function startApiServer(supervisor: Supervisor, ns: string, binary: string, pki: ClusterPki): Promise<void> {
   await supervisor.start({
     name: 'kube-apiserver',
+    // A crashed API server comes back (its state is in etcd); what ran across the restart is
+    // check-failed with the restart named (Cluster.health).
+    restarts: 2,
     argv: netnsArgv(ns, [
       binary,
       '--etcd-servers=http://127.0.0.1:2379',

@@ -73,7 +73,7 @@ export class SupervisedProcess {
     if (this.stopping) return;
     if (this.restartsLeft > 0) {
       this.restartsLeft--;
-      this.supervisor.log(`${this.spec.name} exited unexpectedly (${this.exitedWith}); restarting (log ${this.logFile})`);
+      this.supervisor.restarting(this, this.exitedWith);
       this.start().catch((e: unknown) => this.supervisor.unexpectedExit(this, messageOf(e)));
       return;
     }
@@ -146,6 +146,8 @@ export class Supervisor {
   private readonly processes: SupervisedProcess[] = [];
   /** Unexpected exits so far, newest last ("felix-node-0: exit code 1 (log ...)"). */
   readonly failures: string[] = [];
+  /** The same, by process name. */
+  readonly failed: { name: string; message: string }[] = [];
 
   constructor(
     readonly runId: string,
@@ -172,10 +174,20 @@ export class Supervisor {
     await rm(join(this.stateDir, 'pids', String(pid)), { force: true });
   }
 
+  /** Deaths answered with a restart, newest last, each with the log lines before it. */
+  readonly restarts: { name: string; message: string }[] = [];
+
+  restarting(process: SupervisedProcess, how: string): void {
+    const tail = logTail(process.logFile);
+    this.restarts.push({ name: process.spec.name, message: `${process.spec.name}: ${how}, restarted${tail ? `; last log lines: ${tail}` : ''}` });
+    this.log(`${process.spec.name} exited unexpectedly (${how}); restarting (log ${process.logFile})`);
+  }
+
   unexpectedExit(process: SupervisedProcess, how: string): void {
     const tail = logTail(process.logFile);
     const message = `${process.spec.name}: ${how}${tail ? `; last log lines: ${tail}` : ''} (log ${process.logFile})`;
     this.failures.push(message);
+    this.failed.push({ name: process.spec.name, message });
     this.log(`process died unexpectedly: ${message}`);
   }
 
