@@ -70,6 +70,29 @@ describe('compareReports', () => {
     expect(changed.map((p) => [p.key, p.changes])).to.deep.equal([['01 after x/a -> x/b tcp/80', ['decided-by-tier']]]);
   });
 
+  it('matches each family of a dual-stack run on its own, and an IPv4 probe with one that names no family', () => {
+    const dual = (): Report => {
+      const report = sampleReport();
+      for (const recipe of report.recipes) {
+        recipe.probes = recipe.probes.flatMap((p) => [{ ...p, family: 'IPv4' as const }, { ...p, id: `${p.id}-v6`, family: 'IPv6' as const }]);
+      }
+      return report;
+    };
+    const candidate = dual();
+    // Only the IPv6 probe regresses; the IPv4 one beside it stays as it was.
+    const v6 = candidate.recipes.find((r) => r.id === '02')!.probes.find((p) => p.family === 'IPv6')!;
+    Object.assign(v6, { observed: 'allowed', verdict: 'fail', decidedBy: null });
+    const c = compareReports(dual(), candidate);
+    expect(c.counts.matched).to.equal(10);
+    expect(c.counts.regressions).to.equal(1);
+    expect(c.probes[0]!.key).to.equal('02 after x/a -> x/b tcp/80 IPv6');
+    expect(c.probes[0]!.family).to.equal('IPv6');
+    // A report written before dual-stack (no family) matches the IPv4 half; the IPv6 half is new.
+    const mixed = compareReports(sampleReport(), dual(), { allowPartial: true });
+    expect(mixed.counts.matched).to.equal(5);
+    expect(mixed.counts.onlyInCandidate).to.equal(5);
+  });
+
   it('lists probes present on one side only', () => {
     const candidate = sampleReport();
     const recipe = candidate.recipes[0]!;

@@ -42,6 +42,8 @@ export interface ProbeIdentity {
   to: string;
   protocol: ProbeProtocol;
   port?: number;
+  /** Set for probes over IPv6: a dual-stack run probes each pair over both families. */
+  family?: 'IPv6';
 }
 
 export interface ProbeComparison extends ProbeIdentity {
@@ -175,14 +177,17 @@ function lastTries(report: Report): Map<string, { identity: ProbeIdentity; outco
 
 function identityOfProbe(recipe: string, probe: ProbeReport): ProbeIdentity {
   const traffic = probe.port === undefined ? probe.protocol : `${probe.protocol}/${probe.port}`;
+  // IPv4 keys are those of reports written before dual-stack (no family), so they still match.
+  const v6 = probe.family === 'IPv6';
   return {
-    key: `${recipe} ${probe.phase} ${probe.from} -> ${probe.to} ${traffic}`,
+    key: `${recipe} ${probe.phase} ${probe.from} -> ${probe.to} ${traffic}${v6 ? ' IPv6' : ''}`,
     recipe,
     phase: probe.phase,
     from: probe.from,
     to: probe.to,
     protocol: probe.protocol,
     ...(probe.port === undefined ? {} : { port: probe.port }),
+    ...(v6 ? { family: 'IPv6' as const } : {}),
   };
 }
 

@@ -86,7 +86,7 @@ describe('run options', () => {
     const { tmpdir } = await import('node:os');
     const dir = mkdtempSync(join(tmpdir(), 'netpol-resources-'));
     try {
-      expect(loadResources('examples/default-tier-pass.yaml').map((o) => `${o.kind}/${o.metadata.name}`)).to.deep.equal(['Tier/default']);
+      expect(loadResources('examples/allow-all-tier.yaml').map((o) => `${o.kind}/${o.metadata.name}`)).to.deep.equal(['Tier/gate-allow-all', 'GlobalNetworkPolicy/gate-allow-all.everything']);
       writeFileSync(join(dir, 'bad.yaml'), 'kind: Tier\n');
       expect(() => loadResources(join(dir, 'bad.yaml'))).to.throw(InputError, /bad.yaml: document 1: needs apiVersion, kind and metadata.name/);
       expect(() => loadResources(join(dir, 'missing.yaml'))).to.throw(InputError, /--calico-resources .*missing.yaml: cannot read/);

@@ -50,8 +50,10 @@ export async function go(args: string[], options: GoOptions): Promise<string> {
     }
     if (err.isCanceled || options.signal?.aborted) throw new CancelledError(`${command}: cancelled`, { cause: e });
     const stderr = typeof err.stderr === 'string' ? err.stderr.trim().split('\n').slice(-15).join('\n') : '';
+    // Go's own output first: the CLI prints errors on one line and shortens a long one in the
+    // middle, and the compiler's message must survive that; the (long) command comes last.
     throw new InfrastructureError(
-      `${command} (in ${options.cwd}) exited with ${err.exitCode ?? 'an error'}:\n${stderr}\nreproduce: cd ${options.cwd} && ${command}`,
+      `go ${args[0]} exited with ${err.exitCode ?? 'an error'} in ${options.cwd}:\n${stderr}\nreproduce: cd ${options.cwd} && ${command}`,
       { cause: e },
     );
   }

@@ -57,9 +57,9 @@ export async function killRepeatedly(runId: string, what: string, match: (p: Run
 
 export const isFelix = (p: RunProcess): boolean => p.argv.some((a) => a.endsWith('calico-felix'));
 export const isApiServer = (p: RunProcess): boolean => p.argv.some((a) => a.endsWith('kube-apiserver'));
-/** A fixture server listening on TCP `port` in a pod's namespace. */
+/** A fixture server listening on TCP `port` in a pod's namespace (IPv4 only, or one IPv6 socket taking both families). */
 export const isPodServer = (port: number) => (p: RunProcess): boolean =>
-  p.netns !== undefined && /-p-\d+$/.test(p.netns) && p.argv.some((a) => a.startsWith(`TCP4-LISTEN:${port},`) || a.startsWith(`TCP-LISTEN:${port},`));
+  p.netns !== undefined && /-p-\d+$/.test(p.netns) && p.argv.some((a) => new RegExp(`^TCP[46]?-LISTEN:${port},`).test(a));
 
 /** Removes the veth of the pod whose fixture serves TCP `port` (both ends go with it); returns the pod's namespace. */
 export async function removePodVeth(runId: string, port: number): Promise<string> {

@@ -118,7 +118,8 @@ export function classifyKindError(e: unknown, command: string, signal: AbortSign
     );
   }
   if (err.timedOut) return new InfrastructureError(`${command}: timed out\n${tail}`, { cause: e });
-  return new InfrastructureError(`${command} exited with ${err.exitCode ?? 'an error'}:\n${tail}\nreproduce: ${command}`, { cause: e });
+  // kind's own output before the command: the CLI shortens long one-line errors in the middle.
+  return new InfrastructureError(`kind ${args[0]} exited with ${err.exitCode ?? 'an error'}:\n${tail}\nreproduce: ${command}`, { cause: e });
 }
 
 function routeLines(proc: { stdout: Readable | null; stderr: Readable | null }, onLine: (line: string) => void): void {
