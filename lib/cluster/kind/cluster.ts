@@ -271,6 +271,7 @@ export class KindCluster implements Cluster {
   /** The kind cluster's name (`nc-<run id>`); node containers are named after the nodes. */
   readonly name: string;
   private readonly externalHosts = new Map<string, StartedExternalHost>();
+  private routeSync: Promise<void> = Promise.resolve();
   private destroyed = false;
   private nextNode = 0;
 
@@ -406,7 +407,14 @@ export class KindCluster implements Cluster {
    * no route to pod addresses, and a single route through one node would make replies from pods
    * on other nodes take another path than requests.
    */
-  private async syncExternalRoutes(): Promise<void> {
+  private syncExternalRoutes(): Promise<void> {
+    // One sync at a time: recipes side by side add and remove external hosts concurrently.
+    const next = this.routeSync.catch(() => undefined).then(() => this.syncExternalRoutesNow());
+    this.routeSync = next;
+    return next;
+  }
+
+  private async syncExternalRoutesNow(): Promise<void> {
     const affinities = await this.parts.kube.list<KubeObject & { spec?: { cidr?: string; node?: string; state?: string } }>('crd.projectcalico.org/v1', 'BlockAffinity');
     const nodes = await this.parts.kube.list<KubeObject & { status?: { addresses?: { type: string; address: string }[] } }>('v1', 'Node');
     // Each block via the node's address of the block's family (a dual-stack node has one of each).
@@ -417,10 +425,16 @@ export class KindCluster implements Cluster {
       .filter((a) => a.spec?.cidr && a.spec.node && (dual || !a.spec.cidr.includes(':')) && (a.spec.state ?? 'confirmed') === 'confirmed')
       .map((a) => ({ cidr: a.spec!.cidr!, via: nodeIp(a.spec!.node!, a.spec!.cidr!.includes(':')) }))
       .filter((r): r is { cidr: string; via: string } => r.via !== undefined);
-    for (const host of this.externalHosts.values()) {
+    for (const [name, host] of [...this.externalHosts]) {
       for (const route of routes) {
-        const result = await execInContainer(host.container.getId(), ['ip', 'route', 'replace', route.cidr, 'via', route.via], { timeoutMs: 10_000 });
-        if (result.exitCode !== 0) throw new InfrastructureError(`external host ${host.name}: ip route replace ${route.cidr} via ${route.via}: ${result.stderr.trim()}`);
+        const result = await execInContainer(host.container.getId(), ['ip', 'route', 'replace', route.cidr, 'via', route.via], { timeoutMs: 10_000 }).catch((e: unknown) => ({
+          exitCode: -1,
+          stderr: messageOf(e),
+        }));
+        if (result.exitCode === 0) continue;
+        // A host another recipe removed meanwhile needs no routes any more.
+        if (this.externalHosts.get(name) !== host) break;
+        throw new InfrastructureError(`external host ${host.name}: ip route replace ${route.cidr} via ${route.via} failed (exit ${result.exitCode}): ${result.stderr.trim()}`);
       }
     }
   }
@@ -472,9 +486,12 @@ export class KindCluster implements Cluster {
 /**
  * Neither the pod exec API nor Docker's can kill what they started: a command stopped by its
  * caller (a probe proven blocked by a counted drop) would go on sending packets. So the command
- * records its pid first (`exec` keeps it), and a stop kills that pid in the container.
+ * records its pid first (`exec` keeps it), and a stop kills that pid in the container. The call
+ * returns only once the kill is done: a stopped probe's client retransmitting into the next
+ * probe's window would move the same endpoint's drop counter and be taken for that probe's
+ * packets.
  */
-async function stoppable(
+export async function stoppable(
   argv: string[],
   options: ExecOptions,
   run: (wrapped: string[]) => Promise<ExecResult>,
@@ -482,12 +499,16 @@ async function stoppable(
 ): Promise<ExecResult> {
   if (!options.signal) return run(argv);
   const pidFile = `/tmp/netpol-exec-${randomBytes(6).toString('hex')}`;
-  const killIt = (): void => void kill(['sh', '-c', `kill -9 "$(cat ${pidFile})" 2>/dev/null; rm -f ${pidFile}`]).catch(() => undefined);
+  let killed: Promise<unknown> | undefined;
+  const killIt = (): void => {
+    killed = kill(['sh', '-c', `kill -9 "$(cat ${pidFile})" 2>/dev/null; rm -f ${pidFile}`]).catch(() => undefined);
+  };
   options.signal.addEventListener('abort', killIt, { once: true });
   try {
     return await run(['sh', '-c', `echo $$ > ${pidFile}; exec "$@"`, 'sh', ...argv]);
   } finally {
     options.signal.removeEventListener('abort', killIt);
+    if (killed) await killed;
   }
 }
 
