@@ -40,28 +40,45 @@ export interface Flake {
   variants: { digest: string; runs: number[] }[];
 }
 
-/** Pure: the probes that were not the same in every run (or failed in any). */
-export function findFlakes(reports: Report[]): Flake[] {
-  const seen = new Map<string, Map<string, number[]>>();
-  reports.forEach((report, i) => {
+/**
+ * Each probe's verdict and deciding rule, run after run. It keeps a short digest per probe and
+ * run, not the reports: a report with its counters is tens of MB, and a soak has many runs.
+ */
+export class FlakeTracker {
+  private readonly seen = new Map<string, Map<string, number[]>>();
+  private runs = 0;
+
+  add(report: Report): void {
+    const run = ++this.runs;
     for (const recipe of report.recipes) {
       for (const probe of recipe.probes) {
         // A probe's id names its step in reports from `run`; the phase keeps any two apart.
         const key = `${recipe.id} ${probe.id.startsWith(`${probe.phase} `) ? '' : `[${probe.phase}] `}${probe.id} try ${probe.try}`;
         const digest = `${probe.verdict}: ${decisionDigest(recipe, probe)}`;
-        const variants = seen.get(key) ?? new Map<string, number[]>();
-        variants.set(digest, [...(variants.get(digest) ?? []), i + 1]);
-        seen.set(key, variants);
+        const variants = this.seen.get(key) ?? new Map<string, number[]>();
+        variants.set(digest, [...(variants.get(digest) ?? []), run]);
+        this.seen.set(key, variants);
       }
     }
-  });
-  const flakes: Flake[] = [];
-  for (const [probe, variants] of seen) {
-    const list = [...variants].map(([digest, runs]) => ({ digest, runs }));
-    const everywhere = list.length === 1 && list[0]!.runs.length === reports.length;
-    if (!everywhere || list.some((v) => v.digest.startsWith('fail:'))) flakes.push({ probe, variants: list });
   }
-  return flakes;
+
+  /** The probes that were not the same in every run (or failed in any). */
+  flakes(): Flake[] {
+    const flakes: Flake[] = [];
+    for (const [probe, variants] of this.seen) {
+      const list = [...variants].map(([digest, runs]) => ({ digest, runs }));
+      const everywhere = list.length === 1 && list[0]!.runs.length === this.runs;
+      if (!everywhere || list.some((v) => v.digest.startsWith('fail:'))) flakes.push({ probe, variants: list });
+    }
+    return flakes;
+  }
+}
+
+/** Pure: the probes that were not the same in every run (or failed in any). */
+export function findFlakes(reports: Report[]): Flake[] {
+  const tracker = new FlakeTracker();
+  for (const report of reports) tracker.add(report);
+  return tracker.flakes();
 }
 
 export function soakMarkdown(runs: SoakRun[], flakes: Flake[]): string {
@@ -95,7 +112,7 @@ export const command: Command<typeof options> = {
     const log = createLogger('soak');
     const soakId = newRunId();
     const dir = join(resolve(base.reportsDir), `soak-${soakId}`);
-    const reports: Report[] = [];
+    const tracker = new FlakeTracker();
     const runs: SoakRun[] = [];
     for (let i = 0; i < count; i++) {
       const runId = newRunId();
@@ -104,11 +121,11 @@ export const command: Command<typeof options> = {
       const { report } = await runCatalog({ ...base, runId });
       const failed = report.recipes.flatMap((r) => r.probes).filter((p) => p.verdict === 'fail').length;
       runs.push({ runId, wallMs: Date.now() - started, probes: report.summary.probes, failed });
-      reports.push(report);
-      const flakes = findFlakes(reports);
+      tracker.add(report);
+      const flakes = tracker.flakes();
       log.info(`soak run ${i + 1}/${count} (${runId}): ${report.summary.probes} probes, ${failed} failed, ${((Date.now() - started) / 1000).toFixed(1)} s; flaky so far: ${flakes.length}`);
     }
-    const flakes = findFlakes(reports);
+    const flakes = tracker.flakes();
     await mkdir(dir, { recursive: true });
     for (const [name, text] of [
       ['soak.json', JSON.stringify({ schemaVersion: 1, runs, flakes }, null, 2) + '\n'],

@@ -5,9 +5,10 @@
 // beside them and list only the chains someone watches (or the whole table, when that is
 // cheaper than many chains). Commands run through an injected `exec` (the provider's
 // execOnNode), so this file runs nothing itself and is unit tested with captured output.
+import pRetry from 'p-retry';
 import { CancelledError, InfrastructureError } from '../errors.ts';
 import type { IpFamily } from '../model/types.ts';
-import { poll, systemClock, type Clock } from '../lifecycle/index.ts';
+import { systemClock, type Clock } from '../lifecycle/index.ts';
 import { chainReadCommand, parseChainRead, parseTableRead, tableReadCommand } from './counter-reads.ts';
 import { CounterParseError } from './iptables-save.ts';
 import type { CounterBackend, CounterSnapshot } from './types.ts';
@@ -195,21 +196,28 @@ export class NodeCounterReader {
     const argv = tableReadCommand(backend, this.family);
     this.stats.tableReads++;
     // A dump can fail while felix rewrites the ruleset under it (iptables-nft-save: "Set with
-    // index N in kernel doesn't exist"). Reading is idempotent, so it is retried for a moment;
-    // a dump that keeps failing is an infrastructure error. (A watch tick just skips.)
-    return poll(
-      `a readable ${this.family} counter dump on node ${node}`,
-      { timeoutMs: retry ? 3000 : 0, intervalMs: 50, signal, clock: this.clock, retryIf: (e) => e instanceof InfrastructureError || e instanceof CounterParseError },
-      async () => {
-        const result = await exec(argv, { timeoutMs: 15_000, signal });
-        if (result.exitCode !== 0) {
-          throw new InfrastructureError(
-            `reading ${this.family} counters on node ${node} failed: \`${argv.join(' ')}\` exited ${result.exitCode}: ${result.stderr.trim().slice(0, 300)}`,
-          );
-        }
-        return parseTableRead(backend, result.stdout);
-      },
-    );
+    // index N in kernel doesn't exist"). Reading is idempotent, so it is retried with a short
+    // backoff (50 ms doubling, about 1.5 s in all); a dump that keeps failing is an
+    // infrastructure error. (A watch tick does not retry: it skips to the next tick.)
+    const attempt = async (): Promise<CounterSnapshot> => {
+      const result = await exec(argv, { timeoutMs: 15_000, signal });
+      if (result.exitCode !== 0) {
+        throw new InfrastructureError(
+          `reading ${this.family} counters on node ${node} failed: \`${argv.join(' ')}\` exited ${result.exitCode}: ${result.stderr.trim().slice(0, 300)}`,
+        );
+      }
+      return parseTableRead(backend, result.stdout);
+    };
+    if (!retry) return attempt();
+    // The run's signal is not handed to p-retry: a dump under way when the run is cancelled
+    // still delivers its counters; only no further attempt starts.
+    return pRetry(attempt, {
+      retries: 5,
+      minTimeout: 50,
+      factor: 2,
+      randomize: false,
+      shouldRetry: ({ error }) => !signal?.aborted && (error instanceof InfrastructureError || error instanceof CounterParseError),
+    });
   }
 
   private async readChains(exec: CounterExec, chains: readonly string[], signal: AbortSignal): Promise<CounterSnapshot> {

@@ -34,6 +34,17 @@ describe('netns topology', () => {
     expect(externalHostIp(0)).to.equal('10.99.0.200');
   });
 
+  it('gives 235 external hosts distinct addresses that no node has, and refuses the next', () => {
+    const hosts = Array.from({ length: 235 }, (_, k) => externalHostIp(k));
+    expect(new Set(hosts).size).to.equal(235);
+    expect(hosts.slice(54, 56)).to.deep.equal(['10.99.0.254', '10.99.0.20']);
+    const nodes = Array.from({ length: 10 }, (_, i) => nodeIp(i));
+    expect(hosts.filter((h) => nodes.includes(h))).to.deep.equal([]);
+    expect(new Set(Array.from({ length: 235 }, (_, k) => externalHostIp6(k))).size).to.equal(235);
+    expect(() => externalHostIp(235)).to.throw(/at most 235 external hosts/);
+    expect(() => nodeIp(10)).to.throw(/at most 10 nodes/);
+  });
+
   it('gives each node an IPv6 pod block and address beside the IPv4 ones, inside the IPv6 pool', () => {
     expect(nodeIp6(1)).to.equal('fd00:10:99::11');
     expect(podBlock6(1)).to.equal('fd00:192:168:1::/64');

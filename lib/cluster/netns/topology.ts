@@ -31,13 +31,28 @@ export const nodeNetwork = {
 
 export const podNetwork = { cidr: '192.168.0.0/16', cidr6: 'fd00:192:168::/48' } as const;
 
+/** Nodes take 10.99.0.10-19; external hosts the rest of the node network above them. */
+export const maxNodes = 10;
+
 export function nodeIp(index: number): string {
+  if (index >= maxNodes) throw new Error(`at most ${maxNodes} nodes per netns cluster (10.99.0.10-19)`);
   return `10.99.0.${10 + index}`;
 }
 
+/**
+ * External host k's last address byte: 200-254 first, then 20-199. A cluster never gives a
+ * deleted host's address to a new one (the nodes would still know its old MAC), so a long-lived
+ * cluster (the bench runs the catalog several times on one) needs many: 235 in all.
+ */
+function externalHostOctet(index: number): number {
+  if (index < 0 || index >= maxExternalHosts) throw new Error(`at most ${maxExternalHosts} external hosts per netns cluster (10.99.0.20-254)`);
+  return index < 55 ? 200 + index : 20 + (index - 55);
+}
+
+export const maxExternalHosts = 235;
+
 export function externalHostIp(index: number): string {
-  if (index > 54) throw new Error('at most 55 external hosts per run (10.99.0.200-254)');
-  return `10.99.0.${200 + index}`;
+  return `10.99.0.${externalHostOctet(index)}`;
 }
 
 /** Node i's pod block, 192.168.i.0/24. */
@@ -63,8 +78,7 @@ export function nodeIp6(index: number): string {
 
 /** External host k's IPv6 address, beside its IPv4 one (the IPv4 range sets the limit). */
 export function externalHostIp6(index: number): string {
-  if (index > 54) throw new Error('at most 55 external hosts per run (10.99.0.200-254)');
-  return `fd00:10:99::${200 + index}`;
+  return `fd00:10:99::${externalHostOctet(index)}`;
 }
 
 /** Node i's IPv6 pod block, fd00:192:168:i::/64. */
