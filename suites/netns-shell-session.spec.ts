@@ -1,6 +1,9 @@
 // The netns provider's node session: a long-lived shell in a real network namespace that the
 // counter reader sends its commands to.
 import { expect } from 'chai';
+import { mkdtemp, readdir, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { execa } from 'execa';
 import { ShellSession } from '../lib/cluster/netns/shell-session.ts';
 import { CancelledError } from '../lib/errors.ts';
@@ -48,5 +51,25 @@ describe('netns shell session (real namespace)', function () {
     setTimeout(() => stop.abort(), 100);
     expect(await running.then(() => undefined, (e: unknown) => e)).to.be.instanceOf(CancelledError);
     expect((await session.run(['true'], { timeoutMs: 5000 })).exitCode).to.equal(0);
+  });
+
+  it('leaves no file behind in the temp dir, even for shells it killed', async () => {
+    const tmp = await mkdtemp(join(tmpdir(), 'netpol-shell-tmp-'));
+    const saved = process.env.TMPDIR;
+    process.env.TMPDIR = tmp;
+    try {
+      const own = new ShellSession(ns, 'ncshelltest');
+      const stop = new AbortController();
+      const running = own.run(['sleep', '5'], { timeoutMs: 10_000, signal: stop.signal });
+      setTimeout(() => stop.abort(), 100);
+      await running.catch(() => undefined);
+      expect((await own.run(['sh', '-c', 'echo err >&2'], { timeoutMs: 5000 })).stderr).to.equal('err\n');
+      await own.close();
+      expect(await readdir(tmp)).to.deep.equal([]);
+    } finally {
+      if (saved === undefined) delete process.env.TMPDIR;
+      else process.env.TMPDIR = saved;
+      await rm(tmp, { recursive: true, force: true });
+    }
   });
 });

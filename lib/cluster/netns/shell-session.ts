@@ -108,7 +108,10 @@ export class ShellSession implements CommandSession {
       pending?.reject(new InfrastructureError(`the shell in ${this.netns} ended`));
     });
     child.stdin.on('error', () => undefined);
-    child.stdin.write(`err=$(mktemp); trap 'rm -f "$err"' EXIT\n`);
+    // Each command's stderr goes to a file the shell holds open and has already unlinked, so
+    // nothing is left in /tmp when the shell is killed (a stopped probe kills it; no EXIT trap
+    // runs then). /proc/$$/fd/3 reopens it, truncated, for every command.
+    child.stdin.write(`err=$(mktemp) && exec 3<>"$err" && rm -f "$err" && err=/proc/$$/fd/3\n`);
     return child;
   }
 
