@@ -1,6 +1,7 @@
 // The only code in the harness that runs the go command.
 import { execa } from 'execa';
 import { CancelledError, PrerequisiteError, InfrastructureError } from '../errors.ts';
+import { shellQuote } from '../shell-quote.ts';
 
 export interface GoOptions {
   /** The wrapper module directory the command runs in. */
@@ -23,7 +24,7 @@ const goEnv = {
 
 /** Run `go <args>` and return its stdout; a failure carries the command and its stderr tail. */
 export async function go(args: string[], options: GoOptions): Promise<string> {
-  const command = `go ${args.map((a) => (/^[\w@%+=:,./-]+$/.test(a) ? a : `'${a.replace(/'/g, `'\\''`)}'`)).join(' ')}`;
+  const command = `go ${args.map(shellQuote).join(' ')}`;
   try {
     const proc = execa('go', args, {
       cwd: options.cwd,

@@ -25,6 +25,7 @@ import { imageRef, tagOf, withMirror } from './images.ts';
 import type { KindCli } from './kind-cli.ts';
 import { manifestImages, customizeCalicoManifest, fetchCalicoManifest } from './manifest.ts';
 import { loadKindPins, manifestPin, type KindPins, type ManifestPin } from './pins.ts';
+import { shellQuote } from '../../shell-quote.ts';
 
 export interface KindOptions {
   /** `local`: the images `netpol-conformance images` built (no registry is contacted); `registry`:
@@ -517,9 +518,6 @@ function withSignal(options: ExecOptions, signal: AbortSignal | undefined): Exec
   return s ? { ...options, signal: s } : options;
 }
 
-function shellQuote(arg: string): string {
-  return /^[\w@%+=:,./-]+$/.test(arg) ? arg : `'${arg.replace(/'/g, `'\\''`)}'`;
-}
 
 /**
  * Commands the kind node image does not ship run in the node's calico-node container instead:

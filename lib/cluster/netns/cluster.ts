@@ -46,6 +46,7 @@ import {
   workloadInterfaceName,
   type RunNames,
 } from './topology.ts';
+import { shellQuote } from '../../shell-quote.ts';
 
 export interface NetnsClusterOptions extends ClusterOptions {
   /** Number of nodes (default 2). */
@@ -521,6 +522,3 @@ async function settleAll(work: Promise<unknown>[]): Promise<void> {
   if (failed) throw failed.reason;
 }
 
-function shellQuote(arg: string): string {
-  return /^[\w@%+=:,./-]+$/.test(arg) ? arg : `'${arg.replace(/'/g, `'\\''`)}'`;
-}

@@ -5,6 +5,7 @@ import { stat } from 'node:fs/promises';
 import { execa } from 'execa';
 import { InfrastructureError } from '../../errors.ts';
 import type { ExecOptions, ExecResult } from '../provider.ts';
+import { shellQuote } from '../../shell-quote.ts';
 
 const tool = execa({ timeout: 30_000, forceKillAfterDelay: 1_000, reject: false });
 
@@ -67,7 +68,7 @@ export async function ipBatch(ns: string, lines: string[]): Promise<void> {
  * argv; the first that fails ends the script, and its error is what the thrown error shows.
  */
 export async function runSteps(steps: string[][]): Promise<void> {
-  await run(['sh', '-e', '-s'], steps.map((argv) => argv.map(shellWord).join(' ')).join('\n') + '\n');
+  await run(['sh', '-e', '-s'], steps.map((argv) => argv.map(shellQuote).join(' ')).join('\n') + '\n');
 }
 
 export function addNetnsSteps(name: string): string[][] {
@@ -85,9 +86,6 @@ export function sysctlStep(ns: string, settings: Record<string, string | number>
   return netnsArgv(ns, ['sysctl', '-q', '-w', ...Object.entries(settings).map(([key, value]) => `${key}=${value}`)]);
 }
 
-function shellWord(arg: string): string {
-  return /^[\w@%+=:,./-]+$/.test(arg) ? arg : `'${arg.replace(/'/g, `'\\''`)}'`;
-}
 
 export async function sysctl(ns: string, settings: Record<string, string | number>): Promise<void> {
   const args = Object.entries(settings).map(([key, value]) => `${key}=${value}`);

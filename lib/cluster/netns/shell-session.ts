@@ -10,6 +10,7 @@ import { CancelledError, InfrastructureError } from '../../errors.ts';
 import type { CommandSession, ExecOptions, ExecResult } from '../provider.ts';
 import { netnsArgv } from './ip.ts';
 import { runMarkerVariable } from './processes.ts';
+import { shellQuote } from '../../shell-quote.ts';
 
 /** Ends a command's stdout (then its exit status), and its stderr: bytes no command prints here. */
 const endOfOutput = '\x1e';
@@ -84,7 +85,7 @@ export class ShellSession implements CommandSession {
           reject(e);
         },
       };
-      child.stdin.write(`${argv.map(quote).join(' ')} 2>"$err"; printf '${endOfOutput}%d${endOfOutput}' $?; cat "$err"; printf '${endOfRecord}'\n`);
+      child.stdin.write(`${argv.map(shellQuote).join(' ')} 2>"$err"; printf '${endOfOutput}%d${endOfOutput}' $?; cat "$err"; printf '${endOfRecord}'\n`);
     });
   }
 
@@ -139,6 +140,3 @@ export class ShellSession implements CommandSession {
   }
 }
 
-function quote(arg: string): string {
-  return /^[\w@%+=:,./-]+$/.test(arg) ? arg : `'${arg.replace(/'/g, `'\\''`)}'`;
-}
