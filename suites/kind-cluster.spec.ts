@@ -3,7 +3,7 @@
 // The harness's own `run` creates it, probes recipes with an external host and egress policies,
 // reads the counters from the node containers, and deletes it; then a run killed mid-way is swept
 // by `clean`. Needs root, Docker and the images (.ci/setup builds them).
-import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { mkdtemp, readdir, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -82,5 +82,7 @@ describe('kind: a real cluster from locally built images', function () {
     const clean = await execa('node', [cli, 'clean', '--provider', 'kind', '--run', runId], { reject: false, all: true });
     expect(clean.exitCode, clean.all).to.equal(0);
     expect(await leftovers(runId)).to.deep.equal([]);
+    // Nor the private temp dir of its kubeconfig.
+    expect((await readdir(tmpdir())).filter((n) => n.startsWith(`netpol-kind-${runId}-`))).to.deep.equal([]);
   });
 });

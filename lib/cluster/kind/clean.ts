@@ -1,5 +1,8 @@
 // Sweeps what kind runs left behind: kind clusters named nc-* (or the one of a run id), and the
 // Docker containers and networks labelled with a run id (external hosts, test networks).
+import { readdir, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { createLogger, type Logger } from '../../log.ts';
 import { messageOf } from '../../errors.ts';
 import { resolveKind } from './binary.ts';
@@ -53,6 +56,16 @@ export async function sweepKind(options: SweepOptions = {}): Promise<SweepResult
       kindDeleted = true;
     } catch (e) {
       log.debug(`kind unavailable (${messageOf(e)}); removing node containers directly`);
+    }
+  }
+  // The private temp dir holding each swept cluster's kubeconfig (admin key): cluster.ts makes
+  // it as <tmpdir>/netpol-kind-<run id>-XXXXXX, and a killed run cannot remove it.
+  for (const cluster of clusters) {
+    const runId = cluster.slice('nc-'.length);
+    for (const name of await readdir(tmpdir()).catch(() => [] as string[])) {
+      if (!new RegExp(`^netpol-kind-${runId.replace(/[.]/g, '\\.')}-[A-Za-z0-9]{6}$`).test(name)) continue;
+      if (!options.dryRun) await rm(join(tmpdir(), name), { recursive: true, force: true });
+      result.removed.push(`kubeconfig dir ${join(tmpdir(), name)}`);
     }
   }
   const leftovers: LabelledResource[] = [
